@@ -1,0 +1,59 @@
+"""The edge where events and commands become text and back.
+
+One canonical JSON form is used for storage, export files and the audit hash
+chain: keys sorted, no insignificant white space, UTF-8 (no ``\\u`` escapes
+for Chinese).  Structuring of commands and configuration goes through the
+cattrs converter in :mod:`propdesk.converter`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from propdesk.domain.events import Event, iso, parse_iso
+
+
+def canonical_json(value: Any) -> str:
+    """The one canonical JSON text of a JSON-native value."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-native dict of an event (the export and storage shape)."""
+    return {
+        "ticket": event.ticket,
+        "version": event.version,
+        "kind": event.kind,
+        "at": iso(event.at),
+        "by": event.by,
+        "data": dict(event.data),
+    }
+
+
+def event_from_dict(raw: Mapping[str, Any]) -> Event:
+    """Inverse of :func:`event_to_dict`; raises ``KeyError``/``ValueError`` on bad input."""
+    return Event(
+        ticket=str(raw["ticket"]),
+        version=int(raw["version"]),
+        kind=str(raw["kind"]),
+        at=parse_iso(str(raw["at"])),
+        by=str(raw["by"]),
+        data=dict(raw.get("data") or {}),
+    )
+
+
+GENESIS_HASH = "0" * 64
+"""The ``prev_hash`` of the first event in a log."""
+
+
+def chain_hash(prev_hash: str, event: Event) -> str:
+    """Hash of one log entry: SHA-256 over the previous hash and the event's canonical JSON.
+
+    The chain makes any edit, deletion, reordering or insertion of stored
+    events detectable by :func:`verify_chain`-style audits.
+    """
+    payload = prev_hash + "\n" + canonical_json(event_to_dict(event))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
