@@ -2,21 +2,25 @@
 
 It keeps the same promises as the persistent stores (atomic appends,
 optimistic concurrency, idempotent command ids, a global sequence, a hash
-chain) and nothing survives the process.  Event payloads are copied through
+chain) and nothing survives the process.  Payloads are copied through
 canonical JSON on the way in, so what comes back is exactly what a SQL store
-would give back (tuples become lists, non-JSON values are refused).
+gives back (tuples become lists, times come back in UTC, non-JSON values are
+refused).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import attrs
 
-from propdesk.adapters import Group, check_batch, check_group
-from propdesk.domain.events import Event
+from propdesk.adapters import Group, audit_entries, check_batch, check_group, encode_event
+from propdesk.domain.events import Event, utc
+from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.ports import (
     AuditReport,
     CommandRecord,
@@ -24,51 +28,7 @@ from propdesk.ports import (
     DuplicateCommand,
     StoredEvent,
 )
-from propdesk.serialization import GENESIS_HASH, canonical_json, chain_hash
-
-
-def _frozen_copy(event: Event) -> Event:
-    data = json.loads(canonical_json(dict(event.data)))
-    return attrs.evolve(event, data=data)
-
-
-def audit_entries(entries: Iterator[StoredEvent] | Sequence[StoredEvent]) -> AuditReport:
-    """Verify a log given in sequence order: the shared audit of every store.
-
-    Checks, for each position: the sequence number is the next one, the
-    stored ``prev_hash`` is the previous entry's hash, the stored ``hash``
-    is ``chain_hash(prev_hash, event)``, and the ticket's versions are
-    contiguous from 1.  Reports the first 1-based position that fails.
-    """
-    prev = GENESIS_HASH
-    versions: dict[str, int] = {}
-    position = 0
-    for entry in entries:
-        position += 1
-        reason = ""
-        ev = entry.event
-        if entry.seq != position:
-            reason = f"sequence number {entry.seq} where {position} was expected"
-        elif entry.prev_hash != prev:
-            reason = "prev_hash does not match the previous entry's hash"
-        elif entry.hash != chain_hash(prev, ev):
-            reason = "hash does not match the event's content"
-        elif ev.version != versions.get(ev.ticket, 0) + 1:
-            reason = (
-                f"ticket {ev.ticket} version {ev.version} follows version"
-                f" {versions.get(ev.ticket, 0)}"
-            )
-        if reason:
-            return AuditReport(
-                checked=position - 1,
-                ok=False,
-                first_bad=position,
-                reason=reason,
-                head_hash=prev,
-            )
-        versions[ev.ticket] = ev.version
-        prev = entry.hash
-    return AuditReport(checked=position, ok=True, head_hash=prev)
+from propdesk.serialization import GENESIS_HASH
 
 
 class MemoryStore:
@@ -101,7 +61,7 @@ class MemoryStore:
     def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
         with self._lock:
             start = max(after, 0)
-            stop = len(self._log) if limit is None else min(len(self._log), start + limit)
+            stop = len(self._log) if limit is None else min(len(self._log), start + max(limit, 0))
             chunk = self._log[start:stop]
         return iter(chunk)
 
@@ -125,70 +85,69 @@ class MemoryStore:
         command_id: str | None = None,
         digest: str = "",
     ) -> list[StoredEvent]:
-        check_group(ticket, expected_version, events)
+        check_batch([(ticket, expected_version, events, command_id, digest)])
         with self._lock:
-            self._precheck([(ticket, expected_version, events, command_id, digest)])
-            return self._write(ticket, expected_version, events, command_id, digest)
+            return self._commit([(ticket, expected_version, events, command_id, digest)])
 
     def append_many(self, batch: Sequence[Group]) -> None:
         check_batch(batch)
         with self._lock:
-            self._precheck(batch)
-            for ticket, expected, events, command_id, digest in batch:
-                self._write(ticket, expected, events, command_id, digest)
+            self._commit(batch)
 
     def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""
 
     # -- internals -----------------------------------------------------------
 
-    def _precheck(self, batch: Sequence[Group]) -> None:
-        """Raise before anything is written, so a failed batch leaves no trace."""
+    def _commit(self, batch: Sequence[Group]) -> list[StoredEvent]:
+        """Check and encode everything first, then publish: all or nothing."""
         pending: dict[str, int] = {}
-        for ticket, expected, _events, command_id, _digest in batch:
+        for ticket, expected, events, command_id, _digest in batch:
             if command_id is not None and command_id in self._commands:
                 raise DuplicateCommand(command_id)
             current = pending.get(ticket, len(self._streams.get(ticket, ())))
             if current != expected:
                 raise ConcurrencyConflict(ticket, expected, current)
-            pending[ticket] = expected + len(_events)
-        # Payloads must be JSON-native: fail here rather than half-way through.
-        for _ticket, _expected, events, _cid, _digest in batch:
-            for event in events:
-                canonical_json(dict(event.data))
-
-    def _write(
-        self,
-        ticket: str,
-        expected_version: int,
-        events: Sequence[Event],
-        command_id: str | None,
-        digest: str,
-    ) -> list[StoredEvent]:
+            pending[ticket] = expected + len(events)
         prev = self._log[-1].hash if self._log else GENESIS_HASH
-        stream = self._streams.setdefault(ticket, [])
-        if not stream and not events:
-            del self._streams[ticket]
+        seq = len(self._log)
         stored: list[StoredEvent] = []
-        for event in events:
-            copy = _frozen_copy(event)
-            entry = StoredEvent(
-                seq=len(self._log) + 1,
-                event=copy,
-                command_id=command_id,
-                prev_hash=prev,
-                hash=chain_hash(prev, copy),
-            )
+        records: list[CommandRecord] = []
+        for ticket, expected, events, command_id, digest in batch:
+            check_group(ticket, expected, events)
+            for event in events:
+                _at, data_text, _hash = encode_event(prev, event)
+                copy = attrs.evolve(event, at=utc(event.at), data=json.loads(data_text))
+                seq += 1
+                stored.append(StoredEvent(seq, copy, command_id, prev, _hash))
+                prev = _hash
+            if command_id is not None:
+                records.append(
+                    CommandRecord(command_id, digest, ticket, expected + 1, expected + len(events))
+                )
+        for entry in stored:
             self._log.append(entry)
-            stream.append(copy)
-            stored.append(entry)
-            prev = entry.hash
-        if command_id is not None:
-            self._commands[command_id] = CommandRecord(
-                command_id=command_id,
-                digest=digest,
-                ticket=ticket,
-                first_version=expected_version + 1,
-                last_version=expected_version + len(events),
-            )
+            self._streams.setdefault(entry.event.ticket, []).append(entry.event)
+        for record in records:
+            self._commands[record.command_id] = record
         return stored
+
+
+def open_memory(table: Mapping[str, Any], base_dir: Path) -> MemoryStore:
+    """Open an empty in-memory store (``[storage] backend = "memory"``, no other keys)."""
+    from propdesk.plugins import check_keys
+
+    check_keys(table, ())
+    return MemoryStore()
+
+
+@hookimpl
+def propdesk_store_backends() -> list[StoreBackend]:
+    """The built-in in-memory backend."""
+    return [
+        StoreBackend(
+            name="memory",
+            open=open_memory,
+            description="kept in process memory; for tests and simulations",
+        )
+    ]

@@ -1,0 +1,425 @@
+"""The SQLite event store: built in, the default backend (``backend = "sqlite"``).
+
+Durability and concurrency follow ``RELIABILITY.md``: WAL journal,
+``synchronous=FULL`` (``NORMAL`` only when asked for), a busy timeout, and
+every write inside ``BEGIN IMMEDIATE`` so a writer waits for the lock
+instead of failing half-way.  The schema lives in plain-SQL migrations
+(``adapters/sql/sqlite_NNNN_name.sql``) applied in order, each in one
+transaction, recorded in ``schema_migrations``.
+
+Configuration (``[storage]``)::
+
+    backend = "sqlite"
+    path = "propdesk.db"        # relative to the configuration file's folder
+    synchronous = "full"        # or "normal" (faster, may lose the last commits on power loss)
+    busy_timeout = 10000        # milliseconds a writer waits for the lock
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from propdesk.adapters import Group, audit_entries, check_batch, decode_event, decode_row
+from propdesk.adapters import encode_event as _encode
+from propdesk.domain.events import Event, utc
+from propdesk.hookspecs import StoreBackend, hookimpl
+from propdesk.ports import (
+    AuditReport,
+    CommandRecord,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    StoredEvent,
+    StoreUnavailable,
+)
+from propdesk.serialization import GENESIS_HASH
+
+_COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_PAGE = 2000
+_MIGRATION_NAME = re.compile(r"^sqlite_(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The packaged migrations as ``(version, name, sql)``, in order."""
+    found: list[tuple[int, str, str]] = []
+    folder = importlib.resources.files("propdesk.adapters") / "sql"
+    for item in folder.iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), item.read_text("utf-8")))
+    found.sort()
+    return found
+
+
+def split_statements(script: str) -> list[str]:
+    """Split an SQL script into complete statements (triggers stay whole)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            text = buffer.strip()
+            if text and not all(
+                part.strip().startswith("--") or not part.strip() for part in text.splitlines()
+            ):
+                statements.append(text)
+            buffer = ""
+    if buffer.strip() and not all(
+        p.strip().startswith("--") or not p.strip() for p in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer!r}")
+    return statements
+
+
+class SQLiteStore:
+    """An :class:`~propdesk.ports.EventStore` in one SQLite file.
+
+    One connection per store object, shared by threads under a lock.  Open
+    one store per process; any number of processes on the same host may
+    share the file.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "full",
+        busy_timeout: int = 10_000,
+    ) -> None:
+        if synchronous.lower() not in ("full", "normal"):
+            raise ValueError(f"synchronous must be 'full' or 'normal', got {synchronous!r}")
+        self.path = str(path)
+        self.busy_timeout = busy_timeout
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(
+                self.path,
+                timeout=busy_timeout / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
+        try:
+            self._configure(synchronous.upper())
+            self.migrate()
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreUnavailable(f"cannot open SQLite database {self.path}: {exc}") from exc
+
+    # -- setup ---------------------------------------------------------------
+
+    def _configure(self, synchronous: str) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout)}")
+        deadline = time.monotonic() + self.busy_timeout / 1000
+        while True:  # switching to WAL needs a moment of exclusive access
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+        if mode.lower() != "wal" and self.path != ":memory:" and self.path != "":
+            raise StoreUnavailable(
+                f"SQLite database {self.path} cannot use WAL (journal mode {mode});"
+                " is it on a network file system?"
+            )
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def migrate(self) -> list[int]:
+        """Apply the packaged migrations not applied yet; returns their versions."""
+        applied: list[int] = []
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for version, name, script in migrations():
+                with self._transaction() as conn:
+                    done = conn.execute(
+                        "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+                    ).fetchone()
+                    if done:
+                        continue
+                    for statement in split_statements(script):
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, name, applied_at)"
+                        " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                        (version, name),
+                    )
+                    applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        """The highest applied migration."""
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; rolls back on any exception."""
+        with self._lock:
+            conn = self._conn
+            self._begin_immediate()
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StoreUnavailable(f"SQLite commit failed: {exc}") from exc
+
+    def _begin_immediate(self) -> None:
+        deadline = time.monotonic() + max(self.busy_timeout, 1000) / 1000
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise StoreUnavailable(f"SQLite cannot start a write: {exc}") from exc
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(
+                        f"SQLite database {self.path} stayed locked for"
+                        f" {self.busy_timeout} ms; another process holds a long write"
+                    ) from exc
+                time.sleep(0.005)
+
+    # -- reads ---------------------------------------------------------------
+
+    def load(self, ticket: str) -> list[Event]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT ticket, version, kind, at, by, data FROM events"
+                " WHERE ticket = ? ORDER BY version",
+                (ticket,),
+            ).fetchall()
+        return [decode_event(*row) for row in rows]
+
+    def version(self, ticket: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MAX(version) FROM events WHERE ticket = ?", (ticket,)
+            ).fetchone()
+        return int(row[0] or 0)
+
+    def find_command(self, command_id: str) -> CommandRecord | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT command_id, digest, ticket, first_version, last_version"
+                " FROM commands WHERE command_id = ?",
+                (command_id,),
+            ).fetchone()
+        return None if row is None else CommandRecord(*row)
+
+    def tickets(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT ticket FROM events WHERE version = 1 ORDER BY seq"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        remaining = limit
+        position = max(after, 0)
+        while remaining is None or remaining > 0:
+            page = _PAGE if remaining is None else min(_PAGE, remaining)
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (position, page),
+                ).fetchall()
+            for row in rows:
+                yield decode_row(row)
+            if len(rows) < page:
+                return
+            position = rows[-1][0]
+            if remaining is not None:
+                remaining -= len(rows)
+
+    def head(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def audit(self) -> AuditReport:
+        return audit_entries(self.read_all())
+
+    def integrity_check(self) -> str:
+        """SQLite's own ``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""
+        with self._lock:
+            rows = self._conn.execute("PRAGMA integrity_check").fetchall()
+        return "\n".join(str(r[0]) for r in rows)
+
+    def backup(self, target: str | Path) -> None:
+        """Copy the database, consistently, while it is in use (SQLite online backup)."""
+        with self._lock:
+            dest = sqlite3.connect(str(target))
+            try:
+                self._conn.backup(dest)
+            finally:
+                dest.close()
+
+    # -- writes --------------------------------------------------------------
+
+    def append(
+        self,
+        ticket: str,
+        expected_version: int,
+        events: Sequence[Event],
+        *,
+        command_id: str | None = None,
+        digest: str = "",
+    ) -> list[StoredEvent]:
+        group: Group = (ticket, expected_version, events, command_id, digest)
+        check_batch([group])
+        with self._transaction() as conn:
+            stored = self._write(conn, [group], keep=True)
+        return stored
+
+    def append_many(self, batch: Sequence[Group]) -> None:
+        check_batch(batch)
+        if not batch:
+            return
+        with self._transaction() as conn:
+            self._write(conn, batch, keep=False)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------
+
+    def _write(
+        self, conn: sqlite3.Connection, batch: Sequence[Group], *, keep: bool
+    ) -> list[StoredEvent]:
+        """Inside an open transaction: check, encode and insert every group."""
+        row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
+        versions: dict[str, int] = {}
+        rows: list[tuple[Any, ...]] = []
+        commands: list[tuple[str, str, str, int, int]] = []
+        stored: list[StoredEvent] = []
+        for ticket, expected, events, command_id, digest in batch:
+            if command_id is not None:
+                if conn.execute(
+                    "SELECT 1 FROM commands WHERE command_id = ?", (command_id,)
+                ).fetchone():
+                    raise DuplicateCommand(command_id)
+                commands.append((command_id, digest, ticket, expected + 1, expected + len(events)))
+            current = versions.get(ticket)
+            if current is None:
+                found = conn.execute(
+                    "SELECT MAX(version) FROM events WHERE ticket = ?", (ticket,)
+                ).fetchone()[0]
+                current = int(found or 0)
+            if current != expected:
+                raise ConcurrencyConflict(ticket, expected, current)
+            versions[ticket] = expected + len(events)
+            for event in events:
+                at_text, data_text, entry_hash = _encode(prev, event)
+                seq += 1
+                rows.append(
+                    (
+                        seq,
+                        ticket,
+                        event.version,
+                        event.kind,
+                        at_text,
+                        event.by,
+                        data_text,
+                        command_id,
+                        prev,
+                        entry_hash,
+                    )
+                )
+                if keep:
+                    copy = attrs.evolve(event, at=utc(event.at), data=_json_copy(data_text))
+                    stored.append(StoredEvent(seq, copy, command_id, prev, entry_hash))
+                prev = entry_hash
+        try:
+            conn.executemany(_INSERT, rows)
+            if commands:
+                conn.executemany(
+                    "INSERT INTO commands (command_id, digest, ticket, first_version,"
+                    " last_version) VALUES (?, ?, ?, ?, ?)",
+                    commands,
+                )
+        except sqlite3.IntegrityError as exc:  # a backstop: the checks above hold the lock
+            raise StoreUnavailable(f"SQLite refused the append: {exc}") from exc
+        return stored
+
+
+def _json_copy(text: str) -> Any:
+    import json
+
+    return json.loads(text)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+_SYNCHRONOUS = ("full", "normal")
+
+
+def open_sqlite(table: Mapping[str, Any], base_dir: Path) -> SQLiteStore:
+    """Open the SQLite store a ``[storage]`` table describes (without ``backend``)."""
+    from propdesk.plugins import ConfigKeyError, check_keys
+
+    check_keys(table, ("path", "synchronous", "busy_timeout"))
+    path = table.get("path", "propdesk.db")
+    if not isinstance(path, str) or not path:
+        raise ConfigKeyError("$.storage.path", f"must be a non-empty string, got {path!r}")
+    synchronous = table.get("synchronous", "full")
+    if not isinstance(synchronous, str) or synchronous.lower() not in _SYNCHRONOUS:
+        raise ConfigKeyError(
+            "$.storage.synchronous", f"must be 'full' or 'normal', got {synchronous!r}"
+        )
+    busy = table.get("busy_timeout", 10_000)
+    if isinstance(busy, bool) or not isinstance(busy, int) or not 0 <= busy <= 600_000:
+        raise ConfigKeyError(
+            "$.storage.busy_timeout", f"must be milliseconds from 0 to 600000, got {busy!r}"
+        )
+    full = path if path == ":memory:" else str(Path(base_dir) / Path(path).expanduser())
+    return SQLiteStore(full, synchronous=synchronous, busy_timeout=busy)
+
+
+@hookimpl
+def propdesk_store_backends() -> list[StoreBackend]:
+    """The built-in SQLite backend."""
+    return [
+        StoreBackend(
+            name="sqlite",
+            open=open_sqlite,
+            description="one SQLite file (WAL, synchronous=FULL); the default",
+            keys=("path", "synchronous", "busy_timeout"),
+        )
+    ]

@@ -1,0 +1,208 @@
+"""The plugin manager factory and the typed facade over its hooks.
+
+Nothing is loaded when this module is imported: :func:`make_plugin_manager`
+builds a manager, registers the built-in plugins through the same hooks as
+third-party ones, loads the ``propdesk`` entry-point group and runs
+``check_pending()`` so a misspelt hook function is an error, not silence.
+
+Environment:
+
+``PROPDESK_DISABLE_PLUGIN_AUTOLOAD``
+    When set to a non-empty value other than ``0``, entry points are not
+    loaded (only the built-ins are registered).
+``PROPDESK_DISABLED_PLUGINS``
+    Comma-separated plugin names to block (entry-point names, or
+    ``memory``/``sqlite`` for the built-ins).
+
+Call sites use the functions below (:func:`open_store`, :func:`store_names`,
+:func:`renderers` …), never the untyped ``pm.hook``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pluggy
+
+from propdesk import hookspecs
+from propdesk.hookspecs import ConfigTable, Renderer, StoreBackend
+from propdesk.ports import EventStore, Notifier, StoredEvent
+
+AUTOLOAD_ENV = "PROPDESK_DISABLE_PLUGIN_AUTOLOAD"
+BLOCK_ENV = "PROPDESK_DISABLED_PLUGINS"
+BUILTINS = ("memory", "sqlite")
+"""Names of the built-in plugins (modules under :mod:`propdesk.adapters`)."""
+
+DEFAULT_BACKEND = "sqlite"
+
+
+class PluginError(Exception):
+    """A plugin problem: an unknown or duplicate name, a bad plugin table."""
+
+    code = "plugin"
+
+
+class ConfigKeyError(PluginError, ValueError):
+    """A configuration value a plugin refuses; ``path`` is like ``$.storage.path``."""
+
+    code = "config"
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+def make_plugin_manager(
+    *, autoload: bool | None = None, blocked: Iterable[str] = ()
+) -> pluggy.PluginManager:
+    """A fresh plugin manager with the built-ins and (unless disabled) entry points.
+
+    ``autoload=None`` follows ``PROPDESK_DISABLE_PLUGIN_AUTOLOAD``; ``blocked``
+    adds to the names in ``PROPDESK_DISABLED_PLUGINS``.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    names = {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",") if n.strip()}
+    names.update(blocked)
+    for name in sorted(names):
+        pm.set_blocked(name)
+    from propdesk.adapters import memory, sqlite
+
+    for name, module in (("memory", memory), ("sqlite", sqlite)):
+        if not pm.is_blocked(name):
+            pm.register(module, name=name)
+    if autoload is None:
+        autoload = os.environ.get(AUTOLOAD_ENV, "") in ("", "0")
+    if autoload:
+        pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    pm.check_pending()
+    return pm
+
+
+@functools.cache
+def default_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide manager, built on first use (not at import)."""
+    return make_plugin_manager()
+
+
+def _pm(pm: pluggy.PluginManager | None) -> pluggy.PluginManager:
+    return default_plugin_manager() if pm is None else pm
+
+
+_Named = TypeVar("_Named", StoreBackend, Renderer, ConfigTable)
+
+
+def _by_name(
+    what: str, results: Sequence[Sequence[_Named]], owners: Sequence[str]
+) -> dict[str, _Named]:
+    found: dict[str, _Named] = {}
+    owner_of: dict[str, str] = {}
+    for owner, items in zip(owners, results, strict=True):
+        for item in items:
+            if item.name in found:
+                raise PluginError(
+                    f"{what} {item.name!r} is offered twice (by {owner_of[item.name]}"
+                    f" and {owner}); installed {what}s: {', '.join(sorted(found))}"
+                )
+            found[item.name] = item
+            owner_of[item.name] = owner
+    return dict(sorted(found.items()))
+
+
+def _collect(
+    pm: pluggy.PluginManager, hook_name: str, **kwargs: Any
+) -> tuple[list[Any], list[str]]:
+    """Call a hook on each plugin separately so duplicates can name their owner."""
+    results: list[Any] = []
+    owners: list[str] = []
+    caller = getattr(pm.hook, hook_name)
+    for impl in reversed(caller.get_hookimpls()):  # registration order
+        if impl.hookwrapper or impl.wrapper:
+            continue
+        func = impl.function
+        args = {k: v for k, v in kwargs.items() if k in impl.argnames}
+        value = func(**args)
+        if value is not None:
+            results.append(list(value))
+            owners.append(impl.plugin_name)
+    return results, owners
+
+
+def store_backends(pm: pluggy.PluginManager | None = None) -> dict[str, StoreBackend]:
+    """All storage backends by name; a duplicate name raises :class:`PluginError`."""
+    results, owners = _collect(_pm(pm), "propdesk_store_backends")
+    return _by_name("storage backend", results, owners)
+
+
+def store_names(pm: pluggy.PluginManager | None = None) -> list[str]:
+    """Names of the installed storage backends, sorted."""
+    return list(store_backends(pm))
+
+
+def open_store(
+    storage_table: Mapping[str, Any],
+    base_dir: Path,
+    pm: pluggy.PluginManager | None = None,
+) -> EventStore:
+    """Open the store the ``[storage]`` table chooses (``backend``, default ``sqlite``).
+
+    The rest of the table goes to the backend.  An unknown backend raises
+    :class:`ConfigKeyError` listing what is installed.
+    """
+    table = dict(storage_table)
+    name = table.pop("backend", DEFAULT_BACKEND)
+    backends = store_backends(pm)
+    if not isinstance(name, str) or name not in backends:
+        raise ConfigKeyError(
+            "$.storage.backend",
+            f"unknown storage backend {name!r}; installed: {', '.join(backends) or 'none'}",
+        )
+    return backends[name].open(table, Path(base_dir))
+
+
+def renderers(pm: pluggy.PluginManager | None = None) -> dict[str, Renderer]:
+    """All output formats by name; a duplicate name raises :class:`PluginError`."""
+    results, owners = _collect(_pm(pm), "propdesk_renderers")
+    return _by_name("renderer", results, owners)
+
+
+def get_renderer(name: str, pm: pluggy.PluginManager | None = None) -> Renderer:
+    """The renderer called ``name``; an unknown one raises listing what is installed."""
+    found = renderers(pm)
+    if name not in found:
+        raise PluginError(f"unknown format {name!r}; installed: {', '.join(found) or 'none'}")
+    return found[name]
+
+
+def config_tables(pm: pluggy.PluginManager | None = None) -> dict[str, ConfigTable]:
+    """The configuration tables plugins own, by table name."""
+    results, owners = _collect(_pm(pm), "propdesk_config_tables")
+    return _by_name("configuration table", results, owners)
+
+
+def notifiers(config: Mapping[str, Any], pm: pluggy.PluginManager | None = None) -> list[Notifier]:
+    """Every notifier every plugin offers for this configuration (fan-out)."""
+    results: list[Sequence[Notifier]] = _pm(pm).hook.propdesk_notifiers(config=config)
+    return [n for group in results for n in group]
+
+
+def events_committed(
+    entries: Sequence[StoredEvent], pm: pluggy.PluginManager | None = None
+) -> None:
+    """Tell every observer about entries that were just committed."""
+    _pm(pm).hook.propdesk_events_committed(entries=list(entries))
+
+
+def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str = "$.storage") -> None:
+    """Refuse keys of ``table`` outside ``allowed``, naming the first as ``where.key``."""
+    allowed_set = set(allowed)
+    for key in table:
+        if key not in allowed_set:
+            raise ConfigKeyError(
+                f"{where}.{key}",
+                f"unknown key; allowed here: {', '.join(sorted(allowed_set)) or 'none'}",
+            )
