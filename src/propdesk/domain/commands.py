@@ -1,0 +1,310 @@
+"""Commands: what someone asks the desk to do (DOMAIN §3, §10).
+
+One frozen class per command, with the §10 keys as fields.  Every command
+names its ``ticket`` and the acting person ``by``; ``at`` is when it
+happened (``None``: the Desk's clock fills it in); ``command_id`` makes a
+retry idempotent.  Money and quantities are decimal strings or
+:class:`~decimal.Decimal`, never float.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from propdesk.domain.enums import CommandName
+
+Money = Decimal | str | int
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """Fields common to every command."""
+
+    name: ClassVar[CommandName]
+    ticket: str
+    by: str
+    at: datetime | None = None
+    command_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FeeItem:
+    """A fee schedule code and quantity in a plan."""
+
+    code: str
+    qty: Money = "1"
+    name: str | None = None
+    price: Money | None = None
+    """``name`` and ``price`` only for an item off the schedule, with a supervisor override."""
+
+
+@attrs.frozen(kw_only=True)
+class MaterialItem:
+    """A material used, with its quantity."""
+
+    name: str
+    qty: Money = "1"
+
+
+@attrs.frozen(kw_only=True)
+class Record(Command):
+    """Take a piece of information into the log (录入)."""
+
+    name = CommandName.RECORD
+    received_at: datetime
+    source: str
+    content: str
+    mode: str
+    location: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    appointment_at: datetime | None = None
+    category: str | None = None
+    first_receiver: str | None = None
+    originated_at: datetime | None = None
+    event_at: datetime | None = None
+    reply: str | None = None
+    area: str | None = None
+    asset: str | None = None
+    about: str | None = None
+    major_incident: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Classify(Command):
+    """Set or change the category (a change is a reclassification, K-3)."""
+
+    name = CommandName.CLASSIFY
+    category: str
+
+
+@attrs.frozen(kw_only=True)
+class Dispatch(Command):
+    """Issue a work order; without ``to``, routing chooses (R-51)."""
+
+    name = CommandName.DISPATCH
+    category: str | None = None
+    to: str | None = None
+    appointment_at: datetime | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Confirm(Command):
+    """The assignee read the order back (复述确认 / 接单)."""
+
+    name = CommandName.CONFIRM
+
+
+@attrs.frozen(kw_only=True)
+class Acknowledge(Command):
+    """The assignee signed for the work order at the desk (签收)."""
+
+    name = CommandName.ACKNOWLEDGE
+
+
+@attrs.frozen(kw_only=True)
+class ContactOwner(Command):
+    """Appointment: the assignee contacted the owner ahead of time (S-6)."""
+
+    name = CommandName.CONTACT_OWNER
+
+
+@attrs.frozen(kw_only=True)
+class Arrive(Command):
+    """The assignee is on site."""
+
+    name = CommandName.ARRIVE
+
+
+@attrs.frozen(kw_only=True)
+class Diagnose(Command):
+    """The diagnosis on site."""
+
+    name = CommandName.DIAGNOSE
+    diagnosis: str
+
+
+@attrs.frozen(kw_only=True)
+class Plan(Command):
+    """The initial plan, with fee items from the schedule (R-60)."""
+
+    name = CommandName.PLAN
+    fees: tuple[FeeItem, ...] = ()
+    note: str | None = None
+    override_by: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Agree(Command):
+    """The source agreed the plan (and was shown the fee schedule, R-61)."""
+
+    name = CommandName.AGREE
+    schedule_shown: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class UnableToHandle(Command):
+    """The assignee cannot handle or coordinate the work (S-11)."""
+
+    name = CommandName.UNABLE
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Complete(Command):
+    """Work finished (or, from ``recorded``, resolved by the desk itself)."""
+
+    name = CommandName.COMPLETE
+    workers: tuple[str, ...] | None = None
+    materials: tuple[MaterialItem, ...] = ()
+    charge: Money | None = None
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Accept(Command):
+    """The source accepted the work and signed (验收)."""
+
+    name = CommandName.ACCEPT
+    signer: str
+    opinion: str | None = None
+    owner_copy: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Reject(Command):
+    """The acceptance failed (验收不合格): rework (R-40)."""
+
+    name = CommandName.REJECT
+    signer: str
+    opinion: str | None = None
+    owner_copy: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Return(Command):
+    """The form is back at the desk, complete and signed."""
+
+    name = CommandName.RETURN
+
+
+@attrs.frozen(kw_only=True)
+class Callback(Command):
+    """The desk called the source back (R-41).  ``close`` also closes a passed callback."""
+
+    name = CommandName.CALLBACK
+    fixed: bool
+    satisfaction: str
+    charge_ok: bool | None = None
+    channel: str = "phone"
+    close: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Close(Command):
+    """Archive a called-back ticket."""
+
+    name = CommandName.CLOSE
+
+
+@attrs.frozen(kw_only=True)
+class Reply(Command):
+    """A reply to the source (S-2); ``answers`` when it answers the request (S-9)."""
+
+    name = CommandName.REPLY
+    text: str
+    answers: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Escalate(Command):
+    """Raise the escalation level: 1 supervisor, 2 managers' meeting (R-54)."""
+
+    name = CommandName.ESCALATE
+    level: int
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Transfer(Command):
+    """Move the work to another person: a new work order (R-2)."""
+
+    name = CommandName.TRANSFER
+    to: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Amend(Command):
+    """Correct a recorded field, keeping the old value (R-15)."""
+
+    name = CommandName.AMEND
+    field: str
+    value: str | None
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class FollowUp(Command):
+    """A follow-up note (R-1)."""
+
+    name = CommandName.FOLLOW_UP
+    note: str
+
+
+@attrs.frozen(kw_only=True)
+class SampleCallback(Command):
+    """A sampled callback by the community supervisor or a foreman (R-42)."""
+
+    name = CommandName.SAMPLE_CALLBACK
+    fixed: bool
+    satisfaction: str
+    charge_ok: bool | None = None
+    channel: str = "phone"
+
+
+@attrs.frozen(kw_only=True)
+class Cancel(Command):
+    """Withdrawn by the source (撤销), with its confirmation."""
+
+    name = CommandName.CANCEL
+    reason: str
+    confirmed_by_source: bool = False
+
+
+COMMAND_TYPES: dict[CommandName, type[Command]] = {
+    cls.name: cls
+    for cls in (
+        Record,
+        Classify,
+        Dispatch,
+        Confirm,
+        Acknowledge,
+        ContactOwner,
+        Arrive,
+        Diagnose,
+        Plan,
+        Agree,
+        UnableToHandle,
+        Complete,
+        Accept,
+        Reject,
+        Return,
+        Callback,
+        Close,
+        Reply,
+        Escalate,
+        Transfer,
+        Amend,
+        FollowUp,
+        SampleCallback,
+        Cancel,
+    )
+}
+"""Command class by name; every name of :class:`CommandName` has one."""
+
+assert set(COMMAND_TYPES) == set(CommandName), "a command has no class"

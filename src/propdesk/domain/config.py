@@ -1,0 +1,291 @@
+"""The community, its people and its rules as data (DOMAIN §11).
+
+These frozen classes are what the TOML loader (:mod:`propdesk.config`)
+produces; the domain only reads them.  ``Config.build`` checks that the
+pieces agree with each other (a shift naming an unknown person, a
+department with an unknown supervisor …) and raises
+:class:`~propdesk.domain.errors.ConfigError` naming the key's path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from propdesk.domain.enums import DEFAULT_CATEGORIES, Role
+from propdesk.domain.errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@attrs.frozen
+class Community:
+    """The community (小区) and its desk-wide settings."""
+
+    name: str = "小区"
+    timezone: str = "Asia/Shanghai"
+    meeting_time: str = "09:00"
+    lang: str = "zh"
+    households: int | None = None
+    areas: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class CategoryDef:
+    """A category of R-13 with its labels; ``desk_resolvable`` lets the desk complete it."""
+
+    id: str
+    name: str
+    name_en: str = ""
+    desk_resolvable: bool = False
+
+
+@attrs.frozen
+class Department:
+    """A department and the categories it is responsible for (R-50)."""
+
+    id: str
+    name: str
+    categories: tuple[str, ...] = ()
+    supervisor: str | None = None
+    name_en: str = ""
+
+
+@attrs.frozen
+class Person:
+    """A person of the roster.  ``areas`` are used by routing (R-51)."""
+
+    id: str
+    name: str
+    role: Role
+    department: str | None = None
+    areas: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Shift:
+    """A duty shift (R-51): ``start``/``end`` as ``HH:MM`` local time; ``end``
+    may be ``24:00`` and may be before ``start`` (crossing midnight; the shift
+    belongs to the weekday it starts on)."""
+
+    people: tuple[str, ...]
+    start: str
+    end: str
+    days: tuple[str, ...] = WEEKDAYS
+
+
+@attrs.frozen
+class Fee:
+    """An item of the published fee schedule (R-60); ``price`` is exact CNY."""
+
+    code: str
+    name: str
+    unit: str
+    price: Decimal
+
+
+@attrs.frozen
+class Asset:
+    """A facility or piece of equipment counted by K-9."""
+
+    id: str
+    name: str
+    kind: str = ""
+    area: str = ""
+
+
+@attrs.frozen
+class Limits:
+    """Maximum text lengths (R-16)."""
+
+    content: int = 2000
+    note: int = 2000
+    other: int = 200
+
+
+@attrs.frozen
+class SlaSettings:
+    """Overrides of the S-rules: rule id -> allowance in seconds, or ``None`` (off)."""
+
+    allowances: Mapping[str, int | None] = attrs.field(factory=dict)
+    warn_at: float = 0.8
+
+
+@attrs.frozen
+class Config:
+    """A whole desk configuration.  Build with :meth:`Config.build`."""
+
+    community: Community
+    zone: ZoneInfo
+    meeting: time
+    categories: tuple[CategoryDef, ...]
+    departments: tuple[Department, ...]
+    people: tuple[Person, ...]
+    shifts: tuple[Shift, ...]
+    fees: tuple[Fee, ...]
+    assets: tuple[Asset, ...]
+    sla: SlaSettings
+    limits: Limits
+    storage: Mapping[str, Any] = attrs.field(factory=dict)
+    extra: Mapping[str, Any] = attrs.field(factory=dict)
+    # indexes, derived in build()
+    person_by_id: Mapping[str, Person] = attrs.field(factory=dict, eq=False, repr=False)
+    category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
+    department_by_id: Mapping[str, Department] = attrs.field(factory=dict, eq=False, repr=False)
+    fee_by_code: Mapping[str, Fee] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        community: Community | None = None,
+        categories: Sequence[CategoryDef] | None = None,
+        departments: Sequence[Department] = (),
+        people: Sequence[Person] = (),
+        shifts: Sequence[Shift] = (),
+        fees: Sequence[Fee] = (),
+        assets: Sequence[Asset] = (),
+        sla: SlaSettings | None = None,
+        limits: Limits | None = None,
+        storage: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Config:
+        """Check the pieces against each other and build the indexes."""
+        community = community or Community()
+        try:
+            zone = ZoneInfo(community.timezone)
+        except Exception as exc:  # ZoneInfoNotFoundError, ValueError for odd keys
+            raise ConfigError(
+                "$.community.timezone", f"unknown time zone {community.timezone!r}"
+            ) from exc
+        meeting = parse_hhmm(community.meeting_time, "$.community.meeting_time")
+        if categories is None:
+            categories = tuple(CategoryDef(i, zh, en, res) for i, zh, en, res in DEFAULT_CATEGORIES)
+        cats = _unique(categories, "categories", lambda c: c.id)
+        depts = _unique(departments, "departments", lambda d: d.id)
+        persons = _unique(people, "people", lambda p: p.id)
+        fee_index = _unique(fees, "fees", lambda f: f.code)
+        _unique(assets, "assets", lambda a: a.id)
+        for i, d in enumerate(departments):
+            for j, c in enumerate(d.categories):
+                if c not in cats:
+                    raise ConfigError(
+                        f"$.departments[{i}].categories[{j}]", f"unknown category {c!r}"
+                    )
+            if d.supervisor is not None and d.supervisor not in persons:
+                raise ConfigError(
+                    f"$.departments[{i}].supervisor", f"unknown person {d.supervisor!r}"
+                )
+        for i, p in enumerate(people):
+            if p.department is not None and p.department not in depts:
+                raise ConfigError(
+                    f"$.people[{i}].department", f"unknown department {p.department!r}"
+                )
+        for i, s in enumerate(shifts):
+            for j, pid in enumerate(s.people):
+                if pid not in persons:
+                    raise ConfigError(f"$.shifts[{i}].people[{j}]", f"unknown person {pid!r}")
+            parse_hhmm(s.start, f"$.shifts[{i}].start")
+            parse_hhmm(s.end, f"$.shifts[{i}].end", allow_24=True)
+            for j, day in enumerate(s.days):
+                if day not in WEEKDAYS:
+                    raise ConfigError(
+                        f"$.shifts[{i}].days[{j}]", f"{day!r} is not one of {', '.join(WEEKDAYS)}"
+                    )
+        for i, f in enumerate(fees):
+            if f.price < 0 or f.price.as_tuple().exponent < -2:  # type: ignore[operator]
+                raise ConfigError(
+                    f"$.fees[{i}].price", "price must be non-negative with at most two decimals"
+                )
+        sla = sla or SlaSettings()
+        if not 0 < sla.warn_at < 1:
+            raise ConfigError("$.sla.warn_at", "warn_at must be between 0 and 1")
+        limits = limits or Limits()
+        for name in ("content", "note", "other"):
+            if getattr(limits, name) < 1:
+                raise ConfigError(f"$.limits.{name}", "a limit must be at least 1")
+        return cls(
+            community=community,
+            zone=zone,
+            meeting=meeting,
+            categories=tuple(categories),
+            departments=tuple(departments),
+            people=tuple(people),
+            shifts=tuple(shifts),
+            fees=tuple(fees),
+            assets=tuple(assets),
+            sla=sla,
+            limits=limits,
+            storage=dict(storage or {}),
+            extra=dict(extra or {}),
+            person_by_id=persons,
+            category_by_id=cats,
+            department_by_id=depts,
+            fee_by_code=fee_index,
+        )
+
+    def department_for(self, category: str) -> Department | None:
+        """The department responsible for ``category`` (R-50), or ``None``."""
+        for d in self.departments:
+            if category in d.categories:
+                return d
+        return None
+
+    def people_with_role(self, *roles: Role) -> list[Person]:
+        """People having one of ``roles``, in roster order."""
+        return [p for p in self.people if p.role in roles]
+
+
+def _unique(items: Sequence[Any], table: str, key: Any) -> dict[str, Any]:
+    index: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        k = key(item)
+        if k in index:
+            raise ConfigError(f"$.{table}[{i}]", f"duplicate id {k!r}")
+        index[k] = item
+    return index
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_hhmm(text: str, path: str, *, allow_24: bool = False) -> time:
+    """Parse ``HH:MM``; ``24:00`` only when ``allow_24`` (returned as ``time.max``)."""
+    m = _HHMM.match(text)
+    if not m:
+        raise ConfigError(path, f"{text!r} is not a time of day HH:MM")
+    h, mi = int(m.group(1)), int(m.group(2))
+    if h == 24:
+        if mi != 0 or not allow_24:
+            raise ConfigError(path, f"{text!r} is not a time of day HH:MM")
+        return time.max
+    return time(h, mi)
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(value: Any, path: str) -> int | None:
+    """An allowance: whole seconds (int), ``"90s"``, ``"2m"``, ``"1h30m"``, or ``"off"`` (None)."""
+    if isinstance(value, bool):
+        raise ConfigError(path, f'expected a duration such as "90s" or "off", got {value!r}')
+    if isinstance(value, int):
+        if value < 0:
+            raise ConfigError(path, "a duration must not be negative")
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() == "off":
+            return None
+        m = _DURATION.match(value.strip())
+        if m and any(m.groups()):
+            h, mi, s = (int(g) if g else 0 for g in m.groups())
+            return h * 3600 + mi * 60 + s
+    raise ConfigError(
+        path, f'expected a duration such as "90s", "2m", "1h30m" or "off", got {value!r}'
+    )

@@ -1,0 +1,473 @@
+"""``decide(ticket, command, context) -> events``: the rules that accept or refuse.
+
+Pure: the command carries its time; routing inputs come in the context.
+A refusal is a :class:`~propdesk.domain.errors.DomainError`; nothing is
+written for it.  Accepted commands become events whose ``data`` is
+JSON-native (see :mod:`propdesk.domain.events`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from propdesk.domain import commands as c
+from propdesk.domain import permissions, routing
+from propdesk.domain.config import Config, Person
+from propdesk.domain.enums import Channel, Mode, Role, Satisfaction, Source
+from propdesk.domain.enums import CommandName as C
+from propdesk.domain.errors import DomainError
+from propdesk.domain.events import Event, iso, utc
+from propdesk.domain.lifecycle import Transition, allowed_commands, rows_for
+from propdesk.domain.model import Ticket
+from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
+
+AMENDABLE = ("location", "content", "contact", "phone", "area", "asset", "about")
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
+LONG_FIELDS = frozenset({"note", "reason", "diagnosis", "opinion", "text", "reply"})
+
+
+@attrs.frozen
+class Context:
+    """What ``decide`` needs beyond the ticket: the configuration, the open
+    work orders per person (routing, R-51) and the K-11 question window."""
+
+    config: Config
+    open_counts: Mapping[str, int] = attrs.field(factory=dict)
+    public_report_until: datetime | None = None
+
+    @property
+    def desk_resolvable(self) -> frozenset[str]:
+        """Categories the desk may resolve itself."""
+        return frozenset(cat.id for cat in self.config.categories if cat.desk_resolvable)
+
+
+Data = dict[str, Any]
+Outcome = list[tuple[str, Data]]
+
+
+def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
+    """The events ``cmd`` produces on ``ticket`` (``None`` before ``record``), or a refusal."""
+    if cmd.at is None:
+        raise ValueError("the command has no time; the Desk fills it in from its clock")
+    at = utc(_aware(cmd.at, "at"))
+    person = ctx.config.person_by_id.get(cmd.by)
+    if person is None:
+        raise DomainError("unknown_person", field="by", value=cmd.by)
+    if isinstance(cmd, c.Record):
+        if ticket is not None:
+            raise DomainError("duplicate_ticket", ticket=cmd.ticket)
+        permissions.check(ctx.config, None, C.RECORD, person)
+        data = _record(cmd, at, ctx)
+        return [Event(cmd.ticket, 1, C.RECORD.value, at, cmd.by, data)]
+    if ticket is None:
+        raise DomainError("unknown_ticket", ticket=cmd.ticket)
+    if at < ticket.last_at:
+        raise DomainError("time_before_previous", ticket=ticket.id, command=cmd.name.value,
+                          at=iso(at), previous=iso(ticket.last_at))
+    rows = rows_for(ticket, cmd.name, ctx.desk_resolvable)
+    if not rows:
+        raise DomainError(
+            "wrong_state", ticket=ticket.id, state=ticket.state.value, command=cmd.name.value,
+            allowed=", ".join(x.value for x in allowed_commands(ticket, ctx.desk_resolvable))
+            or "(none)",
+        )
+    permissions.check(ctx.config, ticket, cmd.name, person)
+    outcome = _DECIDERS[cmd.name](ticket, cmd, ctx, rows[0], at, person)
+    return [
+        Event(ticket.id, ticket.version + i + 1, kind, at, cmd.by, data)
+        for i, (kind, data) in enumerate(outcome)
+    ]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _aware(value: datetime, field: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise DomainError("naive_time", field=field, value=value.isoformat())
+    return value
+
+
+def _text(ctx: Context, field: str, value: str | None, *, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DomainError("required", field=field)
+        return None
+    if not isinstance(value, str):
+        raise DomainError("invalid_type", field=field, expected="text", value=value)
+    limits = ctx.config.limits
+    limit = limits.content if field == "content" else (
+        limits.note if field in LONG_FIELDS else limits.other)
+    if len(value) > limit:
+        raise DomainError("too_long", field=field, length=len(value), limit=limit)
+    return value
+
+
+def _choice(field: str, value: str, allowed: Any) -> None:
+    values = [a.value if hasattr(a, "value") else a for a in allowed]
+    if value not in values:
+        raise DomainError("invalid_choice", field=field, value=value, allowed=", ".join(values))
+
+
+def _category(ctx: Context, value: str) -> str:
+    if value not in ctx.config.category_by_id:
+        raise DomainError("unknown_category", value=value,
+                          allowed=", ".join(ctx.config.category_by_id))
+    return value
+
+
+def _known_person(ctx: Context, field: str, value: str) -> Person:
+    p = ctx.config.person_by_id.get(value)
+    if p is None:
+        raise DomainError("unknown_person", field=field, value=value)
+    return p
+
+
+def _drop_none(data: Data) -> Data:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# ---------------------------------------------------------------- deciders
+
+Decider = Callable[[Ticket, Any, Context, Transition, datetime, Person], Outcome]
+
+
+def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
+    _choice("source", cmd.source, Source)
+    _choice("mode", cmd.mode, Mode)
+    received = _aware(cmd.received_at, "received_at")
+    originated = _aware(cmd.originated_at, "originated_at") if cmd.originated_at else received
+    if received > at:
+        raise DomainError("time_order", field="received_at", value=iso(received),
+                          limit_field="at", limit=iso(at))
+    if originated > received:
+        raise DomainError("time_order", field="originated_at", value=iso(originated),
+                          limit_field="received_at", limit=iso(received))
+    content = _text(ctx, "content", cmd.content, required=True)
+    mode = Mode(cmd.mode)
+    appointment = None
+    if mode is Mode.APPOINTMENT:
+        if cmd.appointment_at is None:
+            raise DomainError("appointment_required", ticket=cmd.ticket)
+        appointment = _aware(cmd.appointment_at, "appointment_at")
+        if appointment <= at:
+            raise DomainError("appointment_in_past", ticket=cmd.ticket,
+                              value=iso(appointment), at=iso(at))
+    elif cmd.appointment_at is not None:
+        raise DomainError("appointment_not_allowed", ticket=cmd.ticket)
+    category = _category(ctx, cmd.category) if cmd.category else None
+    first_receiver = cmd.first_receiver or cmd.by
+    _known_person(ctx, "first_receiver", first_receiver)
+    if cmd.asset is not None and ctx.config.assets and cmd.asset not in {
+        a.id for a in ctx.config.assets
+    }:
+        _choice("asset", cmd.asset, [a.id for a in ctx.config.assets])
+    event_at = _aware(cmd.event_at, "event_at") if cmd.event_at else None
+    fields = {name: _text(ctx, name, getattr(cmd, name)) for name in
+              ("location", "contact", "phone", "reply", "area", "asset", "about")}
+    missing = []
+    if fields["location"] is None:
+        missing.append("location")
+    if Source(cmd.source).is_owner:
+        missing += [f for f in ("contact", "phone") if fields[f] is None]
+    if not cmd.ticket or len(cmd.ticket) > ctx.config.limits.other:
+        raise DomainError("invalid_value", field="ticket", reason="a ticket id of 1 to "
+                          f"{ctx.config.limits.other} characters is required")
+    return _drop_none({
+        "received_at": iso(received),
+        "originated_at": iso(originated),
+        "source": cmd.source,
+        "first_receiver": first_receiver,
+        "content": content,
+        "mode": cmd.mode,
+        "appointment_at": iso(appointment) if appointment else None,
+        "category": category,
+        "event_at": iso(event_at) if event_at else None,
+        "major_incident": True if cmd.major_incident else None,
+        "missing": missing,
+        **fields,
+    })
+
+
+def _classify(t: Ticket, cmd: c.Classify, ctx: Context, *_: Any) -> Outcome:
+    return [("classify", _drop_none({"category": _category(ctx, cmd.category),
+                                     "previous": t.category}))]
+
+
+def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: datetime,
+              person: Person) -> Outcome:
+    category = _category(ctx, cmd.category) if cmd.category else t.category
+    if category is None:
+        raise DomainError("category_required", ticket=t.id)
+    cycle = t.cycle
+    if cycle == 1:
+        if cmd.appointment_at is not None and t.mode is not Mode.APPOINTMENT:
+            raise DomainError("appointment_not_allowed", ticket=t.id)
+        appointment = cmd.appointment_at or t.appointment_at
+        mode = t.mode
+    else:
+        appointment = cmd.appointment_at
+        mode = Mode.APPOINTMENT if appointment else (
+            Mode.EMERGENCY if t.mode is Mode.EMERGENCY else Mode.IMMEDIATE)
+    if appointment is not None:
+        appointment = _aware(appointment, "appointment_at")
+        if cmd.appointment_at is not None and appointment <= at:
+            raise DomainError("appointment_in_past", ticket=t.id, value=iso(appointment),
+                              at=iso(at))
+    if cmd.to:
+        assignee = _known_person(ctx, "to", cmd.to)
+        department = assignee.department
+        reason: dict[str, object] = {"rule": "explicit", "by": cmd.by}
+    else:
+        choice = routing.choose(
+            ctx.config, category=category, at=at, mode=mode, area=t.area, about=t.about,
+            open_counts=ctx.open_counts, public_report_until=ctx.public_report_until)
+        assignee = ctx.config.person_by_id[choice.assignee]
+        department = choice.department
+        reason = choice.reason
+    notices: list[str] = []
+    if mode is Mode.EMERGENCY:
+        notices = routing.emergency_notices(
+            ctx.config, assignee=assignee.id, department=department, area=t.area, at=at)
+    return [("dispatch", _drop_none({
+        "work_order": len(t.work_orders) + 1,
+        "cycle": cycle,
+        "assignee": assignee.id,
+        "department": department,
+        "category": category,
+        "previous_category": t.category if t.category != category else None,
+        "mode": mode.value,
+        "appointment_at": iso(appointment) if appointment else None,
+        "routing": reason,
+        "notices": notices if mode is Mode.EMERGENCY else None,
+    }))]
+
+
+def _wo_event(kind: str) -> Decider:
+    def decide_(t: Ticket, cmd: c.Command, *_: Any) -> Outcome:
+        wo = t.work_order
+        return [(kind, {"work_order": wo.number} if wo else {})]
+    return decide_
+
+
+def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    if wo.diagnosed_at is not None:
+        raise DomainError("already_diagnosed", ticket=t.id, work_order=wo.number)
+    return [("diagnose", {"work_order": wo.number,
+                          "diagnosis": _text(ctx, "diagnosis", cmd.diagnosis, required=True)})]
+
+
+def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
+          person: Person) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    if wo.diagnosed_at is None:
+        raise DomainError("diagnosis_required", ticket=t.id)
+    override = None
+    if cmd.override_by is not None:
+        override = _known_person(ctx, "override_by", cmd.override_by)
+        if override.role not in SUPERVISOR_ROLES:
+            raise DomainError("override_not_supervisor", value=cmd.override_by)
+    lines = []
+    for i, item in enumerate(cmd.fees):
+        field = f"fees[{i}]"
+        qty = parse_quantity(item.qty, field + ".qty")
+        fee = ctx.config.fee_by_code.get(item.code)
+        if fee is not None:
+            name, price, on_schedule = fee.name, fee.price, True
+        else:
+            if override is None or item.price is None:
+                raise DomainError("fee_not_on_schedule", value=item.code)
+            name = _text(ctx, field + ".name", item.name) or item.code
+            price, on_schedule = parse_money(item.price, field + ".price"), False
+        lines.append({"code": item.code, "name": name, "qty": str(qty),
+                      "unit_price": money_text(price), "amount": money_text(amount(price, qty)),
+                      "on_schedule": on_schedule})
+    return [("plan", _drop_none({
+        "work_order": wo.number, "fees": lines, "note": _text(ctx, "note", cmd.note),
+        "override_by": override.id if override and any(
+            not x["on_schedule"] for x in lines) else None,
+    }))]
+
+
+def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    if wo.fees and not cmd.schedule_shown:
+        raise DomainError("schedule_not_shown", ticket=t.id)
+    return [("agree", {"work_order": wo.number, "schedule_shown": bool(cmd.schedule_shown)})]
+
+
+def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    return [("unable", {"work_order": wo.number,
+                        "reason": _text(ctx, "reason", cmd.reason, required=True)})]
+
+
+def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any) -> Outcome:
+    desk = row.guard == "desk"
+    wo = t.work_order
+    workers = list(cmd.workers) if cmd.workers else ([wo.assignee] if wo else [cmd.by])
+    for i, w in enumerate(workers):
+        _known_person(ctx, f"workers[{i}]", w)
+    materials = [
+        {"name": _text(ctx, f"materials[{i}].name", m.name, required=True),
+         "qty": str(parse_quantity(m.qty, f"materials[{i}].qty"))}
+        for i, m in enumerate(cmd.materials)
+    ]
+    charge = money_text(parse_money(cmd.charge, "charge")) if cmd.charge is not None else None
+    return [("complete", _drop_none({
+        "work_order": None if desk else wo.number if wo else None,
+        "desk": True if desk else None,
+        "workers": workers, "materials": materials or None, "charge": charge,
+        "note": _text(ctx, "note", cmd.note),
+    }))]
+
+
+def _acceptance(kind: str) -> Decider:
+    def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Outcome:
+        wo = t.work_order
+        assert wo is not None
+        return [(kind, _drop_none({
+            "work_order": wo.number,
+            "signer": _text(ctx, "signer", cmd.signer, required=True),
+            "opinion": _text(ctx, "opinion", cmd.opinion),
+            "owner_copy": bool(cmd.owner_copy),
+        }))]
+    return decide_
+
+
+def _return(t: Ticket, cmd: c.Return, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    if wo.acknowledged_at is None:
+        raise DomainError("signature_required", ticket=t.id, work_order=wo.number)
+    return [("return", {"work_order": wo.number})]
+
+
+def _answers(cmd: c.Callback | c.SampleCallback) -> Data:
+    _choice("satisfaction", cmd.satisfaction, Satisfaction)
+    _choice("channel", cmd.channel, Channel)
+    for field in ("fixed",):
+        if not isinstance(getattr(cmd, field), bool):
+            raise DomainError("invalid_type", field=field, expected="true or false",
+                              value=getattr(cmd, field))
+    if cmd.charge_ok is not None and not isinstance(cmd.charge_ok, bool):
+        raise DomainError("invalid_type", field="charge_ok", expected="true, false or null",
+                          value=cmd.charge_ok)
+    return {"fixed": cmd.fixed, "satisfaction": cmd.satisfaction, "charge_ok": cmd.charge_ok,
+            "channel": cmd.channel}
+
+
+def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
+    data = _answers(cmd)
+    if t.charge_disputed and not t.dispute_settled:
+        raise DomainError("dispute_unsettled", ticket=t.id)
+    if not cmd.fixed:
+        data["outcome"] = "rework"
+    elif cmd.charge_ok is False:
+        data["outcome"] = "disputed"
+    else:
+        data["outcome"] = "passed"
+    out: Outcome = [("callback", data)]
+    if cmd.close and data["outcome"] == "passed":
+        out.append(("close", {}))
+    return out
+
+
+def _sample(t: Ticket, cmd: c.SampleCallback, *_: Any) -> Outcome:
+    data = _answers(cmd)
+    last = t.callbacks[-1] if t.callbacks else None
+    data["agrees"] = bool(last and last.fixed == cmd.fixed
+                          and last.satisfaction == cmd.satisfaction)
+    return [("sample_callback", data)]
+
+
+def _reply(t: Ticket, cmd: c.Reply, ctx: Context, *_: Any) -> Outcome:
+    return [("reply", {"text": _text(ctx, "text", cmd.text, required=True),
+                       "answers": bool(cmd.answers)})]
+
+
+def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Outcome:
+    if isinstance(cmd.level, bool) or cmd.level not in (1, 2):
+        raise DomainError("invalid_choice", field="level", value=cmd.level, allowed="1, 2")
+    if cmd.level <= t.escalation_level:
+        raise DomainError("level_not_rising", ticket=t.id, value=cmd.level,
+                          level=t.escalation_level)
+    return [("escalate", {"level": cmd.level,
+                          "reason": _text(ctx, "reason", cmd.reason, required=True)})]
+
+
+def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    target = _known_person(ctx, "to", cmd.to)
+    if target.id == wo.assignee:
+        raise DomainError("same_assignee", ticket=t.id, value=target.id)
+    return [("transfer", {"from": wo.assignee, "to": target.id,
+                          "department": target.department,
+                          "work_order": len(t.work_orders) + 1, "voided": wo.number,
+                          "reason": _text(ctx, "reason", cmd.reason, required=True)})]
+
+
+def _amend(t: Ticket, cmd: c.Amend, ctx: Context, *_: Any) -> Outcome:
+    if cmd.field not in AMENDABLE:
+        raise DomainError("not_amendable", value=cmd.field, allowed=", ".join(AMENDABLE))
+    value = _text(ctx, cmd.field, cmd.value, required=cmd.field == "content")
+    if cmd.field == "asset" and value is not None and ctx.config.assets:
+        _choice("asset", value, [a.id for a in ctx.config.assets])
+    return [("amend", _drop_none({
+        "field": cmd.field, "old": getattr(t, cmd.field), "new": value,
+        "reason": _text(ctx, "reason", cmd.reason, required=True)}))]
+
+
+def _follow_up(t: Ticket, cmd: c.FollowUp, ctx: Context, *_: Any) -> Outcome:
+    return [("follow_up", {"note": _text(ctx, "note", cmd.note, required=True)})]
+
+
+def _cancel(t: Ticket, cmd: c.Cancel, ctx: Context, *_: Any) -> Outcome:
+    if cmd.confirmed_by_source is not True:
+        raise DomainError("source_not_confirmed", ticket=t.id)
+    return [("cancel", {"reason": _text(ctx, "reason", cmd.reason, required=True),
+                        "confirmed_by_source": True})]
+
+
+def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Outcome:
+    wo = t.work_order
+    assert wo is not None
+    return [("contact_owner", {"work_order": wo.number})]
+
+
+_DECIDERS: dict[C, Decider] = {
+    C.CLASSIFY: _classify,
+    C.DISPATCH: _dispatch,
+    C.CONFIRM: _wo_event("confirm"),
+    C.ACKNOWLEDGE: _wo_event("acknowledge"),
+    C.CONTACT_OWNER: _contact_owner,
+    C.ARRIVE: _wo_event("arrive"),
+    C.DIAGNOSE: _diagnose,
+    C.PLAN: _plan,
+    C.AGREE: _agree,
+    C.UNABLE: _unable,
+    C.COMPLETE: _complete,
+    C.ACCEPT: _acceptance("accept"),
+    C.REJECT: _acceptance("reject"),
+    C.RETURN: _return,
+    C.CALLBACK: _callback,
+    C.CLOSE: lambda *_: [("close", {})],
+    C.REPLY: _reply,
+    C.ESCALATE: _escalate,
+    C.TRANSFER: _transfer,
+    C.AMEND: _amend,
+    C.FOLLOW_UP: _follow_up,
+    C.SAMPLE_CALLBACK: _sample,
+    C.CANCEL: _cancel,
+}
+assert set(_DECIDERS) == set(C) - {C.RECORD}

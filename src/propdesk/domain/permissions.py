@@ -1,0 +1,91 @@
+"""Who may do what (the "who" column of DOMAIN §3): deny by default.
+
+Checked inside the domain's ``decide`` so that the CLI, a web UI and
+embedding code all agree.  Some commands belong to a role (``desk``), some
+to the ticket's current assignee, some to both.
+"""
+
+from __future__ import annotations
+
+from propdesk.domain.config import Config, Person
+from propdesk.domain.enums import CommandName as C
+from propdesk.domain.enums import Role, State
+from propdesk.domain.errors import DomainError
+from propdesk.domain.model import Ticket
+
+# role-based permissions: command -> roles that may always issue it
+ROLE_PERMISSIONS: dict[C, frozenset[Role]] = {
+    C.RECORD: frozenset({Role.DESK}),
+    C.CLASSIFY: frozenset({Role.DESK}),
+    C.DISPATCH: frozenset({Role.DESK}),
+    C.RETURN: frozenset({Role.DESK}),
+    C.CALLBACK: frozenset({Role.DESK}),
+    C.CLOSE: frozenset({Role.DESK}),
+    C.REPLY: frozenset({Role.DESK}),
+    C.AMEND: frozenset({Role.DESK}),
+    C.CANCEL: frozenset({Role.DESK}),
+    C.ESCALATE: frozenset(
+        {Role.DESK, Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER}
+    ),
+    C.TRANSFER: frozenset({Role.DESK, Role.MANAGER}),
+    C.FOLLOW_UP: frozenset({Role.DESK}),
+    C.SAMPLE_CALLBACK: frozenset({Role.COMMUNITY_SUPERVISOR, Role.FOREMAN}),
+    C.COMPLETE: frozenset(),  # see check(): desk from 'recorded', assignee otherwise
+}
+
+# commands the current work order's assignee may issue
+ASSIGNEE_COMMANDS: frozenset[C] = frozenset({
+    C.CONFIRM, C.ACKNOWLEDGE, C.CONTACT_OWNER, C.ARRIVE, C.DIAGNOSE, C.PLAN, C.AGREE,
+    C.UNABLE, C.ACCEPT, C.REJECT, C.ESCALATE, C.FOLLOW_UP,
+})
+
+
+def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> None:
+    """Raise ``forbidden`` unless ``person`` may issue ``command`` on ``ticket`` now."""
+    if _allowed(config, ticket, command, person):
+        return
+    raise DomainError(
+        "forbidden",
+        ticket=ticket.id if ticket else "-",
+        person=person.id,
+        role=person.role.value,
+        command=command.value,
+        allowed=describe(command),
+    )
+
+
+def _allowed(config: Config, ticket: Ticket | None, command: C, person: Person) -> bool:
+    if person.role in ROLE_PERMISSIONS.get(command, frozenset()):
+        return True
+    if ticket is None:
+        return False
+    assignee = ticket.assignee
+    if command is C.COMPLETE:
+        if ticket.state is State.RECORDED:
+            return person.role is Role.DESK
+        return assignee == person.id
+    if command in ASSIGNEE_COMMANDS and assignee == person.id:
+        return True
+    if command is C.FOLLOW_UP and person.id == ticket.first_receiver:
+        return True
+    if command is C.TRANSFER and person.role is Role.SUPERVISOR and assignee is not None:
+        current = config.person_by_id.get(assignee)
+        if current is None or current.department is None:
+            return False
+        dept = config.department_by_id.get(current.department)
+        return dept is not None and dept.supervisor == person.id
+    return False
+
+
+def describe(command: C) -> str:
+    """Who may issue ``command``, in words (for the refusal text and the docs)."""
+    parts = [r.value for r in sorted(ROLE_PERMISSIONS.get(command, frozenset()))]
+    if command in ASSIGNEE_COMMANDS:
+        parts.append("the assignee")
+    if command is C.COMPLETE:
+        parts = ["the assignee", "desk (desk-resolvable categories, from recorded)"]
+    if command is C.FOLLOW_UP:
+        parts.append("the first receiver")
+    if command is C.TRANSFER:
+        parts.append("the assignee's department supervisor")
+    return ", ".join(parts)
