@@ -14,6 +14,9 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from propdesk.domain.events import Event
+from propdesk.domain.notices import Notice
+
+__all__ = ["Notice"]  # re-exported: notifiers receive domain notices
 
 
 class StoreError(Exception):
@@ -171,15 +174,3 @@ class Notifier(Protocol):
     def notify(self, notice: Notice) -> None:
         """Deliver one notice; may raise (the outbox retries)."""
         ...
-
-
-@attrs.frozen
-class Notice:
-    """A message for a person produced by the core (emergency alerts, SLA warnings …)."""
-
-    to: str
-    kind: str
-    ticket: str
-    at: datetime
-    text: str
-    data: dict[str, object] = attrs.field(factory=dict)

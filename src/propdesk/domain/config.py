@@ -134,6 +134,8 @@ class Config:
     limits: Limits
     storage: Mapping[str, Any] = attrs.field(factory=dict)
     extra: Mapping[str, Any] = attrs.field(factory=dict)
+    base_dir: str = ""
+    """The configuration file's folder: relative paths are relative to it."""
     # indexes, derived in build()
     person_by_id: Mapping[str, Person] = attrs.field(factory=dict, eq=False, repr=False)
     category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
@@ -155,6 +157,7 @@ class Config:
         limits: Limits | None = None,
         storage: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
+        base_dir: str = "",
     ) -> Config:
         """Check the pieces against each other and build the indexes."""
         community = community or Community()
@@ -224,6 +227,7 @@ class Config:
             limits=limits,
             storage=dict(storage or {}),
             extra=dict(extra or {}),
+            base_dir=base_dir,
             person_by_id=persons,
             category_by_id=cats,
             department_by_id=depts,

@@ -1,0 +1,66 @@
+"""Batch files (DOMAIN §10): one JSON command per line, applied in file order.
+
+Each line has ``at``, ``cmd``, ``ticket`` and ``by`` and the command's own
+keys.  A line that does not parse, or names an unknown command, or has a key
+of the wrong type, is refused with an error naming the line and the key; the
+rest still apply.  The ``ticket`` key of a ``record`` line becomes the
+ticket's id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from propdesk.converter import StructureError, structure
+from propdesk.domain.commands import COMMAND_TYPES, Command
+from propdesk.domain.enums import CommandName
+from propdesk.domain.errors import DomainError
+
+REQUIRED = ("at", "cmd", "ticket", "by")
+
+
+def parse_line(text: str) -> Command:
+    """One command from one line; raises :class:`DomainError` naming the problem."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DomainError("invalid_value", field=f"column {exc.colno}",
+                          reason=f"not valid JSON: {exc.msg}") from None
+    return parse_object(raw)
+
+
+def parse_object(raw: Any) -> Command:
+    """One command from a decoded JSON object (a dict of the §10 keys)."""
+    if not isinstance(raw, dict):
+        raise DomainError("invalid_type", field="line", expected="a JSON object", value=raw)
+    for key in REQUIRED:
+        if key not in raw:
+            raise DomainError("required", field=key, ticket=raw.get("ticket"))
+    name = raw["cmd"]
+    if not isinstance(name, str) or name not in CommandName.__members__.values():
+        raise DomainError("invalid_choice", field="cmd", value=name,
+                          allowed=", ".join(c.value for c in CommandName),
+                          ticket=raw.get("ticket"))
+    body = {k: v for k, v in raw.items() if k != "cmd"}
+    try:
+        return structure(body, COMMAND_TYPES[CommandName(name)])
+    except StructureError as exc:
+        path, reason = exc.problems[0]
+        field = path.removeprefix("$.")
+        extra = "" if len(exc.problems) == 1 else f" (and {len(exc.problems) - 1} more)"
+        raise DomainError("invalid_value", field=field, reason=reason + extra,
+                          ticket=raw.get("ticket") if isinstance(raw.get("ticket"), str)
+                          else None) from None
+
+
+def read_lines(lines: Iterable[str]) -> Iterator[tuple[int, Command | DomainError]]:
+    """Numbered commands (or parse errors) of a batch file; blank lines are skipped."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield number, parse_line(text)
+        except DomainError as err:
+            yield number, err

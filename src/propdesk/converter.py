@@ -1,0 +1,165 @@
+"""The one cattrs converter at the edge (commands from batch lines and the CLI,
+configuration from TOML).
+
+It is strict where JSON and TOML are loose: a string is never made from a
+number, ``"false"`` is not a boolean, money is never a float, and a time
+must carry its offset.  Errors name the key's path (``$.fees[0].qty``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+
+from propdesk.domain.commands import Money
+from propdesk.domain.enums import Channel, CommandName, Mode, Role, Satisfaction, Source, State
+
+T = TypeVar("T")
+
+
+def _str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {value!r}")
+    return value
+
+
+def _bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _float(value: Any, _: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _datetime(value: Any, _: Any) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an ISO 8601 time such as 2026-03-02T09:00:40+08:00"
+            ) from None
+    else:
+        raise TypeError(f"expected an ISO 8601 time, got {value!r}")
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"time {value!s} has no time zone offset (add e.g. +08:00)")
+    return dt
+
+
+def _money(value: Any, _: Any) -> Money:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"expected a decimal string such as \"30.00\", got {value!r}")
+    if isinstance(value, str | int | Decimal):
+        return value
+    raise TypeError(f"expected a decimal string such as \"30.00\", got {value!r}")
+
+
+def _decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, bool) or isinstance(value, float) or not isinstance(
+        value, str | int | Decimal
+    ):
+        raise TypeError(f"expected a decimal string such as \"30.00\", got {value!r}")
+    try:
+        d = Decimal(value)
+    except Exception:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not d.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return d
+
+
+def _enum_hook(value: Any, cls: type[Enum]) -> Enum:
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in cls)
+        raise ValueError(f"{value!r} is not one of: {allowed}") from None
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh strict converter (``forbid_extra_keys``; detailed validation)."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(str, _str)
+    conv.register_structure_hook(bool, _bool)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(float, _float)
+    # str-based enums must be checked against their members: register each
+    # (singledispatch picks the most specific class, so these beat ``str``)
+    for enum_cls in (Role, Source, Mode, State, Satisfaction, Channel, CommandName):
+        conv.register_structure_hook(enum_cls, _enum_hook)
+    conv.register_structure_hook(datetime, _datetime)
+    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_structure_hook(Money, _money)
+    conv.register_structure_hook(Money | None, lambda v, _: None if v is None else _money(v, _))
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_unstructure_hook(Decimal, str)
+    return conv
+
+
+CONVERTER = make_converter()
+
+
+def error_paths(exc: BaseException, root: str = "$") -> list[tuple[str, str]]:
+    """``(path, reason)`` pairs of a cattrs validation error, e.g. ``("$.fees[0].qty", …)``."""
+    out: list[tuple[str, str]] = []
+
+    def walk(e: BaseException, path: str) -> None:
+        if isinstance(e, ForbiddenExtraKeysError):
+            for key in sorted(e.extra_fields):
+                out.append((f"{path}.{key}", "unknown key"))
+        elif isinstance(e, ClassValidationError | IterableValidationError):
+            with_notes, without = e.group_exceptions()
+            for sub, note in with_notes:
+                name = getattr(note, "name", None)
+                index = getattr(note, "index", None)
+                if name is not None:
+                    walk(sub, f"{path}.{name}")
+                elif index is not None:
+                    walk(sub, f"{path}[{index}]")
+                else:
+                    walk(sub, path)
+            for sub in without:
+                walk(sub, path)
+        elif isinstance(e, KeyError):
+            out.append((path, "required key is missing"))
+        elif isinstance(e, ExceptionGroup):
+            for sub in e.exceptions:
+                walk(sub, path)
+        else:
+            out.append((path, str(e)))
+
+    walk(exc, root)
+    return out or [(root, str(exc))]
+
+
+def structure(raw: Any, cls: type[T], root: str = "$") -> T:
+    """Structure ``raw`` into ``cls``; raises :class:`StructureError` naming each bad path."""
+    try:
+        return CONVERTER.structure(raw, cls)
+    except Exception as exc:  # cattrs raises several kinds; all become one error
+        raise StructureError(error_paths(exc, root)) from None
+
+
+class StructureError(ValueError):
+    """Input that does not fit its model; ``problems`` lists ``(path, reason)``."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {r}" for p, r in problems))

@@ -1,0 +1,419 @@
+"""The Desk: the imperative shell around the pure core.
+
+``Desk.handle(command)`` loads the ticket's events, decides (permissions are
+checked inside the core), appends with the expected version, and delivers
+notices after the commit.  Clock, store and notifiers are injected.  A view
+of all tickets is kept up to date from the store's global sequence for the
+queries that need every ticket (routing's open work orders, lists, SLA,
+statistics) and for observers such as the SLA deadline index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from propdesk.domain import commands as c
+from propdesk.domain.config import Config
+from propdesk.domain.decide import Context, decide
+from propdesk.domain.enums import CommandName
+from propdesk.domain.errors import DomainError
+from propdesk.domain.events import Event, iso, utc
+from propdesk.domain.fold import evolve, fold
+from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
+from propdesk.domain.model import Ticket
+from propdesk.domain.notices import Notice, notices_for
+from propdesk.ports import Clock, ConcurrencyConflict, DuplicateCommand, EventStore, Notifier
+from propdesk.serialization import canonical_json
+
+DESK_STREAM = "@desk"
+"""The stream of desk-level events (publication of the public report, K-11)."""
+QUESTION_WINDOW = timedelta(days=7)
+
+Observer = Callable[[Ticket], None]
+
+
+@attrs.frozen
+class Result:
+    """What an accepted command did: the ticket after it, its events and notices.
+    ``replayed`` is true when a repeated ``command_id`` returned the first answer."""
+
+    ticket: Ticket
+    events: tuple[Event, ...]
+    notices: tuple[Notice, ...] = ()
+    replayed: bool = False
+
+
+@attrs.frozen
+class LineResult:
+    """The outcome of one command of a batch (DOMAIN §10, §12)."""
+
+    line: int
+    ok: bool
+    ticket: str | None
+    error: str | None = None
+    code: str | None = None
+    error_zh: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The §12 shape: ``{"line", "ok", "ticket", "error"}`` plus ``code``."""
+        out: dict[str, Any] = {"line": self.line, "ok": self.ok, "ticket": self.ticket}
+        if not self.ok:
+            out.update(error=self.error, code=self.code, error_zh=self.error_zh)
+        return out
+
+
+def command_digest(cmd: c.Command) -> str:
+    """A digest of a command's content (everything but its ``command_id``)."""
+    raw = attrs.asdict(cmd, value_serializer=_plain)
+    raw.pop("command_id", None)
+    raw["cmd"] = cmd.name.value
+    return hashlib.sha256(canonical_json(raw).encode()).hexdigest()
+
+
+def _plain(_inst: Any, _field: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if not isinstance(value, str | int | float | bool | list | dict) and value is not None:
+        return str(value)
+    return value
+
+
+def _active_assignee(t: Ticket | None) -> str | None:
+    if t is None or t.state not in ACTIVE_WORK:
+        return None
+    return t.assignee
+
+
+class Desk:
+    """A community's front desk over an event store."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: EventStore,
+        *,
+        clock: Clock | None = None,
+        notifiers: Sequence[Notifier] = (),
+        max_attempts: int = 5,
+    ) -> None:
+        from propdesk.adapters.clock import SystemClock
+
+        self.config = config
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.notifiers = list(notifiers)
+        self.outbox: list[tuple[Notice, int, int]] = []
+        """Deliveries that failed: (notice, notifier index, attempts so far);
+        retried on the next commit or :meth:`flush`, dropped after ``max_attempts``."""
+        self.max_attempts = max_attempts
+        self._view: dict[str, Ticket] | None = None
+        self._seq = 0
+        self._observers: list[Observer] = []
+        self._publications: list[datetime] = []
+
+    # ------------------------------------------------------------- commands
+
+    def handle(self, command: c.Command, *, expected_version: int | None = None) -> Result:
+        """Apply one command.  Raises :class:`DomainError` when it is refused
+        (nothing is written) and :class:`~propdesk.ports.ConcurrencyConflict`
+        when ``expected_version`` is given and someone else changed the ticket
+        first.  Without ``expected_version`` a conflict is retried by deciding
+        again on the new state (so the rules are always checked on what is stored)."""
+        digest = command_digest(command)
+        if command.at is None:
+            command = attrs.evolve(command, at=self.clock.now())
+        if command.command_id is not None:
+            replay = self._replay(command, digest)
+            if replay is not None:
+                return replay
+        if isinstance(command, c.Record) and command.ticket.startswith("@"):
+            raise DomainError("invalid_value", field="ticket",
+                              reason="a ticket id may not start with '@'")
+        for _attempt in range(1 if expected_version is not None else 5):
+            events_before = self.store.load(command.ticket)
+            if expected_version is not None and len(events_before) != expected_version:
+                raise ConcurrencyConflict(command.ticket, expected_version, len(events_before))
+            ticket = fold(events_before)
+            needs_view = isinstance(command, c.Dispatch) and command.to is None
+            events = decide(ticket, command, self._context(needs_view))
+            try:
+                self.store.append(command.ticket, len(events_before), events,
+                                  command_id=command.command_id, digest=digest)
+            except ConcurrencyConflict:
+                if expected_version is not None:
+                    raise
+                continue
+            except DuplicateCommand:
+                replay = self._replay(command, digest)
+                if replay is None:
+                    raise
+                return replay
+            after = ticket
+            for e in events:
+                after = evolve(after, e)
+            assert after is not None
+            notices = self._committed(after, events)
+            return Result(after, tuple(events), tuple(notices))
+        raise DomainError("conflict", ticket=command.ticket)
+
+    def _replay(self, command: c.Command, digest: str) -> Result | None:
+        assert command.command_id is not None
+        rec = self.store.find_command(command.command_id)
+        if rec is None:
+            return None
+        if rec.digest != digest or rec.ticket != command.ticket:
+            raise DomainError("command_id_reused", value=command.command_id)
+        events = self.store.load(rec.ticket)
+        ticket = fold(events)
+        assert ticket is not None
+        return Result(ticket, tuple(events[rec.first_version - 1:rec.last_version]),
+                      replayed=True)
+
+    def apply_commands(
+        self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
+    ) -> list[LineResult]:
+        """Apply numbered commands in order, ``chunk`` per transaction.
+
+        An item may be a :class:`DomainError` (a line that failed to parse): it
+        is reported as refused.  A refused command changes nothing and the rest
+        still apply.  A chunk that meets a concurrent writer is decided again.
+        """
+        results: list[LineResult] = []
+        batch: list[tuple[int, c.Command | DomainError]] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= chunk:
+                results += self._apply_chunk_retrying(batch)
+                batch = []
+        if batch:
+            results += self._apply_chunk_retrying(batch)
+        return results
+
+    def _apply_chunk_retrying(
+        self, items: list[tuple[int, c.Command | DomainError]]
+    ) -> list[LineResult]:
+        for _attempt in range(5):
+            try:
+                return self._apply_chunk(items)
+            except ConcurrencyConflict:
+                self._catch_up()
+        raise DomainError("conflict", ticket="(batch)")
+
+    def _apply_chunk(self, items: list[tuple[int, c.Command | DomainError]]) -> list[LineResult]:
+        view = self._ensure_view()
+        work: dict[str, Ticket | None] = {}
+        counts = self._open_counts()
+        groups: list[tuple[str, int, Sequence[Event], str | None, str]] = []
+        changed: list[tuple[Ticket, list[Event]]] = []
+        out: list[LineResult] = []
+        seen_ids: set[str] = set()
+        ctx = Context(self.config, counts, self._question_window())
+        now = self.clock.now()
+        for line, cmd in items:
+            if isinstance(cmd, DomainError):
+                out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
+                continue
+            if cmd.at is None:
+                cmd = attrs.evolve(cmd, at=now)
+            digest = command_digest(cmd)
+            try:
+                if cmd.command_id is not None and (
+                    cmd.command_id in seen_ids or self._replay(cmd, digest) is not None
+                ):
+                    out.append(LineResult(line, True, cmd.ticket))
+                    continue
+                if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
+                    raise DomainError("invalid_value", field="ticket",
+                                      reason="a ticket id may not start with '@'")
+                ticket = work[cmd.ticket] if cmd.ticket in work else view.get(cmd.ticket)
+                events = decide(ticket, cmd, ctx)
+            except DomainError as err:
+                out.append(_refused(line, cmd.ticket, err))
+                continue
+            after = ticket
+            for e in events:
+                after = evolve(after, e)
+            assert after is not None
+            old_a, new_a = _active_assignee(ticket), _active_assignee(after)
+            if old_a != new_a:
+                if old_a:
+                    counts[old_a] -= 1
+                if new_a:
+                    counts[new_a] += 1
+            work[cmd.ticket] = after
+            groups.append((cmd.ticket, ticket.version if ticket else 0, events,
+                           cmd.command_id, digest))
+            if cmd.command_id:
+                seen_ids.add(cmd.command_id)
+            changed.append((after, events))
+            out.append(LineResult(line, True, cmd.ticket))
+        if groups:
+            self.store.append_many(groups)
+            for after, events in changed:
+                self._committed(after, events)
+        return out
+
+    def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
+        """Apply the lines of a §10 batch file in order; one result per command line."""
+        return apply_lines(self, lines, chunk=chunk)
+
+    def publish_report(self, label: str, by: str, at: datetime | None = None) -> Event:
+        """Record the publication of the quarterly public management report (K-11):
+        for a week after it, owners' questions about it (``about="public_report"``)
+        are routed to the community supervisor."""
+        person = self.config.person_by_id.get(by)
+        if person is None:
+            raise DomainError("unknown_person", field="by", value=by)
+        when = utc(at or self.clock.now())
+        version = self.store.version(DESK_STREAM)
+        event = Event(DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
+        self.store.append(DESK_STREAM, version, [event])
+        self._publications.append(when)
+        return event
+
+    # ---------------------------------------------------------------- reads
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket as its stored events make it; ``unknown_ticket`` if none."""
+        t = fold(self.store.load(ticket_id)) if not ticket_id.startswith("@") else None
+        if t is None:
+            raise DomainError("unknown_ticket", ticket=ticket_id)
+        return t
+
+    def events_of(self, ticket_id: str) -> list[Event]:
+        """The stored events of one ticket (its history)."""
+        if not self.store.version(ticket_id):
+            raise DomainError("unknown_ticket", ticket=ticket_id)
+        return self.store.load(ticket_id)
+
+    def allowed(self, ticket_id: str) -> list[CommandName]:
+        """The commands allowed on a ticket now (ignoring who asks)."""
+        resolvable = Context(self.config).desk_resolvable
+        return allowed_commands(self.ticket(ticket_id), resolvable)
+
+    def tickets(self) -> list[Ticket]:
+        """Every ticket as it stands now, in order of recording."""
+        return list(self._ensure_view().values())
+
+    def all_events(self) -> Iterator[Event]:
+        """Every ticket event of the log in commit order (desk-level events left out)."""
+        for entry in self.store.read_all():
+            if not entry.event.ticket.startswith("@"):
+                yield entry.event
+
+    def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None
+                      ) -> list[Ticket]:
+        """Tickets as they stood at ``end`` (events with ``at <= end``), optionally
+        only those received at or after ``received_from``."""
+        streams: dict[str, list[Event]] = {}
+        for e in self.all_events():
+            if e.at <= end:
+                streams.setdefault(e.ticket, []).append(e)
+        out = []
+        for events in streams.values():
+            t = fold(events)
+            if t is not None and (received_from is None or t.received_at >= received_from):
+                out.append(t)
+        return out
+
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer(ticket)`` with every ticket now, and with each ticket
+        again whenever it changes (the SLA deadline index uses this)."""
+        view = self._ensure_view()
+        self._observers.append(observer)
+        for t in view.values():
+            observer(t)
+
+    def refresh(self) -> None:
+        """Catch the view up with events written by other processes."""
+        if self._view is not None:
+            self._catch_up()
+
+    def flush(self) -> int:
+        """Retry delivering the outbox; returns how many notices are still waiting."""
+        pending, self.outbox = self.outbox, []
+        for notice, index, attempts in pending:
+            self._deliver_one(notice, index, attempts)
+        return len(self.outbox)
+
+    # ------------------------------------------------------------ internals
+
+    def _context(self, needs_view: bool) -> Context:
+        if needs_view:
+            return Context(self.config, self._open_counts(), self._question_window())
+        return Context(self.config, {}, self._question_window())
+
+    def _question_window(self) -> datetime | None:
+        if self._view is None:
+            self._ensure_view()
+        return self._publications[-1] + QUESTION_WINDOW if self._publications else None
+
+    def _open_counts(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for t in self._ensure_view().values():
+            a = _active_assignee(t)
+            if a:
+                counts[a] += 1
+        return counts
+
+    def _ensure_view(self) -> dict[str, Ticket]:
+        if self._view is None:
+            self._view = {}
+            self._seq = 0
+            self._publications = []
+        self._catch_up()
+        return self._view
+
+    def _catch_up(self) -> None:
+        if self._view is None:
+            return
+        changed: dict[str, None] = {}
+        for entry in self.store.read_all(after=self._seq):
+            ev = entry.event
+            if ev.ticket.startswith("@"):
+                if ev.kind == "publish_report":
+                    self._publications.append(ev.at)
+            else:
+                self._view[ev.ticket] = evolve(self._view.get(ev.ticket), ev)
+                changed[ev.ticket] = None
+            self._seq = entry.seq
+        for tid in changed:
+            for observer in self._observers:
+                observer(self._view[tid])
+
+    def _committed(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
+        if self._view is not None:
+            self._catch_up()
+        if self.outbox:
+            self.flush()
+        notices = notices_for(self.config, ticket, events)
+        for n in notices:
+            for index in range(len(self.notifiers)):
+                self._deliver_one(n, index, 0)
+        return notices
+
+    def _deliver_one(self, notice: Notice, index: int, attempts: int) -> None:
+        try:
+            self.notifiers[index].notify(notice)
+        except Exception:  # a failing notifier never loses an event: keep it for retry
+            if attempts + 1 < self.max_attempts:
+                self.outbox.append((notice, index, attempts + 1))
+
+
+def _refused(line: int, ticket: str | None, err: DomainError) -> LineResult:
+    return LineResult(line, False, ticket, err.message("en"), err.code, err.message("zh"))
+
+
+def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
+    """Apply a §10 batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
+    from propdesk.batch import read_lines
+
+    return desk.apply_commands(read_lines(lines), chunk=chunk)
