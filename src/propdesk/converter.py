@@ -64,7 +64,7 @@ def _datetime(value: Any, _: Any) -> datetime:
 
 
 def _money(value: Any, _: Any) -> Money:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"expected a decimal string such as \"30.00\", got {value!r}")
     if isinstance(value, str | int | Decimal):
         return value
@@ -72,7 +72,7 @@ def _money(value: Any, _: Any) -> Money:
 
 
 def _decimal(value: Any, _: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float) or not isinstance(
+    if isinstance(value, (bool, float)) or not isinstance(
         value, str | int | Decimal
     ):
         raise TypeError(f"expected a decimal string such as \"30.00\", got {value!r}")
