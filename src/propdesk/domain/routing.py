@@ -3,55 +3,122 @@
 Pure: the time, the open work-order counts and the configuration come in;
 the same inputs always give the same choice, and the choice carries the
 reason (table row, shift, tie-break) so it can be recorded in the event.
+
+- R-50: the responsibility table is the ``categories`` of each department;
+  the first department (in configuration order) naming a category is its row.
+- R-51: an on-duty person of that department — its responsible people
+  (专业责任人) first; for complaints its supervisor first (R-50's default
+  "complaint -> 客服部 supervisor"); else anyone of it on duty — preferring
+  the ticket's area, then the fewest open work orders, then roster order.
+- R-52: for an emergency with no one of the department on duty, anyone on
+  duty who works in the field (responsible, supervisor, foreman).
+- R-53: no one on duty: ``no_one_on_duty`` naming the department, the local
+  time and the supervisor chain to call instead.
+- A complaint about a department or person is never routed to them, but to
+  the supervisor of the complaint department (customer service) or, when
+  that supervisor is the subject (or of the subject department), one level
+  up: community supervisor, then managers.
+- K-11: for a week after the public management report is published, an
+  owner's question about it (``about="public_report"``) goes to the
+  community supervisor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
-from propdesk.domain.config import Config, Person
+from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
-from propdesk.domain.roster import on_duty
+from propdesk.domain.roster import shift_covers
 
 PUBLIC_REPORT = "public_report"
 """The ``about`` value of an owner's question about the public management report (K-11)."""
 
+FIELD_ROLES = (Role.RESPONSIBLE, Role.SUPERVISOR, Role.FOREMAN)
+"""Who may be sent anywhere in an emergency when the department has no one on duty (R-52)."""
+
 
 @attrs.frozen
 class RouteChoice:
-    """The chosen assignee and why."""
+    """The chosen assignee, the responsible department and why (JSON-native)."""
 
     assignee: str
     department: str | None
     reason: dict[str, object]
 
 
+def _local_text(config: Config, at: datetime) -> str:
+    local = at.astimezone(config.zone)
+    return f"{local:%Y-%m-%d %H:%M} {config.community.timezone}"
+
+
+def _who(config: Config, pid: str) -> str:
+    p = config.person_by_id.get(pid)
+    return f"{p.name} ({pid})" if p is not None and p.name != pid else pid
+
+
 def supervisor_chain(config: Config, department: str | None) -> list[str]:
     """Who to call when a department has no one on duty (R-53, R-54):
-    the department supervisor, the community supervisors, the managers."""
+    the department supervisor, the community supervisors, then the managers."""
     chain: list[str] = []
     dept = config.department_by_id.get(department) if department else None
     if dept is not None and dept.supervisor:
         chain.append(dept.supervisor)
-    for p in config.people_with_role(Role.COMMUNITY_SUPERVISOR, Role.MANAGER):
-        if p.id not in chain:
-            chain.append(p.id)
+    for role in (Role.COMMUNITY_SUPERVISOR, Role.MANAGER):
+        for p in config.people_with_role(role):
+            if p.id not in chain:
+                chain.append(p.id)
     return chain
 
 
-def _excluded(config: Config, about: str | None) -> tuple[set[str], str | None]:
-    """People and department a complaint is about (never routed to them)."""
-    if not about:
-        return set(), None
+def duty_shifts(config: Config, at: datetime) -> dict[str, int]:
+    """Person id -> index of the first shift of the roster covering ``at``."""
+    local = at.astimezone(config.zone)
+    out: dict[str, int] = {}
+    for i, shift in enumerate(config.shifts):
+        if shift_covers(shift, local):
+            for pid in shift.people:
+                out.setdefault(pid, i)
+    return out
+
+
+def _shift_text(index: int, shift: Shift) -> dict[str, object]:
+    return {"index": index, "start": shift.start, "end": shift.end, "days": list(shift.days)}
+
+
+def table_row(config: Config, category: str) -> tuple[int, str] | None:
+    """The responsibility-table row of ``category`` (R-50): (department index, id)."""
+    for i, d in enumerate(config.departments):
+        if category in d.categories:
+            return i, d.id
+    return None
+
+
+def _subject(config: Config, about: str | None) -> tuple[str, str] | None:
+    """What a complaint is about: ("department", id) or ("person", id)."""
+    if not about or about == PUBLIC_REPORT:
+        return None
     if about in config.department_by_id:
-        return {p.id for p in config.people if p.department == about}, about
+        return "department", about
     if about in config.person_by_id:
-        return {about}, None
-    return set(), None
+        return "person", about
+    return None
+
+
+def _is_subject(config: Config, pid: str, subject: tuple[str, str] | None) -> bool:
+    if subject is None:
+        return False
+    kind, sid = subject
+    if kind == "person":
+        return pid == sid
+    p = config.person_by_id.get(pid)
+    dept = config.department_by_id.get(sid)
+    return (p is not None and p.department == sid) or (
+        dept is not None and dept.supervisor == pid)
 
 
 def choose(
@@ -67,84 +134,155 @@ def choose(
 ) -> RouteChoice:
     """Choose the assignee of a dispatch without an explicit one (R-51 … R-53)."""
     counts = open_counts or {}
+    duty = duty_shifts(config, at)
     if about == PUBLIC_REPORT and public_report_until is not None and at <= public_report_until:
-        for p in config.people_with_role(Role.COMMUNITY_SUPERVISOR):
-            return RouteChoice(p.id, p.department, {
-                "rule": "K-11", "why": "question about the public management report"})
-    excluded_people, excluded_dept = _excluded(config, about)
-    dept = config.department_for(category)
-    if dept is None:
+        cs = _first_available(config, config.people_with_role(Role.COMMUNITY_SUPERVISOR), duty)
+        if cs is not None:
+            return RouteChoice(cs.id, cs.department, {
+                "rule": "K-11", "why": "question about the public management report",
+                "window_until": public_report_until.isoformat(),
+                "on_duty": cs.id in duty})
+    row = table_row(config, category)
+    if row is None:
         raise DomainError("no_department", category=category)
-    if excluded_people and category == "complaint":
-        return _route_complaint_about(config, dept.id, excluded_people, excluded_dept, about)
-    duty = on_duty(config, at)
-    index = {p.id: i for i, p in enumerate(config.people)}
-    candidates = [
+    row_index, dept_id = row
+    dept = config.department_by_id[dept_id]
+    table = {"row": row_index, "category": category, "department": dept_id}
+    subject = _subject(config, about)
+    if subject is not None and category == "complaint":
+        return _route_complaint_about(config, dept_id, subject, table, duty, at)
+
+    in_dept = [
         config.person_by_id[pid] for pid in duty
-        if config.person_by_id[pid].department == dept.id and pid not in excluded_people
+        if config.person_by_id[pid].department == dept_id
+        and not _is_subject(config, pid, subject)
     ]
-    rule = f"R-50 {category} -> {dept.id}"
+    candidates, tier = _tier(dept.supervisor, category, in_dept)
+    rule = "R-51"
     if not candidates and mode is Mode.EMERGENCY:
-        # R-52: the desk holds emergency dispatch authority over anyone on duty
         candidates = [
             config.person_by_id[pid] for pid in duty
-            if config.person_by_id[pid].role in (Role.RESPONSIBLE, Role.SUPERVISOR)
-            and pid not in excluded_people
+            if config.person_by_id[pid].role in FIELD_ROLES
+            and not _is_subject(config, pid, subject)
         ]
-        rule = "R-52 emergency: anyone on duty"
+        rule, tier = "R-52", "anyone_on_duty"
     if not candidates:
-        local = at.astimezone(config.zone)
+        chain = supervisor_chain(config, dept_id)
         raise DomainError(
             "no_one_on_duty",
-            department=f"{dept.name} ({dept.id})",
-            at=local.strftime("%Y-%m-%d %H:%M %Z"),
-            chain=", ".join(supervisor_chain(config, dept.id)) or "-",
+            department=f"{dept.name} ({dept_id})",
+            at=_local_text(config, at),
+            chain=", ".join(_who(config, pid) for pid in chain) or "-",
+            chain_ids=chain,
         )
+    ranked, tie = rank(config, candidates, area=area, open_counts=counts)
+    best = ranked[0]
+    shift_index = duty[best.id]
+    reason: dict[str, object] = {
+        "rule": rule,
+        "table": table,
+        "shift": _shift_text(shift_index, config.shifts[shift_index]),
+        "tier": tier,
+        "candidates": [p.id for p in ranked],
+        "area": area,
+        "area_match": bool(area and area in best.areas),
+        "open_work_orders": counts.get(best.id, 0),
+        "tie_break": tie,
+    }
+    if subject is not None:
+        reason["excluded"] = f"{subject[0]}:{subject[1]}"
+    return RouteChoice(best.id, dept_id, reason)
+
+
+def _tier(supervisor: str | None, category: str, in_dept: list[Person]
+          ) -> tuple[list[Person], str]:
+    """Who of the department on duty may take the work order: complaints go to
+    the department supervisor (R-50: complaint -> 客服部 supervisor); other
+    work to the responsible people (专业责任人); failing those, anyone of the
+    department on duty."""
+    if category == "complaint":
+        sup = [p for p in in_dept if p.id == supervisor]
+        if sup:
+            return sup, "department_supervisor"
+    responsible = [p for p in in_dept if p.role is Role.RESPONSIBLE]
+    if responsible:
+        return responsible, "responsible"
+    return in_dept, "department"
+
+
+def rank(
+    config: Config, candidates: Sequence[Person], *, area: str | None,
+    open_counts: Mapping[str, int],
+) -> tuple[list[Person], str]:
+    """Candidates best first (area, then fewest open work orders, then roster
+    order) and what decided between the first two: ``only_candidate``,
+    ``area``, ``open_work_orders`` or ``roster_order``."""
+    index = {p.id: i for i, p in enumerate(config.people)}
 
     def key(p: Person) -> tuple[int, int, int]:
-        return (0 if area and area in p.areas else 1, counts.get(p.id, 0), index[p.id])
+        return (0 if area and area in p.areas else 1, open_counts.get(p.id, 0), index[p.id])
 
     ranked = sorted(candidates, key=key)
-    best = ranked[0]
-    tie = "area" if area and area in best.areas else "open work orders"
-    if len(ranked) > 1 and key(ranked[1])[:2] == key(best)[:2]:
-        tie = "roster order"
-    return RouteChoice(best.id, dept.id, {
-        "rule": rule,
-        "on_duty": [p.id for p in ranked],
-        "open_work_orders": counts.get(best.id, 0),
-        "area_match": bool(area and area in best.areas),
-        "tie_break": tie,
-    })
+    if len(ranked) == 1:
+        return ranked, "only_candidate"
+    a, b = key(ranked[0]), key(ranked[1])
+    tie = "area" if a[0] != b[0] else "open_work_orders" if a[1] != b[1] else "roster_order"
+    return ranked, tie
+
+
+def _first_available(
+    config: Config, people: Iterable[Person], duty: Mapping[str, int]
+) -> Person | None:
+    """The first of ``people`` on duty, else the first in roster order."""
+    people = list(people)
+    for p in people:
+        if p.id in duty:
+            return p
+    return people[0] if people else None
 
 
 def _route_complaint_about(
-    config: Config, dept: str, excluded: set[str], excluded_dept: str | None, about: str | None
+    config: Config, dept: str, subject: tuple[str, str], table: dict[str, object],
+    duty: Mapping[str, int], at: datetime,
 ) -> RouteChoice:
-    """A complaint about a department or person goes to the customer-service
-    supervisor, or one level up when that supervisor is the subject."""
+    """A complaint about a department or person goes to the complaint
+    department's (customer-service) supervisor, or one level up when that
+    supervisor is the subject or belongs to the subject department."""
+    about = f"{subject[0]}:{subject[1]}"
     d = config.department_by_id[dept]
-    if d.supervisor and d.supervisor not in excluded and excluded_dept != dept:
+    if d.supervisor and not _is_subject(config, d.supervisor, subject):
         return RouteChoice(d.supervisor, dept, {
-            "rule": "complaint about " + str(about), "to": "customer-service supervisor"})
-    for p in config.people_with_role(Role.COMMUNITY_SUPERVISOR, Role.MANAGER):
-        if p.id not in excluded:
-            return RouteChoice(p.id, p.department, {
-                "rule": "complaint about " + str(about), "to": "one level up"})
-    raise DomainError("no_one_on_duty", department=dept, at="-",
-                      chain=", ".join(supervisor_chain(config, dept)) or "-")
+            "rule": "complaint_about", "about": about, "table": table,
+            "to": "department_supervisor", "on_duty": d.supervisor in duty})
+    for role, level in ((Role.COMMUNITY_SUPERVISOR, "community_supervisor"),
+                        (Role.MANAGER, "manager")):
+        people = [p for p in config.people_with_role(role) if not _is_subject(config, p.id,
+                                                                                subject)]
+        chosen = _first_available(config, people, duty)
+        if chosen is not None:
+            return RouteChoice(chosen.id, dept, {
+                "rule": "complaint_about", "about": about, "table": table,
+                "to": level, "on_duty": chosen.id in duty})
+    chain = [pid for pid in supervisor_chain(config, dept)
+             if not _is_subject(config, pid, subject)]
+    raise DomainError("no_one_on_duty", department=f"{d.name} ({dept})",
+                      at=_local_text(config, at),
+                      chain=", ".join(_who(config, pid) for pid in chain) or "-",
+                      chain_ids=chain)
 
 
 def emergency_notices(
     config: Config, *, assignee: str, department: str | None, area: str | None, at: datetime
 ) -> list[str]:
-    """Who is notified when an emergency is dispatched (R-52, S-4): the nearby
-    area's responsible people on duty, the department supervisor, the managers."""
+    """Who is notified when an emergency is dispatched (R-52, S-4), in this
+    order and without repeats or the assignee: the nearby area's responsible
+    people on duty, the department supervisor, the managers."""
     out: list[str] = []
-    for pid in on_duty(config, at):
-        p = config.person_by_id[pid]
-        if pid != assignee and p.role is Role.RESPONSIBLE and area and area in p.areas:
-            out.append(pid)
+    duty = duty_shifts(config, at)
+    if area:
+        for p in config.people:
+            if p.id in duty and p.role is Role.RESPONSIBLE and area in p.areas:
+                out.append(p.id)
     dept = config.department_by_id.get(department) if department else None
     if dept is not None and dept.supervisor and dept.supervisor not in out:
         out.append(dept.supervisor)
@@ -152,3 +290,22 @@ def emergency_notices(
         if p.id not in out:
             out.append(p.id)
     return [pid for pid in out if pid != assignee]
+
+
+def emergency_notice_roles(
+    config: Config, notices: Sequence[str], *, department: str | None, area: str | None
+) -> list[tuple[str, str]]:
+    """Why each recipient of :func:`emergency_notices` is told:
+    ``area_responsible``, ``department_supervisor`` or ``manager``."""
+    dept = config.department_by_id.get(department) if department else None
+    out = []
+    for pid in notices:
+        p = config.person_by_id[pid]
+        if dept is not None and dept.supervisor == pid:
+            why = "department_supervisor"
+        elif p.role is Role.MANAGER:
+            why = "manager"
+        else:
+            why = "area_responsible"
+        out.append((pid, why))
+    return out
