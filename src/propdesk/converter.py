@@ -11,10 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 
 from propdesk.domain.commands import Money
 from propdesk.domain.enums import Channel, CommandName, Mode, Role, Satisfaction, Source, State
@@ -93,6 +98,40 @@ def _enum_hook(value: Any, cls: type[Enum]) -> Enum:
         raise ValueError(f"{value!r} is not one of: {allowed}") from None
 
 
+def _is_sequence(t: Any) -> bool:
+    args = get_args(t)
+    return get_origin(t) in (tuple, list) and (get_origin(t) is list or (
+        len(args) == 2 and args[1] is Ellipsis))
+
+
+def _sequence_factory(conv: cattrs.Converter) -> Any:
+    """Homogeneous tuples/lists that refuse a bare string (``areas = "A"`` is not ``["A"]``)
+    and keep the index of a bad item in the error path."""
+
+    def factory(t: Any) -> Any:
+        item = get_args(t)[0]
+        kind = get_origin(t)
+
+        def hook(value: Any, _: Any) -> Any:
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"expected a list, got {value!r}")
+            out, errors = [], []
+            for i, v in enumerate(value):
+                try:
+                    out.append(conv.structure(v, item))
+                except Exception as exc:
+                    exc.__notes__ = [*getattr(exc, "__notes__", []),
+                                     IterableValidationNote(f"index {i}", i, item)]
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {t!r}", errors, t)
+            return tuple(out) if kind is tuple else out
+
+        return hook
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """A fresh strict converter (``forbid_extra_keys``; detailed validation)."""
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
@@ -108,6 +147,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Decimal, _decimal)
     conv.register_structure_hook(Money, _money)
     conv.register_structure_hook(Money | None, lambda v, _: None if v is None else _money(v, _))
+    conv.register_structure_hook_factory(_is_sequence, _sequence_factory(conv))
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_unstructure_hook(Decimal, str)
     return conv

@@ -78,7 +78,8 @@ def command_digest(cmd: c.Command) -> str:
 
 def _plain(_inst: Any, _field: Any, value: Any) -> Any:
     if isinstance(value, datetime):
-        return iso(value)
+        # naive times are refused by decide(); here they only need a stable text
+        return iso(value) if value.utcoffset() is not None else value.isoformat()
     if isinstance(value, tuple):
         return list(value)
     if not isinstance(value, str | int | float | bool | list | dict) and value is not None:

@@ -1,0 +1,122 @@
+"""The Desk shell: idempotent command ids, optimistic concurrency, notices after
+commit with an outbox, observers, and the same behaviour on SQLite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import Driver, at
+
+from propdesk.adapters.memory import MemoryStore
+from propdesk.adapters.sqlite import SQLiteStore
+from propdesk.desk import Desk
+from propdesk.domain import commands as c
+from propdesk.domain.errors import DomainError
+from propdesk.domain.notices import Notice
+from propdesk.ports import ConcurrencyConflict
+
+
+def record(tid: str = "A1", **kw: object) -> c.Record:
+    args: dict[str, object] = dict(ticket=tid, by="desk-wang", at=at(1), received_at=at(0),
+                                   source="owner_call", content="漏水", mode="immediate",
+                                   location="x", contact="x", phone="x", area="A")
+    args.update(kw)
+    return c.Record(**args)  # type: ignore[arg-type]
+
+
+def test_repeated_command_id_gives_same_answer_and_one_set_of_events(desk: Desk) -> None:
+    first = desk.handle(record(command_id="cmd-1"))
+    again = desk.handle(record(command_id="cmd-1"))
+    assert again.replayed and again.events == first.events
+    assert desk.store.head() == 1
+
+
+def test_same_command_id_with_different_content_is_refused(desk: Desk) -> None:
+    desk.handle(record(command_id="cmd-1"))
+    with pytest.raises(DomainError) as info:
+        desk.handle(record(command_id="cmd-1", content="别的内容"))
+    assert info.value.code == "command_id_reused" and desk.store.head() == 1
+
+
+def test_expected_version_conflict_is_clear(desk: Desk, drive) -> None:
+    drive().to("dispatched")
+    with pytest.raises(ConcurrencyConflict) as info:
+        desk.handle(c.FollowUp(ticket="A1", by="desk-wang", at=at(30), note="x"),
+                    expected_version=1)
+    assert "expected version 1" in str(info.value)
+    desk.handle(c.FollowUp(ticket="A1", by="desk-wang", at=at(30), note="x"),
+                expected_version=2)
+
+
+def test_time_defaults_to_the_clock(desk: Desk, clock) -> None:
+    desk.handle(c.Record(ticket="A1", by="desk-wang", received_at=clock.now(),
+                         source="walk_in", content="x", mode="immediate"))
+    assert desk.ticket("A1").recorded_at == clock.now()
+
+
+class Recorder:
+    def __init__(self, fail: int = 0) -> None:
+        self.got: list[Notice] = []
+        self.fail = fail
+
+    def notify(self, notice: Notice) -> None:
+        if self.fail:
+            self.fail -= 1
+            raise OSError("mail server down")
+        self.got.append(notice)
+
+
+def test_notices_after_commit_and_none_for_refusals(config, clock) -> None:
+    rec = Recorder()
+    desk = Desk(config, MemoryStore(), clock=clock, notifiers=[rec])
+    desk.handle(record(first_receiver="svc-he"))
+    desk.handle(c.Dispatch(ticket="A1", by="desk-wang", at=at(2), category="engineering"))
+    kinds = [(n.to, n.kind) for n in rec.got]
+    assert ("eng-zhao", "work_order") in kinds and ("svc-he", "step") in kinds
+    n = len(rec.got)
+    with pytest.raises(DomainError):
+        desk.handle(c.Close(ticket="A1", by="desk-wang", at=at(3)))
+    assert len(rec.got) == n
+    assert all("13800000000" not in x.text and "李女士" not in x.text for x in rec.got)
+
+
+def test_failing_notifier_loses_no_event_and_is_retried(config, clock) -> None:
+    rec = Recorder(fail=2)
+    desk = Desk(config, MemoryStore(), clock=clock, notifiers=[rec])
+    desk.handle(record(first_receiver="svc-he"))          # 1 notice, fails
+    assert desk.store.head() == 1 and len(desk.outbox) == 1
+    desk.handle(c.Reply(ticket="A1", by="desk-wang", at=at(2), text="好"))  # retry fails again
+    assert desk.flush() == 0 and len(rec.got) == 2
+
+
+def test_observers_see_every_change(desk: Desk, drive) -> None:
+    seen: list[tuple[str, str]] = []
+    desk.add_observer(lambda t: seen.append((t.id, t.state.value)))
+    drive().to("confirmed")
+    assert seen[-1] == ("A1", "confirmed") and ("A1", "recorded") in seen
+
+
+def test_tickets_as_of_a_past_time(drive) -> None:
+    d: Driver = drive().to("closed")
+    past = d.desk.tickets_as_of(at(3.5))
+    assert [t.state.value for t in past] == ["confirmed"]
+
+
+def test_publication_opens_the_question_window(desk: Desk) -> None:
+    desk.publish_report("2026Q1", by="cs-lin", at=at(0))
+    desk.handle(record("Q1", category="inquiry", about="public_report", source="walk_in"))
+    desk.handle(c.Dispatch(ticket="Q1", by="desk-wang", at=at(2)))
+    assert desk.ticket("Q1").assignee == "cs-lin"
+    assert [t.id for t in desk.tickets()] == ["Q1"]  # desk-level events are not tickets
+
+
+def test_desk_on_sqlite_survives_reopen(config, clock, tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    desk = Desk(config, SQLiteStore(path), clock=clock)
+    Driver(desk).to("on_site")
+    desk.store.close()
+    again = Desk(config, SQLiteStore(path), clock=clock)
+    assert again.ticket("A1").state.value == "on_site"
+    Driver(again, start=20).to("closed")
+    assert again.store.audit().ok
