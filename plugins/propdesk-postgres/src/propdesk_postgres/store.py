@@ -4,9 +4,10 @@
   sets ``search_path`` to the store's schema, ``lock_timeout`` and
   ``idle_in_transaction_session_timeout``.  Placeholders only; identifiers
   through :class:`psycopg.sql.Identifier`.
-* Appends lock the single ``log_head`` row (``SELECT … FOR UPDATE``), so they
-  are serialised: the global sequence is the commit order, and a reader
-  tailing ``seq > n`` never skips an event that commits later.
+* Every append takes a transaction-level advisory lock (one per schema)
+  before it reads the head, so appends are serialised: the global sequence
+  is the commit order, and a reader tailing ``seq > n`` never skips an event
+  that commits later (the lock is released only after the commit is visible).
 * ``(ticket, version)`` is unique, command ids are unique, triggers refuse
   updates, deletes and truncation of stored events.
 * Plain-SQL migrations (``sql/postgres_NNNN_name.sql``) run in order, each in
@@ -39,12 +40,14 @@ from propdesk.ports import (
     StoredEvent,
     StoreUnavailable,
 )
+from propdesk.serialization import GENESIS_HASH
 from propdesk_postgres.plugin import CONFIG_KEYS
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 _PAGE = 2000
 _MIGRATION_NAME = re.compile(r"^postgres_(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_CLASS = 0x70726F70  # "prop": the advisory-lock class of propdesk appends
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 __all__ = ["CONFIG_KEYS", "PostgresStore", "migrations", "open_postgres"]
@@ -233,7 +236,7 @@ class PostgresStore:
 
     def _write(self, batch: Sequence[Group], *, keep: bool) -> list[StoredEvent]:
         try:
-            with self._pool.connection() as conn, conn.transaction():
+            with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
                 return self._write_in(conn, batch, keep=keep)
         except (ConcurrencyConflict, DuplicateCommand, ValueError, TypeError):
             raise
@@ -245,26 +248,31 @@ class PostgresStore:
     def _write_in(
         self, conn: psycopg.Connection[Any], batch: Sequence[Group], *, keep: bool
     ) -> list[StoredEvent]:
-        head = conn.execute("SELECT seq, hash FROM log_head FOR UPDATE").fetchone()
-        if head is None:
-            raise StoreUnavailable(f"schema {self.schema} has no log_head row")
-        seq, prev = int(head[0]), str(head[1])
+        """Inside a pipelined transaction: two round trips, the lock held for one.
+
+        The lock and the three reads are queued together; PostgreSQL runs them
+        in order, so the head, versions and command ids are read under the lock.
+        """
         ticket_ids = sorted({g[0] for g in batch})
-        versions: dict[str, int] = {t: 0 for t in ticket_ids}
-        for ticket, version in conn.execute(
+        command_ids = [g[3] for g in batch if g[3] is not None]
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_LOCK_CLASS, self.schema))
+        head_cur = conn.cursor()
+        head_cur.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        version_cur = conn.cursor()
+        version_cur.execute(
             "SELECT ticket, MAX(version) FROM events WHERE ticket = ANY(%s) GROUP BY ticket",
             (ticket_ids,),
-        ).fetchall():
+        )
+        command_cur = conn.cursor()
+        command_cur.execute(
+            "SELECT command_id FROM commands WHERE command_id = ANY(%s)", (command_ids,)
+        )
+        head = head_cur.fetchone()
+        seq, prev = (0, GENESIS_HASH) if head is None else (int(head[0]), str(head[1]))
+        versions: dict[str, int] = dict.fromkeys(ticket_ids, 0)
+        for ticket, version in version_cur.fetchall():
             versions[str(ticket)] = int(version)
-        command_ids = [g[3] for g in batch if g[3] is not None]
-        taken: set[str] = set()
-        if command_ids:
-            taken = {
-                str(r[0])
-                for r in conn.execute(
-                    "SELECT command_id FROM commands WHERE command_id = ANY(%s)", (command_ids,)
-                ).fetchall()
-            }
+        taken = {str(r[0]) for r in command_cur.fetchall()}
         rows: list[tuple[Any, ...]] = []
         commands: list[tuple[str, str, str, int, int]] = []
         stored: list[StoredEvent] = []
@@ -306,7 +314,6 @@ class PostgresStore:
                     " last_version) VALUES (%s, %s, %s, %s, %s)",
                     commands,
                 )
-            cur.execute("UPDATE log_head SET seq = %s, hash = %s", (seq, prev))
         return stored
 
 

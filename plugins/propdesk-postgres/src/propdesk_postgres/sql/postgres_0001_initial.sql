@@ -1,8 +1,9 @@
 -- propdesk PostgreSQL schema, version 1 (the same ideas as the SQLite store).
 -- Run with search_path set to the store's schema, in one transaction.
 
--- The global log.  seq is assigned under the log_head row lock, so it is the
--- commit order and has no gaps; (ticket, version) is unique.
+-- The global log.  seq is assigned under a transaction-level advisory lock
+-- held by every append, so it is the commit order and has no gaps;
+-- (ticket, version) is unique.
 CREATE TABLE events (
     seq        BIGINT  PRIMARY KEY,
     ticket     TEXT    NOT NULL,
@@ -28,15 +29,6 @@ CREATE TABLE commands (
     first_version INTEGER NOT NULL,
     last_version  INTEGER NOT NULL
 );
-
--- One row: the last sequence number and hash.  Every append locks it
--- (SELECT … FOR UPDATE), which serialises appends.
-CREATE TABLE log_head (
-    id   BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
-    seq  BIGINT  NOT NULL,
-    hash TEXT    NOT NULL
-);
-INSERT INTO log_head (id, seq, hash) VALUES (TRUE, 0, repeat('0', 64));
 
 -- The record is append-only.
 CREATE FUNCTION propdesk_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
