@@ -159,7 +159,7 @@ def test_targets_and_texts() -> None:
     t = kpi.TARGETS
     assert t["K-2"] is not None and t["K-2"].text() == ">98%"
     assert t["K-1"] is not None and t["K-1"].text() == "=100%"
-    assert t["K-9"] is not None and t["K-9"].text() == ">=99%"
+    assert t["K-9"] is not None and t["K-9"].text() == "≥99%"
     assert t["K-13"] is not None and t["K-13"].text(count=True) == "=0"
     k4 = t["K-4"]
     assert k4 is not None

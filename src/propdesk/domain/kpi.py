@@ -79,7 +79,8 @@ class Target:
             return f"{self.op}{self.value}"
         pct = self.value * 100
         num = f"{float(pct):g}" if pct.denominator != 1 else str(pct.numerator)
-        return f"{self.op}{num}%"
+        op = "≥" if self.op == ">=" else "≤" if self.op == "<=" else self.op
+        return f"{op}{num}%"
 
 
 TARGETS: dict[str, Target | None] = {
