@@ -101,12 +101,13 @@ def _by_name(
 ) -> dict[str, _Named]:
     found: dict[str, _Named] = {}
     owner_of: dict[str, str] = {}
+    every = sorted({item.name for items in results for item in items})
     for owner, items in zip(owners, results, strict=True):
         for item in items:
             if item.name in found:
                 raise PluginError(
                     f"{what} {item.name!r} is offered twice (by {owner_of[item.name]}"
-                    f" and {owner}); installed {what}s: {', '.join(sorted(found))}"
+                    f" and {owner}); installed {what}s: {', '.join(every)}"
                 )
             found[item.name] = item
             owner_of[item.name] = owner
@@ -120,7 +121,7 @@ def _collect(
     results: list[Any] = []
     owners: list[str] = []
     caller = getattr(pm.hook, hook_name)
-    for impl in reversed(caller.get_hookimpls()):  # registration order
+    for impl in caller.get_hookimpls():  # registration order
         if impl.hookwrapper or impl.wrapper:
             continue
         func = impl.function

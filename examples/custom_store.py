@@ -1,0 +1,215 @@
+"""A complete storage plugin: an append-only JSON Lines file ("jsonl" backend).
+
+It is the example of ``docs/plugins.md``: it passes propdesk's store
+contract unchanged (``tests/storage/test_example_store.py``).  Every
+operation takes an exclusive ``fcntl`` lock on the file and first reads the
+lines other handles appended since; an append writes all its lines with one
+``write`` and ``fsync``, and a torn last line (a crash mid-write) is ignored.
+
+Install it as a plugin by naming this module in your distribution::
+
+    [project.entry-points.propdesk]
+    jsonl = "custom_store"
+
+and choose it with ``[storage] backend = "jsonl"`` and ``path = "log.jsonl"``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from propdesk.adapters import Group, audit_entries, check_batch, decode_event, encode_event
+from propdesk.domain.events import Event
+from propdesk.hookspecs import StoreBackend, hookimpl
+from propdesk.plugins import ConfigKeyError, check_keys
+from propdesk.ports import (
+    AuditReport,
+    CommandRecord,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    StoredEvent,
+)
+from propdesk.serialization import GENESIS_HASH
+
+
+class JsonlStore:
+    """An :class:`~propdesk.ports.EventStore` in one append-only JSON Lines file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._file = open(self.path, "a+b")  # noqa: SIM115 - held open until close()
+        self._offset = 0
+        self._log: list[StoredEvent] = []
+        self._streams: dict[str, list[Event]] = {}
+        self._commands: dict[str, CommandRecord] = {}
+
+    # Every public method runs under the file lock, after catching up.
+    def _locked(self) -> _Lock:
+        return _Lock(self)
+
+    def _catch_up(self) -> None:
+        self._file.seek(self._offset)
+        for raw in self._file.read().splitlines(keepends=True):
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: never acknowledged
+            self._offset += len(raw)
+            line = json.loads(raw)
+            if line["type"] == "event":
+                entry = StoredEvent(
+                    seq=line["seq"],
+                    event=decode_event(
+                        *(line[k] for k in ("ticket", "version", "kind", "at", "by", "data"))
+                    ),
+                    command_id=line["command_id"],
+                    prev_hash=line["prev_hash"],
+                    hash=line["hash"],
+                )
+                self._log.append(entry)
+                self._streams.setdefault(entry.event.ticket, []).append(entry.event)
+            else:
+                self._commands[line["command_id"]] = CommandRecord(
+                    line["command_id"], line["digest"], line["ticket"], line["first"], line["last"]
+                )
+
+    def load(self, ticket: str) -> list[Event]:
+        with self._locked():
+            return list(self._streams.get(ticket, ()))
+
+    def version(self, ticket: str) -> int:
+        with self._locked():
+            return len(self._streams.get(ticket, ()))
+
+    def find_command(self, command_id: str) -> CommandRecord | None:
+        with self._locked():
+            return self._commands.get(command_id)
+
+    def tickets(self) -> list[str]:
+        with self._locked():
+            return list(self._streams)
+
+    def read_all(self, after: int = 0, limit: int | None = None) -> Iterator[StoredEvent]:
+        with self._locked():
+            start = max(after, 0)
+            stop = len(self._log) if limit is None else start + max(limit, 0)
+            return iter(self._log[start:stop])
+
+    def head(self) -> int:
+        with self._locked():
+            return len(self._log)
+
+    def audit(self) -> AuditReport:
+        with self._locked():
+            return audit_entries(list(self._log))
+
+    def append(
+        self,
+        ticket: str,
+        expected_version: int,
+        events: Sequence[Event],
+        *,
+        command_id: str | None = None,
+        digest: str = "",
+    ) -> list[StoredEvent]:
+        group: Group = (ticket, expected_version, events, command_id, digest)
+        check_batch([group])
+        with self._locked():
+            written = self._write([group])
+        return [e for e in self.read_all(after=written[0], limit=written[1])]
+
+    def append_many(self, batch: Sequence[Group]) -> None:
+        check_batch(batch)
+        with self._locked():
+            self._write(batch)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _write(self, batch: Sequence[Group]) -> tuple[int, int]:
+        """Check everything, then write all lines at once; returns (after, count)."""
+        seq = len(self._log)
+        prev = self._log[-1].hash if self._log else GENESIS_HASH
+        versions: dict[str, int] = {}
+        lines: list[str] = []
+        for ticket, expected, events, command_id, digest in batch:
+            if command_id is not None and command_id in self._commands:
+                raise DuplicateCommand(command_id)
+            current = versions.get(ticket, len(self._streams.get(ticket, ())))
+            if current != expected:
+                raise ConcurrencyConflict(ticket, expected, current)
+            versions[ticket] = expected + len(events)
+            for event in events:
+                at, data, entry_hash = encode_event(prev, event)
+                seq += 1
+                lines.append(
+                    json.dumps(
+                        {
+                            "type": "event",
+                            "seq": seq,
+                            "ticket": ticket,
+                            "version": event.version,
+                            "kind": event.kind,
+                            "at": at,
+                            "by": event.by,
+                            "data": data,
+                            "command_id": command_id,
+                            "prev_hash": prev,
+                            "hash": entry_hash,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+                prev = entry_hash
+            if command_id is not None:
+                lines.append(
+                    json.dumps(
+                        {
+                            "type": "command",
+                            "command_id": command_id,
+                            "digest": digest,
+                            "ticket": ticket,
+                            "first": expected + 1,
+                            "last": expected + len(events),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+        after = len(self._log)
+        self._file.truncate(self._offset)  # drop a torn tail left by a crash
+        self._file.seek(0, os.SEEK_END)
+        self._file.write("".join(line + "\n" for line in lines).encode("utf-8"))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._catch_up()
+        return after, seq - after
+
+
+class _Lock:
+    def __init__(self, store: JsonlStore) -> None:
+        self.store = store
+
+    def __enter__(self) -> None:
+        fcntl.flock(self.store._file.fileno(), fcntl.LOCK_EX)
+        self.store._catch_up()
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.store._file.fileno(), fcntl.LOCK_UN)
+
+
+def open_jsonl(table: Mapping[str, Any], base_dir: Path) -> JsonlStore:
+    """Open the store a ``[storage]`` table describes: only ``path`` is allowed."""
+    check_keys(table, ("path",))
+    path = table.get("path", "propdesk.jsonl")
+    if not isinstance(path, str) or not path:
+        raise ConfigKeyError("$.storage.path", f"must be a non-empty string, got {path!r}")
+    return JsonlStore(base_dir / path)
+
+
+@hookimpl
+def propdesk_store_backends() -> list[StoreBackend]:
+    """Offer the ``jsonl`` backend."""
+    return [StoreBackend("jsonl", open_jsonl, "an append-only JSON Lines file", ("path",))]
