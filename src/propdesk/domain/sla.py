@@ -1,0 +1,712 @@
+"""The time standards of DOMAIN §4 (S-1 … S-14), as data, and their evaluation.
+
+Each rule is a row of :data:`RULES`: which tickets and cycles it applies to,
+the milestone that *starts* its clock, the milestones that *stop* it, the
+milestones that make it not applicable (a *void*; after the deadline a void
+only freezes the overrun, S-20), and how its deadline is computed from the
+start (or from an anchor such as the appointment time).  Milestones, deadline
+kinds and conditions are small named functions in registries; a new rule over
+existing milestones is one more row, not a branch in a function.
+
+Everything here is pure: the time of evaluation is an argument.  A *clock*
+(rule, cycle, occurrence, start, deadline, stop, void) does not depend on the
+time of evaluation, so the deadline index (:mod:`propdesk.domain.deadlines`)
+and :func:`evaluate` share :func:`clocks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from propdesk.domain.config import Config
+from propdesk.domain.enums import Mode, Source, State
+from propdesk.domain.errors import ConfigError
+from propdesk.domain.model import Ticket
+
+Status = Literal["met", "breached", "pending", "na"]
+Per = Literal["ticket", "cycle", "each"]
+DeadlineKind = Literal["after_start", "before_anchor", "meeting"]
+MET: Status = "met"
+BREACHED: Status = "breached"
+PENDING: Status = "pending"
+NA: Status = "na"
+
+# ------------------------------------------------------------------ cycle view
+
+
+class CycleView:
+    """The milestones of one cycle of a ticket (S-22), read once from the model.
+
+    A cycle's work-order milestones are the earliest over its work orders (a
+    transfer issues a new work order in the same cycle without restarting any
+    clock).  ``desk`` is the cycle's desk resolution: a cycle either has work
+    orders or is resolved by the desk, so resolutions are matched, in order,
+    with the cycles that have no work order.
+    """
+
+    __slots__ = (
+        "acknowledged", "appointment", "arrived", "booked", "confirmed", "contacted", "cycle",
+        "desk", "diagnosed", "dispatched", "mode", "planned", "returns", "start", "ticket",
+        "unables",
+    )
+
+    def __init__(self, ticket: Ticket, cycle: int, start: datetime, mode: Mode) -> None:
+        self.ticket = ticket
+        self.cycle = cycle
+        self.start = start
+        self.mode = mode
+        self.dispatched: datetime | None = None
+        self.appointment: datetime | None = None
+        self.booked: datetime | None = None
+        self.confirmed: datetime | None = None
+        self.acknowledged: datetime | None = None
+        self.contacted: datetime | None = None
+        self.arrived: datetime | None = None
+        self.diagnosed: datetime | None = None
+        self.planned: datetime | None = None
+        self.unables: tuple[datetime, ...] = ()
+        self.returns: tuple[datetime, ...] = ()
+        self.desk: datetime | None = None
+
+
+def cycle_views(ticket: Ticket) -> list[CycleView]:
+    """One :class:`CycleView` per cycle of ``ticket``, in order (one pass over its work orders)."""
+    starts = ticket.cycle_starts or (ticket.recorded_at,)
+    later_mode = Mode.EMERGENCY if ticket.mode is Mode.EMERGENCY else Mode.IMMEDIATE
+    views = [
+        CycleView(ticket, k + 1, starts[k] if k < len(starts) else starts[-1],
+                  ticket.mode if k == 0 else later_mode)
+        for k in range(max(ticket.cycle, 1))
+    ]
+    for wo in ticket.work_orders:
+        v = views[wo.cycle - 1]
+        if v.dispatched is None:
+            v.dispatched = wo.dispatched_at
+            v.mode = wo.mode
+            v.appointment = wo.appointment_at
+            if wo.appointment_at is not None:
+                same = wo.cycle == 1 and wo.appointment_at == ticket.appointment_at
+                v.booked = ticket.recorded_at if same else wo.dispatched_at
+        x = wo.confirmed_at
+        if x is not None and (v.confirmed is None or x < v.confirmed):
+            v.confirmed = x
+        x = wo.acknowledged_at
+        if x is not None and (v.acknowledged is None or x < v.acknowledged):
+            v.acknowledged = x
+        x = wo.contacted_at
+        if x is not None and (v.contacted is None or x < v.contacted):
+            v.contacted = x
+        x = wo.arrived_at
+        if x is not None and (v.arrived is None or x < v.arrived):
+            v.arrived = x
+        x = wo.diagnosed_at
+        if x is not None and (v.diagnosed is None or x < v.diagnosed):
+            v.diagnosed = x
+        x = wo.planned_at
+        if x is not None and (v.planned is None or x < v.planned):
+            v.planned = x
+        if wo.unable:
+            v.unables = tuple(sorted((*v.unables, *(u.at for u in wo.unable))))
+        if wo.returned_at is not None:
+            v.returns = (*v.returns, wo.returned_at)
+    if ticket.desk_resolutions:
+        pending = iter(ticket.desk_resolutions)
+        for v in views:
+            if v.dispatched is None:
+                v.desk = next(pending, None)
+                if v.desk is not None:
+                    v.returns = (v.desk,)
+    return views
+
+
+def terminal_at(ticket: Ticket) -> datetime | None:
+    """When the ticket was closed or cancelled (no event follows a cancellation)."""
+    if ticket.state is State.CLOSED:
+        return ticket.closed_at
+    if ticket.state is State.CANCELLED:
+        return ticket.last_at
+    return None
+
+
+# ------------------------------------------------------------------ milestones
+
+MilestoneFn = Callable[[CycleView, datetime | None], datetime | None]
+OccurrenceFn = Callable[[CycleView], Sequence[datetime]]
+
+
+@attrs.frozen
+class Milestone:
+    """A named point of a ticket's life.  ``fn(view, start)`` gives its time in
+    the cycle (``start``: the clock's start, for "the first … after it")."""
+
+    name: str
+    text: str
+    fn: MilestoneFn
+
+
+@attrs.frozen
+class Occurrences:
+    """A named series of points in a cycle, each starting its own clock (``per="each"``)."""
+
+    name: str
+    text: str
+    fn: OccurrenceFn
+
+
+def _first_after(times: Sequence[datetime], s: datetime | None) -> datetime | None:
+    for t in times:
+        if s is None or t >= s:
+            return t
+    return None
+
+
+def _reached_level(v: CycleView, s: datetime | None, level: int) -> datetime | None:
+    # a level, once reached, stays (R-54): reached before the start stops at the start
+    for e in v.ticket.escalations:
+        if e.level >= level:
+            return e.at if s is None or e.at > s else s
+    return None
+
+
+def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
+    for r in v.ticket.replies:
+        if s is None or r.at >= s:
+            return r.at
+    return None
+
+
+def _answer(v: CycleView, s: datetime | None) -> datetime | None:
+    for r in v.ticket.replies:
+        if r.answers and (s is None or r.at >= s):
+            return r.at
+    return None
+
+
+def _completed_any(v: CycleView, s: datetime | None) -> datetime | None:
+    t = v.ticket
+    first = t.desk_resolutions[0] if t.desk_resolutions else None
+    for wo in t.work_orders:
+        if wo.completed_at is not None and (first is None or wo.completed_at < first):
+            first = wo.completed_at
+    if first is None:
+        return None
+    return first if s is None or first > s else s
+
+
+def _service_start(v: CycleView, s: datetime | None) -> datetime | None:
+    t = v.ticket
+    if t.mode is Mode.APPOINTMENT and t.appointment_at is not None:
+        return t.appointment_at
+    return t.received_at
+
+
+MILESTONES: dict[str, Milestone] = {m.name: m for m in (
+    Milestone("received", "received by the desk", lambda v, s: v.ticket.received_at),
+    Milestone("recorded", "recorded", lambda v, s: v.ticket.recorded_at),
+    Milestone("cycle_start", "the cycle's start (recorded; a rework: its start)",
+              lambda v, s: v.start),
+    Milestone("cycle_origin",
+              "originated: the first receiver got it (a rework cycle: its start)",
+              lambda v, s: v.ticket.originated_at if v.cycle == 1 else v.start),
+    Milestone("service_start", "received (appointments: the recorded appointment time)",
+              _service_start),
+    Milestone("dispatched", "dispatched (the cycle's first work order)",
+              lambda v, s: v.dispatched),
+    Milestone("confirmed", "confirmed (read back, 复述确认)", lambda v, s: v.confirmed),
+    Milestone("acknowledged", "acknowledged (signed for, 签收)", lambda v, s: v.acknowledged),
+    Milestone("contacted", "`contact_owner`", lambda v, s: v.contacted),
+    Milestone("arrived", "on site", lambda v, s: v.arrived),
+    Milestone("diagnosed", "diagnosed", lambda v, s: v.diagnosed),
+    Milestone("planned", "planned", lambda v, s: v.planned),
+    Milestone("appointment", "the cycle's appointment time", lambda v, s: v.appointment),
+    Milestone("desk_resolved", "the desk resolved it itself (desk `complete`)",
+              lambda v, s: v.desk),
+    Milestone("replied", "a `reply` (the record's reply counts)", _first_reply),
+    Milestone("answered", "a `reply` that answers", _answer),
+    Milestone("unable", "`unable` reported", lambda v, s: _first_after(v.unables, s)),
+    Milestone("escalated_1", "escalated to level ≥ 1", lambda v, s: _reached_level(v, s, 1)),
+    Milestone("escalated_2", "escalated to level 2", lambda v, s: _reached_level(v, s, 2)),
+    Milestone("completed", "completed (any cycle; or resolved by the desk)", _completed_any),
+    Milestone("called_back", "called back (the next callback)",
+              lambda v, s: _first_after([cb.at for cb in v.ticket.callbacks], s)),
+)}
+
+OCCURRENCES: dict[str, Occurrences] = {o.name: o for o in (
+    Occurrences("unables", "each `unable` reported", lambda v: v.unables),
+    Occurrences("returns", "each return, and each desk resolution", lambda v: v.returns),
+)}
+
+Condition = Callable[[CycleView, timedelta], bool]
+
+
+def _short_notice(v: CycleView, allowance: timedelta) -> bool:
+    return (v.appointment is not None and v.booked is not None
+            and v.appointment - v.booked < allowance)
+
+
+CONDITIONS: dict[str, tuple[str, Condition]] = {
+    "short_notice": ("the appointment was booked less than the allowance ahead (S-23)",
+                     _short_notice),
+}
+"""Named conditions under which a rule is not applicable (``Rule.unless``)."""
+
+
+# ------------------------------------------------------------------ the rules
+
+
+@attrs.frozen
+class Rule:
+    """One time standard.  ``allowance_s`` is the default allowance: for
+    ``after_start`` the time allowed after the start; for ``before_anchor`` how
+    long before the anchor the deadline falls; for ``meeting`` a grace after the
+    first managers' meeting after the local day of the start."""
+
+    id: str
+    title: str
+    wording: str
+    per: Per
+    start: str
+    stop: tuple[str, ...]
+    allowance_s: int | None
+    deadline: DeadlineKind = "after_start"
+    anchor: str | None = None
+    void: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    modes: frozenset[Mode] | None = None
+    sources: frozenset[Source] | None = None
+    categories: frozenset[str] | None = None
+    desk_resolved: bool | None = None
+    early_s: int | None = None
+    informational: bool = False
+    note: str = ""
+
+
+_OWNER = frozenset(s for s in Source if s.is_owner)
+_APPT = frozenset({Mode.APPOINTMENT})
+
+RULES: tuple[Rule, ...] = (
+    Rule("S-1", "record within 1 minute", "1分钟内录入", "ticket",
+         "received", ("recorded",), 60),
+    Rule("S-2", "reply at once; after asking a supervisor within 5 minutes",
+         "一般立即回复…请示后5分钟内给予回复", "ticket",
+         "received", ("replied",), 300, sources=_OWNER),
+    Rule("S-3", "classification and transmission within 2 minutes, read back",
+         "分类及传递时间2分钟完成; 须复述确认", "cycle",
+         "cycle_start", ("confirmed",), 120, void=("desk_resolved",)),
+    Rule("S-4", "emergency: transmission twice as fast, with the emergency notices",
+         "突发紧急信息传递提速1倍…90秒内完成", "ticket",
+         "received", ("confirmed",), 90, modes=frozenset({Mode.EMERGENCY}),
+         note="the emergency notices are issued with the dispatch (R-52)"),
+    Rule("S-5", "immediate service: on site within 10 minutes",
+         "即时服务责任人10分钟内赶往现场确认", "cycle",
+         "dispatched", ("arrived",), 600,
+         modes=frozenset({Mode.IMMEDIATE, Mode.EMERGENCY})),
+    Rule("S-6", "appointment: contact the owner 15 minutes before",
+         "预约服务需提前15分钟联系业主确认", "cycle",
+         "dispatched", ("contacted",), 900, deadline="before_anchor",
+         anchor="appointment", unless=("short_notice",), modes=_APPT),
+    Rule("S-7", "appointment: sign for the work order before the appointment",
+         "预约服务需在预约时间前至呼叫中心签收《信息处理单》", "cycle",
+         "dispatched", ("acknowledged",), 0, deadline="before_anchor",
+         anchor="appointment", modes=_APPT),
+    Rule("S-8", "appointment: arrive 3–5 minutes early", "提前3-5分钟到达", "cycle",
+         "dispatched", ("arrived",), 180, deadline="before_anchor", anchor="appointment",
+         modes=_APPT, early_s=300,
+         note="arriving earlier than the window is a recorded deviation, not a breach"),
+    Rule("S-9", "every question, opinion, suggestion and complaint arranged or answered "
+         "within 15 minutes", "业主所有疑问、意见、建议及投诉要在十五分钟得到安排或答复",
+         "cycle", "cycle_origin", ("dispatched", "desk_resolved", "answered"), 900),
+    Rule("S-10", "initial plan within 3 minutes of the diagnosis", "3分钟制定初步方案",
+         "cycle", "diagnosed", ("planned",), 180, void=("unable",),
+         note="`unable` before the plan: not applicable if by the deadline, "
+              "else breached up to the report"),
+    Rule("S-11", "cannot handle or coordinate: report to the supervisor within 5 minutes",
+         "无法处理上报主管时间5分钟", "each", "unables", ("escalated_1",), 300,
+         note="already escalated when `unable` is reported: met at once"),
+    Rule("S-12", "not solved the same day: put before the managers' meeting",
+         "当日或部门内无法解决的信息，应及时上报会议决定", "ticket",
+         "service_start", ("completed", "escalated_2"), 0, deadline="meeting",
+         note="the manual says 及时 (promptly); the meeting time is [community] meeting_time"),
+    Rule("S-13", "callback within 2 minutes of the form's return", "2分钟内100%回访业主",
+         "each", "returns", ("called_back",), 120),
+    Rule("S-14", "emergency: site first, sign for the form after the first stage",
+         "紧急事件应先赶往现场，阶段性处理后再行返回取单", "ticket",
+         "received", (), None, modes=frozenset({Mode.EMERGENCY}), informational=True,
+         note="enforced by the lifecycle: `arrive` before `acknowledge`; "
+              "`return` needs the signature"),
+)
+"""The rules of DOMAIN §4 with their default allowances."""
+
+RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def _check_rules(rules: Sequence[Rule]) -> None:
+    for r in rules:
+        if r.informational:
+            continue
+        names = (r.start,) if r.per != "each" else ()
+        for name in (*names, *r.stop, *r.void, *((r.anchor,) if r.anchor else ())):
+            if name not in MILESTONES:
+                raise AssertionError(f"{r.id}: unknown milestone {name!r}")
+        if r.per == "each" and r.start not in OCCURRENCES:
+            raise AssertionError(f"{r.id}: unknown occurrences {r.start!r}")
+        if (r.deadline == "before_anchor") != (r.anchor is not None):
+            raise AssertionError(f"{r.id}: an anchor goes with before_anchor deadlines")
+        for cond in r.unless:
+            if cond not in CONDITIONS:
+                raise AssertionError(f"{r.id}: unknown condition {cond!r}")
+
+
+_check_rules(RULES)
+
+# ------------------------------------------------------------------ configured rules
+
+
+_KINDS = {"after_start": 0, "before_anchor": 1, "meeting": 2}
+
+
+class _Compiled(NamedTuple):
+    id: str
+    rule: Rule
+    allowance: timedelta
+    kind: int
+    first_only: bool
+    modes: frozenset[Mode] | None
+    sources: frozenset[Source] | None
+    filtered: bool
+    start: MilestoneFn | None
+    each: OccurrenceFn | None
+    anchor: MilestoneFn | None
+    stops: tuple[MilestoneFn, ...]
+    voids: tuple[MilestoneFn, ...]
+    unless: tuple[Condition, ...]
+    early: timedelta | None
+
+
+def _compile(r: Rule, seconds: int) -> _Compiled:
+    return _Compiled(
+        r.id, r, timedelta(seconds=seconds), _KINDS[r.deadline], r.per == "ticket",
+        r.modes, r.sources,
+        r.categories is not None or r.desk_resolved is not None or bool(r.unless),
+        MILESTONES[r.start].fn if r.per != "each" else None,
+        OCCURRENCES[r.start].fn if r.per == "each" else None,
+        MILESTONES[r.anchor].fn if r.anchor else None,
+        tuple(MILESTONES[n].fn for n in r.stop),
+        tuple(MILESTONES[n].fn for n in r.void),
+        tuple(CONDITIONS[n][1] for n in r.unless),
+        timedelta(seconds=r.early_s) if r.early_s is not None else None,
+    )
+
+
+@attrs.frozen
+class SlaRules:
+    """The rules with a community's allowances, warning point, zone and meeting
+    time.  Build with :meth:`from_config` (or :meth:`default`)."""
+
+    allowances: Mapping[str, int | None]
+    """Effective allowance per rule id, in seconds (``None``: switched off)."""
+    warn_at: float
+    zone: ZoneInfo
+    meeting: time
+    rules: tuple[Rule, ...] = RULES
+    _compiled: tuple[_Compiled, ...] = attrs.field(init=False, repr=False, eq=False)
+    _meetings: dict[date, datetime] = attrs.field(init=False, repr=False, eq=False,
+                                                  factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        compiled = tuple(
+            _compile(r, seconds) for r in self.rules
+            if not r.informational and (seconds := self.allowances.get(r.id)) is not None)
+        object.__setattr__(self, "_compiled", compiled)
+
+    @classmethod
+    def from_config(cls, config: Config, rules: Sequence[Rule] = RULES) -> SlaRules:
+        """The rules with ``config``'s ``[sla]`` overrides and ``[community]`` zone and meeting."""
+        return cls.build(config.sla.allowances, warn_at=config.sla.warn_at, zone=config.zone,
+                         meeting=config.meeting, rules=rules)
+
+    @classmethod
+    def default(cls) -> SlaRules:
+        """The defaults of §4, in Asia/Shanghai with the meeting at 09:00."""
+        return cls.build({})
+
+    @classmethod
+    def build(cls, overrides: Mapping[str, int | None], *, warn_at: float = 0.8,
+              zone: ZoneInfo | None = None, meeting: time = time(9, 0),
+              rules: Sequence[Rule] = RULES) -> SlaRules:
+        """Defaults of ``rules`` with ``overrides`` (rule id -> seconds or ``None`` = off)."""
+        by_id = {r.id: r for r in rules}
+        allowances: dict[str, int | None] = {r.id: r.allowance_s for r in rules}
+        for key, value in overrides.items():
+            rule = by_id.get(key)
+            if rule is None:
+                raise ConfigError(f"$.sla.{key}", f"unknown rule {key!r}; known: "
+                                  + ", ".join(by_id))
+            if rule.informational and value is not None:
+                raise ConfigError(f"$.sla.{key}", f"{key} has no allowance: it is enforced "
+                                  "by the lifecycle")
+            if value is not None and value < 0:
+                raise ConfigError(f"$.sla.{key}", "an allowance must not be negative")
+            allowances[key] = value
+        if not 0 < warn_at < 1:
+            raise ConfigError("$.sla.warn_at", "warn_at must be between 0 and 1")
+        return cls(allowances, warn_at, zone or ZoneInfo("Asia/Shanghai"), meeting,
+                   tuple(rules))
+
+    @property
+    def enabled(self) -> tuple[Rule, ...]:
+        """The rules that are evaluated (switched on, not informational)."""
+        return tuple(c.rule for c in self._compiled)
+
+    def meeting_after_day(self, at: datetime) -> datetime:
+        """The first managers' meeting after the local day of ``at``, in UTC.
+
+        Computed on the community's calendar with ``zoneinfo`` (a day of 23 or
+        25 hours is a day), not by adding 24 hours."""
+        day = at.astimezone(self.zone).date()
+        found = self._meetings.get(day)
+        if found is None:
+            local = datetime.combine(day + timedelta(days=1), self.meeting, tzinfo=self.zone)
+            found = self._meetings[day] = local.astimezone(UTC)
+        return found
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+Clock = tuple[str, int, int, datetime | None, datetime | None, datetime | None,
+              datetime | None, str | None]
+"""One rule's clock in one cycle and occurrence, independent of the time of
+evaluation: ``(rule, cycle, occurrence, start, deadline, stop, void,
+deviation)``.  ``start`` is ``None`` when the rule does not apply (yet);
+``stop`` is the first stopping milestone, ``void`` the first milestone that
+makes the rule not applicable (closing or cancelling the ticket included)."""
+
+
+def _applies(c: _Compiled, v: CycleView, category: str | None) -> bool:
+    r = c.rule
+    if r.categories is not None and category not in r.categories:
+        return False
+    if r.desk_resolved is not None and (v.desk is not None) != r.desk_resolved:
+        return False
+    return not any(cond(v, c.allowance) for cond in c.unless)
+
+
+def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
+    """Every enabled rule's clock for every cycle of ``ticket``, in rule order."""
+    views = cycle_views(ticket)
+    first = views[:1]
+    terminal = terminal_at(ticket)
+    meeting = rules.meeting_after_day
+    source = ticket.source
+    category = ticket.category
+    out: list[Clock] = []
+    append = out.append
+    for c in rules._compiled:
+        rid = c.id
+        for v in (first if c.first_only else views):
+            cyc = v.cycle
+            if ((c.modes is not None and v.mode not in c.modes)
+                    or (c.sources is not None and source not in c.sources)
+                    or (c.filtered and not _applies(c, v, category))):
+                append((rid, cyc, 1, None, None, None, None, None))
+                continue
+            if c.each is None:
+                starts: Sequence[datetime | None] = (c.start(v, None),)  # type: ignore[misc]
+            else:
+                starts = c.each(v) or (None,)
+            occ = 0
+            for s in starts:
+                occ += 1
+                if s is None:
+                    append((rid, cyc, occ, None, None, None, None, None))
+                    continue
+                kind = c.kind
+                anchor = None
+                if kind == 0:
+                    d: datetime | None = s + c.allowance
+                elif kind == 1:
+                    anchor = c.anchor(v, s)  # type: ignore[misc]
+                    d = anchor - c.allowance if anchor is not None else None
+                else:
+                    d = meeting(s) + c.allowance
+                if d is None:
+                    append((rid, cyc, occ, None, None, None, None, None))
+                    continue
+                stop = None
+                for fn in c.stops:
+                    x = fn(v, s)
+                    if x is not None and (stop is None or x < stop):
+                        stop = x
+                void = terminal
+                for fn in c.voids:
+                    x = fn(v, s)
+                    if x is not None and (void is None or x < void):
+                        void = x
+                dev = None
+                if (c.early is not None and stop is not None and anchor is not None
+                        and stop < anchor - c.early):
+                    dev = (f"early: on site {_seconds(anchor - stop)} s before the "
+                           f"appointment, more than {c.rule.early_s} s early")
+                append((rid, cyc, occ, s, d, stop, void, dev))
+    return out
+
+
+def _seconds(delta: timedelta) -> int:
+    """Whole seconds of a non-negative duration, a started second counting as one."""
+    return delta.days * 86400 + delta.seconds + (1 if delta.microseconds else 0)
+
+
+@attrs.frozen(slots=False)
+class Outcome:
+    """A rule's outcome for one ticket, cycle (and occurrence) at a time T (S-20).
+
+    ``deadline`` is set for ``met``, ``breached`` and ``pending``; ``overrun_s``
+    (whole seconds past the deadline, a started second counting as one) only
+    for ``breached``.  ``stopped_at`` is the stopping (or voiding) milestone,
+    ``None`` while the clock runs.  ``deviation`` notes a deviation that is not a
+    breach (S-8's early arrival).  ``occurrence`` numbers the clocks of a rule
+    that starts at each of several events of one cycle (S-11, S-13)."""
+
+    ticket: str
+    rule: str
+    cycle: int
+    status: Status
+    deadline: datetime | None
+    overrun_s: int | None
+    started_at: datetime | None
+    stopped_at: datetime | None
+    deviation: str | None = None
+    occurrence: int = 1
+
+
+def outcome_at(ticket_id: str, clock: Clock, at: datetime) -> Outcome:
+    """The status of ``clock`` at ``at``: milestones after ``at`` have not happened yet."""
+    rule, cyc, occ, s, d, stop, void, dev = clock
+    if s is None or d is None:
+        return Outcome(ticket_id, rule, cyc, NA, None, None, None, None, None, occ)
+    if stop is not None and stop > at:
+        stop = None
+    if void is not None and void > at:
+        void = None
+    if stop is not None and (void is None or stop <= void):
+        if stop <= d:
+            return Outcome(ticket_id, rule, cyc, MET, d, None, s, stop, dev, occ)
+        return Outcome(ticket_id, rule, cyc, BREACHED, d, _seconds(stop - d), s, stop, dev, occ)
+    if void is not None:
+        if void <= d:
+            return Outcome(ticket_id, rule, cyc, NA, None, None, s, void, None, occ)
+        return Outcome(ticket_id, rule, cyc, BREACHED, d, _seconds(void - d), s, void, None, occ)
+    if at <= d:
+        return Outcome(ticket_id, rule, cyc, PENDING, d, None, s, None, None, occ)
+    return Outcome(ticket_id, rule, cyc, BREACHED, d, _seconds(at - d), s, None, None, occ)
+
+
+def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
+    """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``
+    (in rule order, then cycle, then occurrence)."""
+    tid = ticket.id
+    return [outcome_at(tid, c, at) for c in clocks(ticket, rules)]
+
+
+def outcome_to_dict(o: Outcome, zone: ZoneInfo | None = None) -> dict[str, Any]:
+    """The §12 shape ``{"ticket", "rule", "cycle", "status", "deadline", "overrun_s"}``.
+
+    ``deadline`` is ISO 8601 with its offset, in UTC, or in ``zone`` when given
+    (the Desk passes the community's zone)."""
+    deadline = None
+    if o.deadline is not None:
+        deadline = (o.deadline.astimezone(zone) if zone else o.deadline.astimezone(UTC)
+                    ).isoformat()
+    return {"ticket": o.ticket, "rule": o.rule, "cycle": o.cycle, "status": o.status,
+            "deadline": deadline, "overrun_s": o.overrun_s}
+
+
+# ------------------------------------------------------------------ documentation
+
+
+def _duration_text(seconds: int) -> str:
+    if seconds == 0:
+        return "0 s"
+    parts = []
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        parts.append(f"{h} h")
+    if m:
+        parts.append(f"{m} min")
+    if s:
+        parts.append(f"{s} s")
+    return " ".join(parts)
+
+
+def _config_text(seconds: int) -> str:
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    text = (f"{h}h" if h else "") + (f"{m}m" if m else "") + (f"{s}s" if s else "")
+    return text or "0s"
+
+
+def _deadline_text(r: Rule, allowance: int | None, rules: SlaRules) -> str:
+    if r.informational:
+        return "—"
+    if allowance is None:
+        return "off"
+    a = _duration_text(allowance)
+    if r.deadline == "after_start":
+        return f"start + {a}"
+    if r.deadline == "before_anchor":
+        assert r.anchor is not None
+        text = f"{MILESTONES[r.anchor].text} − {a}"
+        if r.early_s is not None:
+            text += f" (window: from − {_duration_text(r.early_s)})"
+        return text
+    meeting = rules.meeting.strftime("%H:%M")
+    grace = f" + {a}" if allowance else ""
+    return f"the managers' meeting ({meeting} local) after the start's local day{grace}"
+
+
+def _applies_text(r: Rule) -> str:
+    parts = []
+    if r.modes is not None:
+        parts.append(" and ".join(sorted(m.value for m in r.modes)) + " cycles")
+    if r.sources is not None:
+        parts.append("sources " + ", ".join(sorted(s.value for s in r.sources)))
+    if r.categories is not None:
+        parts.append("categories " + ", ".join(sorted(r.categories)))
+    if r.desk_resolved is not None:
+        parts.append("desk-resolved cycles" if r.desk_resolved else "cycles not desk-resolved")
+    scope = {"ticket": "the first cycle", "cycle": "every cycle", "each": "every cycle"}[r.per]
+    return (", ".join(parts) or "all") + f"; {scope}"
+
+
+def rules_markdown(rules: SlaRules | None = None) -> str:
+    """The table of rules (for ``docs/sla.md``), generated from the rule data."""
+    rules = rules or SlaRules.default()
+    lines = [
+        "| id | rule | manual | applies to | starts | stops (met when) | not applicable when "
+        "| deadline | config |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rules.rules:
+        if r.informational:
+            start = stops = voids = "—"
+        else:
+            start = (OCCURRENCES[r.start].text if r.per == "each"
+                     else MILESTONES[r.start].text)
+            stops = " or ".join(MILESTONES[n].text for n in r.stop)
+            voids = "; ".join([*(MILESTONES[n].text + " (by the deadline)" for n in r.void),
+                               *(CONDITIONS[n][0] for n in r.unless)]) or "—"
+        allowance = rules.allowances.get(r.id)
+        config = "—" if r.informational else (
+            f'`{r.id} = "{_config_text(allowance)}"`'
+            if allowance is not None else f'`{r.id} = "off"`')
+        title = r.title + (f" — {r.note}" if r.note else "")
+        lines.append(f"| {r.id} | {title} | {r.wording} | {_applies_text(r)} | {start} "
+                     f"| {stops} | {voids} | {_deadline_text(r, allowance, rules)} | {config} |")
+    return "\n".join(lines) + "\n"
