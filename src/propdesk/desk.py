@@ -128,7 +128,7 @@ class Desk:
         when ``expected_version`` is given and someone else changed the ticket
         first.  Without ``expected_version`` a conflict is retried by deciding
         again on the new state (so the rules are always checked on what is stored)."""
-        digest = command_digest(command)
+        digest = command_digest(command) if command.command_id is not None else ""
         if command.at is None:
             command = attrs.evolve(command, at=self.clock.now())
         if command.command_id is not None:
@@ -224,7 +224,7 @@ class Desk:
                 continue
             if cmd.at is None:
                 cmd = attrs.evolve(cmd, at=now)
-            digest = command_digest(cmd)
+            digest = command_digest(cmd) if cmd.command_id is not None else ""
             try:
                 if cmd.command_id is not None and (
                     cmd.command_id in seen_ids or self._replay(cmd, digest) is not None
@@ -257,9 +257,21 @@ class Desk:
             changed.append((after, events))
             out.append(LineResult(line, True, cmd.ticket))
         if groups:
+            head = self._seq
             self.store.append_many(groups)
+            written = sum(len(g[2]) for g in groups)
+            if self.store.head() == head + written:
+                # nobody else wrote meanwhile: the chunk's own results are the view
+                self._seq = head + written
+                for tid, t in work.items():
+                    if t is not None:
+                        view[tid] = t
+                        for observer in self._observers:
+                            observer(t)
+            else:
+                self._catch_up()
             for after, events in changed:
-                self._committed(after, events)
+                self._notify(after, events)
         return out
 
     def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
@@ -393,6 +405,9 @@ class Desk:
     def _committed(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
         if self._view is not None:
             self._catch_up()
+        return self._notify(ticket, events)
+
+    def _notify(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
         if self.outbox:
             self.flush()
         notices = notices_for(self.config, ticket, events)

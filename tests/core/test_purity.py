@@ -39,3 +39,27 @@ def test_domain_never_reads_the_clock_or_randomness() -> None:
                 mod = getattr(node, "module", None) or ""
                 assert mod not in ("random", "uuid", "time", "os") and not any(
                     n in ("random", "uuid", "os") for n in names), f"{path.name} imports {names}"
+
+
+def test_event_json_is_the_canonical_json_of_the_event() -> None:
+    from datetime import UTC, datetime
+
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from propdesk.domain.events import Event
+    from propdesk.serialization import canonical_json, event_json, event_to_dict
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner,
+                                                                     max_size=3),
+        max_leaves=8)
+
+    @given(st.text(min_size=1), st.integers(1, 10**6), st.text(min_size=1),
+           st.dictionaries(st.text(), json_values, max_size=4))
+    def check(ticket: str, version: int, by: str, data: dict[str, object]) -> None:
+        e = Event(ticket, version, "record", datetime(2026, 1, 1, tzinfo=UTC), by, data)
+        assert event_json(e) == canonical_json(event_to_dict(e))
+
+    check()

@@ -77,7 +77,7 @@ def encode_event(prev_hash: str, event: Event) -> tuple[str, str, str]:
     surrogate, a ``set`` …) before anything is written.
     """
     data_text = canonical_json(dict(event.data))
-    entry_hash = chain_hash(prev_hash, event)  # also refuses text UTF-8 cannot encode
+    entry_hash = chain_hash(prev_hash, event, data_text)  # also refuses text UTF-8 cannot encode
     return iso(event.at), data_text, entry_hash
 
 

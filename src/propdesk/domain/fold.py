@@ -28,7 +28,33 @@ from propdesk.domain.model import (
     WorkOrder,
 )
 
-evolve_attrs = attrs.evolve
+_REPLACERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
+
+
+def replace(inst: Any, changes: dict[str, Any]) -> Any:
+    """A copy of a frozen attrs instance with ``changes``: what ``attrs.evolve``
+    does, without re-running ``__init__`` (the model classes have no validators
+    or converters; events were validated when they were decided).  About four
+    times faster, and folding is the replay and simulation hot path."""
+    cls = type(inst)
+    fn = _REPLACERS.get(cls)
+    if fn is None:
+        fn = _REPLACERS[cls] = _make_replacer(cls)
+    return fn(inst, changes)
+
+
+def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
+    names = [a.name for a in attrs.fields(cls)]
+    body = ["def replace(self, ch):", "    new = _new(_cls)", "    get = ch.get"]
+    body += [f"    _set(new, {n!r}, get({n!r}, self.{n}))" for n in names]
+    body.append("    return new")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls,
+                                 "_set": object.__setattr__}
+    exec("\n".join(body), namespace)  # generated once per class; no user input
+    fn: Callable[[Any, dict[str, Any]], Any] = namespace["replace"]
+    return fn
+
+
 
 
 def _opt_time(value: Any) -> datetime | None:
@@ -54,21 +80,23 @@ def _start(e: Event) -> Ticket:
     )
 
 
-def _wo(t: Ticket, e: Event, **changes: Any) -> Ticket:
-    """Apply ``changes`` to the current work order."""
+Changes = dict[str, Any]
+
+
+def _wo(t: Ticket, **changes: Any) -> Changes:
+    """Ticket changes that apply ``changes`` to the current work order."""
     wos = list(t.work_orders)
-    wos[-1] = evolve_attrs(wos[-1], **changes)
-    return evolve_attrs(t, work_orders=tuple(wos))
+    wos[-1] = replace(wos[-1], changes)
+    return {"work_orders": tuple(wos)}
 
 
-def _classify(t: Ticket, e: Event) -> Ticket:
+def _classify(t: Ticket, e: Event) -> Changes:
     cat = e.data["category"]
-    return evolve_attrs(
-        t, category=cat, first_category=t.first_category or cat,
-        reclassified=t.reclassified or (t.category is not None and t.category != cat))
+    return {"category": cat, "first_category": t.first_category or cat,
+            "reclassified": t.reclassified or (t.category is not None and t.category != cat)}
 
 
-def _dispatch(t: Ticket, e: Event) -> Ticket:
+def _dispatch(t: Ticket, e: Event) -> Changes:
     d = e.data
     cat = d["category"]
     wo = WorkOrder(
@@ -77,67 +105,70 @@ def _dispatch(t: Ticket, e: Event) -> Ticket:
         routing=dict(d.get("routing") or {}), notices=tuple(d.get("notices") or ()),
         department=d.get("department"),
     )
-    return evolve_attrs(
-        t, state=State.DISPATCHED, category=cat, first_category=t.first_category or cat,
-        reclassified=t.reclassified or (t.category is not None and t.category != cat),
-        work_orders=(*t.work_orders, wo))
+    return {"state": State.DISPATCHED, "category": cat,
+            "first_category": t.first_category or cat,
+            "reclassified": t.reclassified or (t.category is not None and t.category != cat),
+            "work_orders": (*t.work_orders, wo)}
 
 
-def _acknowledge(t: Ticket, e: Event) -> Ticket:
-    wo = t.work_order
-    assert wo is not None
-    state = State.ACKNOWLEDGED if t.state is State.CONFIRMED else t.state
-    return evolve_attrs(_wo(t, e, acknowledged_at=wo.acknowledged_at or e.at), state=state)
+def _acknowledge(t: Ticket, e: Event) -> Changes:
+    wo = t.work_orders[-1]
+    ch = _wo(t, acknowledged_at=wo.acknowledged_at or e.at)
+    if t.state is State.CONFIRMED:
+        ch["state"] = State.ACKNOWLEDGED
+    return ch
 
 
-def _plan(t: Ticket, e: Event) -> Ticket:
+def _plan(t: Ticket, e: Event) -> Changes:
     d = e.data
     fees = tuple(
         FeeLine(f["code"], f["name"], Decimal(f["qty"]), Decimal(f["unit_price"]),
                 Decimal(f["amount"]), f["on_schedule"])
         for f in d.get("fees", ())
     )
-    t = _wo(t, e, planned_at=e.at, fees=fees, plan_note=d.get("note"),
-            override_by=d.get("override_by"))
-    return evolve_attrs(t, state=State.PLANNED)
+    ch = _wo(t, planned_at=e.at, fees=fees, plan_note=d.get("note"),
+             override_by=d.get("override_by"))
+    ch["state"] = State.PLANNED
+    return ch
 
 
-def _unable(t: Ticket, e: Event) -> Ticket:
-    wo = t.work_order
-    assert wo is not None
-    return _wo(t, e, unable=(*wo.unable, Unable(e.at, e.data["reason"])))
+def _unable(t: Ticket, e: Event) -> Changes:
+    wo = t.work_orders[-1]
+    return _wo(t, unable=(*wo.unable, Unable(e.at, e.data["reason"])))
 
 
-def _complete(t: Ticket, e: Event) -> Ticket:
+def _complete(t: Ticket, e: Event) -> Changes:
     d = e.data
     if d.get("desk"):
-        return evolve_attrs(t, state=State.RETURNED,
-                            desk_resolutions=(*t.desk_resolutions, e.at))
+        return {"state": State.RETURNED, "desk_resolutions": (*t.desk_resolutions, e.at)}
     charge = d.get("charge")
-    t = _wo(t, e, completed_at=e.at, workers=tuple(d.get("workers", ())),
-            materials=tuple(Material(m["name"], Decimal(m["qty"]))
-                            for m in d.get("materials", ())),
-            charge=Decimal(charge) if charge is not None else None, note=d.get("note"))
-    return evolve_attrs(t, state=State.COMPLETED)
+    ch = _wo(t, completed_at=e.at, workers=tuple(d.get("workers", ())),
+             materials=tuple(Material(m["name"], Decimal(m["qty"]))
+                             for m in d.get("materials", ())),
+             charge=Decimal(charge) if charge is not None else None, note=d.get("note"))
+    ch["state"] = State.COMPLETED
+    return ch
 
 
-def _accept(t: Ticket, e: Event) -> Ticket:
+def _accept(t: Ticket, e: Event) -> Changes:
     d = e.data
-    t = _wo(t, e, accepted_at=e.at, signer=d["signer"], opinion=d.get("opinion"),
-            owner_copy=bool(d.get("owner_copy")))
-    return evolve_attrs(t, state=State.ACCEPTED)
+    ch = _wo(t, accepted_at=e.at, signer=d["signer"], opinion=d.get("opinion"),
+             owner_copy=bool(d.get("owner_copy")))
+    ch["state"] = State.ACCEPTED
+    return ch
 
 
-def _rework(t: Ticket, e: Event) -> dict[str, Any]:
+def _rework(t: Ticket, e: Event) -> Changes:
     return {"state": State.RECORDED, "rework_count": t.rework_count + 1,
             "cycle": t.cycle + 1, "cycle_starts": (*t.cycle_starts, e.at)}
 
 
-def _reject(t: Ticket, e: Event) -> Ticket:
+def _reject(t: Ticket, e: Event) -> Changes:
     d = e.data
-    t = _wo(t, e, rejected_at=e.at, signer=d["signer"], opinion=d.get("opinion"),
-            owner_copy=bool(d.get("owner_copy")))
-    return evolve_attrs(t, **_rework(t, e))
+    ch = _wo(t, rejected_at=e.at, signer=d["signer"], opinion=d.get("opinion"),
+             owner_copy=bool(d.get("owner_copy")))
+    ch.update(_rework(t, e))
+    return ch
 
 
 def _callback_record(e: Event) -> Callback:
@@ -146,75 +177,78 @@ def _callback_record(e: Event) -> Callback:
                     d.get("channel", "phone"), d.get("outcome", "sampled"))
 
 
-def _callback(t: Ticket, e: Event) -> Ticket:
+def _callback(t: Ticket, e: Event) -> Changes:
     cb = _callback_record(e)
-    changes: dict[str, Any] = {"callbacks": (*t.callbacks, cb)}
+    ch: Changes = {"callbacks": (*t.callbacks, cb)}
     if cb.outcome == "rework":
-        changes.update(_rework(t, e), charge_disputed=False, dispute_settled=False)
+        ch.update(_rework(t, e), charge_disputed=False, dispute_settled=False)
     elif cb.outcome == "disputed":
-        changes.update(charge_disputed=True, dispute_settled=False)
+        ch.update(charge_disputed=True, dispute_settled=False)
     else:
-        changes.update(state=State.CALLED_BACK, charge_disputed=False, dispute_settled=False)
-    return evolve_attrs(t, **changes)
+        ch.update(state=State.CALLED_BACK, charge_disputed=False, dispute_settled=False)
+    return ch
 
 
-def _transfer(t: Ticket, e: Event) -> Ticket:
+def _transfer(t: Ticket, e: Event) -> Changes:
     d = e.data
     old = t.work_orders[-1]
-    wos = list(t.work_orders)
-    wos[-1] = evolve_attrs(old, voided_at=e.at, transferred_to=d["to"])
     new = WorkOrder(number=d["work_order"], cycle=old.cycle, assignee=d["to"],
                     dispatched_at=e.at, mode=old.mode, appointment_at=old.appointment_at,
                     routing={"rule": "transfer", "from": d["from"], "reason": d["reason"]},
                     department=d.get("department"))
-    wos.append(new)
-    return evolve_attrs(t, state=State.DISPATCHED, work_orders=tuple(wos))
+    voided = replace(old, {"voided_at": e.at, "transferred_to": d["to"]})
+    return {"state": State.DISPATCHED, "work_orders": (*t.work_orders[:-1], voided, new)}
 
 
-def _amend(t: Ticket, e: Event) -> Ticket:
+def _amend(t: Ticket, e: Event) -> Changes:
     d = e.data
     a = Amendment(e.at, e.by, d["field"], d.get("old"), d.get("new"), d["reason"])
-    return evolve_attrs(t, amendments=(*t.amendments, a), **{d["field"]: d.get("new")})
+    return {"amendments": (*t.amendments, a), d["field"]: d.get("new")}
 
 
-def _escalate(t: Ticket, e: Event) -> Ticket:
+def _escalate(t: Ticket, e: Event) -> Changes:
     d = e.data
-    return evolve_attrs(
-        t, escalation_level=d["level"],
-        escalations=(*t.escalations, Escalation(e.at, e.by, d["level"], d["reason"])),
-        dispute_settled=t.dispute_settled or t.charge_disputed)
+    return {"escalation_level": d["level"],
+            "escalations": (*t.escalations, Escalation(e.at, e.by, d["level"], d["reason"])),
+            "dispute_settled": t.dispute_settled or t.charge_disputed}
 
 
-_EVOLVERS: dict[str, Callable[[Ticket, Event], Ticket]] = {
+def _with_state(ch: Changes, state: State) -> Changes:
+    ch["state"] = state
+    return ch
+
+
+_EVOLVERS: dict[str, Callable[[Ticket, Event], Changes]] = {
     "classify": _classify,
     "dispatch": _dispatch,
-    "confirm": lambda t, e: evolve_attrs(_wo(t, e, confirmed_at=e.at), state=State.CONFIRMED),
+    "confirm": lambda t, e: _with_state(_wo(t, confirmed_at=e.at), State.CONFIRMED),
     "acknowledge": _acknowledge,
-    "contact_owner": lambda t, e: _wo(t, e, contacted_at=t.work_orders[-1].contacted_at or e.at),
-    "arrive": lambda t, e: evolve_attrs(_wo(t, e, arrived_at=e.at), state=State.ON_SITE),
-    "diagnose": lambda t, e: _wo(t, e, diagnosed_at=e.at, diagnosis=e.data["diagnosis"]),
+    "contact_owner": lambda t, e: _wo(
+        t, contacted_at=t.work_orders[-1].contacted_at or e.at),
+    "arrive": lambda t, e: _with_state(_wo(t, arrived_at=e.at), State.ON_SITE),
+    "diagnose": lambda t, e: _wo(t, diagnosed_at=e.at, diagnosis=e.data["diagnosis"]),
     "plan": _plan,
-    "agree": lambda t, e: evolve_attrs(
-        _wo(t, e, agreed_at=e.at, schedule_shown=bool(e.data.get("schedule_shown"))),
-        state=State.IN_PROGRESS),
+    "agree": lambda t, e: _with_state(
+        _wo(t, agreed_at=e.at, schedule_shown=bool(e.data.get("schedule_shown"))),
+        State.IN_PROGRESS),
     "unable": _unable,
     "complete": _complete,
     "accept": _accept,
     "reject": _reject,
-    "return": lambda t, e: evolve_attrs(_wo(t, e, returned_at=e.at), state=State.RETURNED),
+    "return": lambda t, e: _with_state(_wo(t, returned_at=e.at), State.RETURNED),
     "callback": _callback,
-    "close": lambda t, e: evolve_attrs(t, state=State.CLOSED, closed_at=e.at),
-    "reply": lambda t, e: evolve_attrs(
-        t, replies=(*t.replies, Reply(e.at, e.by, e.data["text"], bool(e.data["answers"])))),
+    "close": lambda t, e: {"state": State.CLOSED, "closed_at": e.at},
+    "reply": lambda t, e: {"replies": (
+        *t.replies, Reply(e.at, e.by, e.data["text"], bool(e.data["answers"])))},
     "escalate": _escalate,
     "transfer": _transfer,
     "amend": _amend,
-    "follow_up": lambda t, e: evolve_attrs(
-        t, follow_ups=t.follow_ups + 1, dispute_settled=t.dispute_settled or t.charge_disputed),
-    "sample_callback": lambda t, e: evolve_attrs(
-        t, sample_callbacks=(*t.sample_callbacks, _callback_record(e))),
-    "cancel": lambda t, e: evolve_attrs(t, state=State.CANCELLED,
-                                        cancel_reason=e.data["reason"]),
+    "follow_up": lambda t, e: {
+        "follow_ups": t.follow_ups + 1,
+        "dispute_settled": t.dispute_settled or t.charge_disputed},
+    "sample_callback": lambda t, e: {
+        "sample_callbacks": (*t.sample_callbacks, _callback_record(e))},
+    "cancel": lambda t, e: {"state": State.CANCELLED, "cancel_reason": e.data["reason"]},
 }
 
 
@@ -224,8 +258,11 @@ def evolve(ticket: Ticket | None, event: Event) -> Ticket:
         if event.kind != "record":
             raise ValueError(f"stream of {event.ticket} does not start with record")
         return _start(event)
-    t = _EVOLVERS[event.kind](ticket, event)
-    return evolve_attrs(t, version=event.version, last_at=event.at)
+    changes = _EVOLVERS[event.kind](ticket, event)
+    changes["version"] = event.version
+    changes["last_at"] = event.at
+    result: Ticket = replace(ticket, changes)
+    return result
 
 
 def fold(events: Iterable[Event]) -> Ticket | None:
