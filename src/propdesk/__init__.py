@@ -36,7 +36,11 @@ _EXPORTS = {
 }
 _MODULES = {"commands": "propdesk.domain.commands"}
 
-__all__ = [*_EXPORTS, *_MODULES, "__version__"]
+__all__ = [
+    "CommandName", "Config", "ConfigError", "Desk", "DomainError", "Event", "LineResult",
+    "ManualClock", "MemoryStore", "Result", "SQLiteStore", "State", "SystemClock", "Ticket",
+    "WorkOrder", "__version__", "commands", "load_config", "parse_config",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from propdesk.adapters.clock import ManualClock, SystemClock

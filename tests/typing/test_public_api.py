@@ -20,3 +20,12 @@ def test_import_propdesk_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "['propdesk']"
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    import propdesk
+
+    lazy = set(propdesk._EXPORTS) | set(propdesk._MODULES) | {"__version__"}
+    assert set(propdesk.__all__) == lazy
+    for name in propdesk.__all__:
+        assert getattr(propdesk, name) is not None
