@@ -1,0 +1,654 @@
+"""The discrete-event engine: one simulated community on a virtual clock.
+
+A heap of ``(time, priority, sequence, action, job)``: the sequence number
+breaks ties, so simultaneous events keep their order and payloads are never
+compared.  One seeded :class:`random.Random` per community is drawn from in
+event order only, so a seed fixes the run.
+
+Staff are resources with queues.  Desk operators share one priority queue
+(calls first, then rework dispatches, then callbacks): waiting for an
+operator is simulated, which is what the Erlang C check measures (R-93).
+Each field worker has a queue of work orders; who gets a work order is
+decided by the production routing rules (R-51) inside ``decide``, and a
+queued work order whose assignee goes off duty is transferred (R-2).
+
+Every step becomes a §3 command applied through the production core:
+``decide(ticket, command, context)`` then ``evolve`` — the very functions
+:class:`~propdesk.desk.Desk` calls, with the same context (the open work
+orders per person, kept exactly as the Desk's view counts them).  Replaying
+the written command log through a ``Desk`` gives identical events; the
+tests check it.  A refusal is a bug of the scenario or the simulator and
+raises :class:`SimulationError` (R-91).
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, TextIO
+
+from propdesk.domain import commands as c
+from propdesk.domain.decide import Context, decide
+from propdesk.domain.enums import Role, Satisfaction, Source
+from propdesk.domain.errors import DomainError
+from propdesk.domain.events import Event
+from propdesk.domain.fold import evolve
+from propdesk.domain.lifecycle import ACTIVE_WORK
+from propdesk.domain.model import Ticket
+from propdesk.domain.roster import on_duty
+from propdesk.domain.routing import rank
+from propdesk.sim.draws import Picker, Sampler
+from propdesk.sim.errors import SimulationError
+from propdesk.sim.scenario import DEFAULT_DURATIONS, Scenario, Stream
+from propdesk.sim.wire import command_line
+
+# heap priorities at equal times: roster changes, then work, then new calls
+P_DUTY, P_WORK, P_ARRIVAL = 0, 1, 2
+# desk queue classes
+Q_EMERGENCY, Q_CALL, Q_DISPATCH, Q_CALLBACK = 0, 1, 2, 3
+
+CONTACT_LEAD = 20 * 60.0
+"""Appointments: the assignee calls the owner this long before (S-6 asks 15 min)."""
+LEAVE_LEAD = 15 * 60.0
+"""Appointments: the work order joins the assignee's queue this long before."""
+EARLY = 4 * 60.0
+"""Appointments: aim to arrive this long before (S-8's window is 3–5 min)."""
+
+
+class Job:
+    """The simulator's side of one ticket."""
+
+    __slots__ = (
+        "appointment",
+        "arrival",
+        "assignee",
+        "category",
+        "desk",
+        "durations",
+        "emergency",
+        "id",
+        "no_show_done",
+        "priority",
+        "queued_at",
+        "resume",
+        "stream",
+        "ticket",
+    )
+
+    def __init__(self, jid: str, stream: Stream, arrival: float,
+                 durations: dict[str, Sampler]) -> None:
+        self.id = jid
+        self.stream = stream
+        self.arrival = arrival
+        self.category = stream.category
+        self.durations = durations
+        self.ticket: Ticket | None = None
+        self.emergency = False
+        self.appointment: float | None = None
+        self.desk = False
+        self.assignee = ""
+        self.priority = 1
+        self.queued_at = 0.0
+        self.resume = False
+        self.no_show_done = False
+
+
+class Stat:
+    """Count, sum, sum of squares and maximum of a series of waits (seconds)."""
+
+    __slots__ = ("max", "n", "sum", "sum2")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sum = 0.0
+        self.sum2 = 0.0
+        self.max = 0.0
+
+    def add(self, x: float) -> None:
+        self.n += 1
+        self.sum += x
+        self.sum2 += x * x
+        if x > self.max:
+            self.max = x
+
+    @property
+    def mean(self) -> float:
+        return self.sum / self.n if self.n else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"n": self.n, "mean_s": round(self.mean, 3), "max_s": round(self.max, 3)}
+
+
+Action = Callable[[Job], None]
+
+
+class Community:
+    """One simulated community.  ``run()`` returns the final tickets."""
+
+    def __init__(self, scenario: Scenario, seed: int, *, index: int = 0,
+                 days: int | None = None, log: TextIO | None = None,
+                 keep_events: bool = False) -> None:
+        self.sc = scenario
+        self.cfg = scenario.config
+        self.seed = seed
+        self.index = index
+        self.days = days if days is not None else scenario.days
+        self.rng = random.Random(f"propdesk-sim/{seed}/{index}")
+        self.log = log
+        self.keep_events = keep_events
+        self.events: list[Event] = []
+        self.tickets: dict[str, Ticket] = {}
+        self.zone = self.cfg.zone
+        local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
+        self.t0 = local0.astimezone(UTC)
+        self.horizon = self.days * 86400.0
+        self.now = 0.0
+        self._heap: list[tuple[float, int, int, Action, Job | None]] = []
+        self._seq = 0
+        self.counts: Counter[str] = Counter()
+        self.ctx = Context(self.cfg, self.counts, None)
+        self.active = 0
+        self.commands = 0
+        self.n_tickets = 0
+        self.prefix = f"C{index}-" if scenario.communities > 1 or index else ""
+        # draws: one sampler per stage and stream, bound to the one generator
+        rng = self.rng
+        self._random = rng.random
+        base = {k: d.sampler(rng) for k, d in scenario.durations.items()}
+        self._stream_durations = {
+            s.name: {**base, **{k: d.sampler(rng) for k, d in s.durations.items()}}
+            for s in scenario.streams}
+        self._modes = {s.name: Picker(dict(s.modes), rng) for s in scenario.streams}
+        self._sources = {s.name: Picker(dict(s.sources), rng) for s in scenario.streams}
+        self._lead = scenario.appointment_lead.sampler(rng)
+        self._area = Picker(dict.fromkeys(scenario.areas, 1.0), rng)
+        self.p = dict(scenario.probabilities)
+        # people
+        self.person_index = {p.id: i for i, p in enumerate(self.cfg.people)}
+        self.desk_ids = [p.id for p in self.cfg.people if p.role is Role.DESK]
+        self.on: set[str] = set()  # ids on duty now
+        self.end = 0.0
+        self._pending_picker: Picker | None = None
+        self._stream_by_name = {s.name: s for s in scenario.streams}
+        self.desk_busy: dict[str, bool] = dict.fromkeys(self.desk_ids, False)
+        self.desk_queue: list[tuple[int, int, float, Action, Job]] = []
+        field = [p.id for p in self.cfg.people if p.role is not Role.DESK]
+        self.busy: dict[str, bool] = dict.fromkeys(field, False)
+        self.queues: dict[str, list[tuple[int, int, Job]]] = {pid: [] for pid in field}
+        self.backlog: deque[Job] = deque()
+        self.dept_of = {p.id: p.department for p in self.cfg.people}
+        # statistics
+        self.desk_wait = Stat()
+        self.desk_wait_calls = Stat()
+        self.field_wait = Stat()
+        self.busy_time: dict[str, float] = {}
+        self._busy_since: dict[str, float] = {}
+        self._stream_picker_cache: dict[int, tuple[float, Picker | None]] = {}
+        self._boundaries = self._shift_times()
+
+    # ------------------------------------------------------------ the clock
+
+    def schedule(self, t: float, prio: int, action: Action, job: Job | None = None) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (t, prio, self._seq, action, job))
+
+    def at(self, t: float | None = None) -> datetime:
+        """The aware time of simulated second ``t`` (rounded to whole seconds)."""
+        s = self.now if t is None else t
+        return self.t0 + timedelta(seconds=int(s + 0.5))
+
+    def run(self) -> dict[str, Ticket]:
+        """Simulate to the horizon (and, with ``drain``, until every ticket is done)."""
+        self.schedule(0.0, P_DUTY, self._day, None)
+        self._next_arrival(0.0)
+        heap = self._heap
+        pop = heapq.heappop
+        drain = self.sc.drain
+        horizon = self.horizon
+        while heap:
+            t, _p, _s, action, job = pop(heap)
+            if t >= horizon and (not drain or self.active == 0):
+                break
+            self.now = t
+            action(job)  # type: ignore[arg-type]
+        if drain and self.active:
+            raise SimulationError(f"{self.active} ticket(s) never finished (seed {self.seed}, "
+                                  f"community {self.index}): work waits for a department "
+                                  "with no one on duty")
+        self.end = max(self.now, horizon)
+        for pid, since in self._busy_since.items():
+            self.busy_time[pid] = self.busy_time.get(pid, 0.0) + self.now - since
+        return self.tickets
+
+    # ------------------------------------------------------------ core bridge
+
+    def apply(self, job: Job, cmd: c.Command) -> Ticket:
+        """Decide and evolve one command with the production core (the Desk's path)."""
+        ticket = job.ticket
+        try:
+            events = decide(ticket, cmd, self.ctx)
+        except DomainError as err:
+            raise SimulationError(
+                f"the desk refused a simulated command (seed {self.seed}, community "
+                f"{self.index}, t={self.now:.0f}s): {command_line(cmd, self.zone)} -> "
+                f"{err.code}: {err}") from err
+        after = ticket
+        for e in events:
+            after = evolve(after, e)
+        assert after is not None
+        old = ticket.assignee if ticket is not None and ticket.state in ACTIVE_WORK else None
+        new = after.assignee if after.state in ACTIVE_WORK else None
+        if old != new:
+            if old:
+                self.counts[old] -= 1
+            if new:
+                self.counts[new] += 1
+        job.ticket = after
+        self.tickets[job.id] = after
+        self.commands += 1
+        if self.log is not None:
+            self.log.write(command_line(cmd, self.zone))
+            self.log.write("\n")
+        if self.keep_events:
+            self.events.extend(events)
+        return after
+
+    # ------------------------------------------------------------ roster
+
+    def _shift_times(self) -> list[time]:
+        from propdesk.domain.config import parse_hhmm
+
+        times = {time(0)}
+        for s in self.cfg.shifts:
+            times.add(parse_hhmm(s.start, "start"))
+            end = parse_hhmm(s.end, "end", allow_24=True)
+            if end != time.max:
+                times.add(end)
+        return sorted(times)
+
+    def _day(self, _job: Job | None) -> None:
+        """At local midnight: schedule the day's roster changes and the next day."""
+        local = (self.t0 + timedelta(seconds=self.now)).astimezone(self.zone)
+        day = local.date()
+        for tm in self._boundaries:
+            inst = datetime.combine(day, tm, tzinfo=self.zone).astimezone(UTC)
+            t = (inst - self.t0).total_seconds()
+            self.schedule(max(t, self.now), P_DUTY, self._duty, None)
+        nxt = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+        t_next = (nxt.astimezone(UTC) - self.t0).total_seconds()
+        if t_next < self.horizon or (self.sc.drain and self.active):
+            self.schedule(t_next, P_DUTY, self._day, None)
+
+    def _duty(self, _job: Job | None) -> None:
+        now_on = set(on_duty(self.cfg, self.at()))
+        if now_on == self.on:
+            return
+        went_off = [p for p in self.queues if p in self.on and p not in now_on]
+        self.on = now_on
+        for pid in self.desk_ids:
+            if pid in now_on and not self.desk_busy[pid]:
+                self._desk_next(pid)
+        for pid in went_off:
+            q = self.queues[pid]
+            self.queues[pid] = []
+            for _prio, _seq, job in sorted(q):
+                self._hand_over(job, transfer=True)
+        if self.backlog:
+            waiting = list(self.backlog)
+            self.backlog.clear()
+            for job in waiting:
+                self._hand_over(job, transfer=True)
+        for pid, q in self.queues.items():
+            if q and pid in now_on and not self.busy[pid]:
+                self._field_next(pid)
+
+    # ------------------------------------------------------------ arrivals
+
+    def _rate(self, t: float) -> tuple[float, float, Picker | None]:
+        """(end of the hour block containing ``t``, arrivals per second, stream picker)."""
+        block = int(t // 3600)
+        local = (self.t0 + timedelta(seconds=block * 3600)).astimezone(self.zone)
+        key = local.weekday() * 24 + local.hour
+        end = (block + 1) * 3600.0
+        cached = self._stream_picker_cache.get(key)
+        if cached is None:
+            sc = self.sc
+            total_share = sum(s.share for s in sc.streams)
+            day_factor = sc.weekday[local.weekday()] * 7 / sum(sc.weekday)
+            weights: dict[str, float] = {}
+            for s in sc.streams:
+                hourly = s.hourly or sc.hourly
+                hour_factor = hourly[local.hour] * 24 / sum(hourly)
+                weights[s.name] = (sc.per_day * sc.scale * s.share / total_share
+                                   * hour_factor * day_factor / 86400.0)
+            rate = sum(weights.values())
+            picker = Picker(weights, self.rng) if rate > 0 else None
+            cached = self._stream_picker_cache[key] = (rate, picker)
+        return end, cached[0], cached[1]
+
+    def _next_arrival(self, t: float) -> None:
+        while t < self.horizon:
+            end, rate, picker = self._rate(t)
+            if rate > 0:
+                x = t + self.rng.expovariate(rate)
+                if x < end:
+                    if x < self.horizon:
+                        assert picker is not None
+                        self.schedule(x, P_ARRIVAL, self._arrive, None)
+                        self._pending_picker = picker
+                    return
+            t = end
+
+    def _arrive(self, _job: Job | None) -> None:
+        assert self._pending_picker is not None
+        stream = self._stream_by_name[self._pending_picker()]
+        self.n_tickets += 1
+        job = Job(f"{self.prefix}T{self.n_tickets}", stream, self.now,
+                  self._stream_durations[stream.name])
+        self.active += 1
+        mode = self._modes[stream.name]()
+        job.emergency = mode == "emergency"
+        job.desk = stream.desk > 0 and self._random() < stream.desk
+        if mode == "appointment":
+            job.appointment = -1.0  # set when recorded: lead time after the record
+        job.priority = 0 if job.emergency else 1
+        self._desk_request(job, Q_EMERGENCY if job.emergency else Q_CALL, self._call)
+        self._next_arrival(self.now)
+
+    # ------------------------------------------------------------ desk pool
+
+    def _desk_request(self, job: Job, qclass: int, start: Action) -> None:
+        for pid in self.desk_ids:
+            if pid in self.on and not self.desk_busy[pid]:
+                self._desk_start(pid, job, qclass, start, self.now)
+                return
+        self._seq += 1
+        heapq.heappush(self.desk_queue, (qclass, self._seq, self.now, start, job))
+
+    def _desk_start(self, pid: str, job: Job, qclass: int, start: Action,
+                    since: float) -> None:
+        self.desk_busy[pid] = True
+        self._busy_since[pid] = self.now
+        wait = self.now - since
+        self.desk_wait.add(wait)
+        if qclass <= Q_CALL:
+            self.desk_wait_calls.add(wait)
+        job.assignee = pid  # the operator serving this desk task
+        start(job)
+
+    def _desk_release(self, pid: str) -> None:
+        self.desk_busy[pid] = False
+        self.busy_time[pid] = (self.busy_time.get(pid, 0.0)
+                               + self.now - self._busy_since.pop(pid))
+        if pid in self.on:
+            self._desk_next(pid)
+
+    def _desk_next(self, pid: str) -> None:
+        if self.desk_queue:
+            qclass, _seq, since, start, job = heapq.heappop(self.desk_queue)
+            self._desk_start(pid, job, qclass, start, since)
+
+    def _desk_person(self) -> str:
+        """A desk person on duty for a quick entry that needs no operator time."""
+        for pid in self.desk_ids:
+            if pid in self.on:
+                return pid
+        return self.desk_ids[0]
+
+    # ------------------------------------------------------------ desk work
+
+    def _call(self, job: Job) -> None:
+        job.queued_at = self.now  # the operator picked up
+        self.schedule(self.now + job.durations["record"](), P_WORK, self._recorded, job)
+
+    def _recorded(self, job: Job) -> None:
+        s = job.stream
+        op = job.assignee
+        source = self._sources[s.name]()
+        owner = Source(source).is_owner
+        area = self._area()
+        fields: dict[str, Any] = {
+            "location": f"{area}-{1 + int(self._random() * 20)}-{101 + int(self._random() * 2000)}",
+            "contact": "业主" if owner else None,
+            "phone": "13800000000" if owner else None,
+        }
+        if self.p["incomplete"] and self._random() < self.p["incomplete"]:
+            fields["phone" if owner else "location"] = None
+        received = job.arrival if self.sc.received == "arrival" else job.queued_at
+        appointment = None
+        if job.appointment is not None:
+            job.appointment = self.now + max(60.0, self._lead())
+            appointment = self.at(job.appointment)
+        mode = "emergency" if job.emergency else (
+            "appointment" if appointment is not None else "immediate")
+        cmd = c.Record(
+            ticket=job.id, by=op, at=self.at(), received_at=self.at(received), source=source,
+            content=f"{s.name}: {self.sc.name}", mode=mode, appointment_at=appointment,
+            category=s.category if job.desk else None, area=area,
+            reply="已收到，马上安排" if owner else None, **fields)
+        self.apply(job, cmd)
+        if job.desk:
+            self.schedule(self.now + job.durations["answer"](), P_WORK, self._answered, job)
+        else:
+            self.schedule(self.now + job.durations["dispatch"](), P_WORK, self._dispatch, job)
+
+    def _answered(self, job: Job) -> None:
+        self.apply(job, c.Complete(ticket=job.id, by=job.assignee, at=self.at()))
+        self._desk_release(job.assignee)
+        self._returned_to_desk(job)
+
+    def _redispatch(self, job: Job) -> None:
+        self.schedule(self.now + job.durations["dispatch"](), P_WORK, self._dispatch, job)
+
+    def _dispatch(self, job: Job) -> None:
+        op = job.assignee
+        at = self.at()
+        ticket = job.ticket
+        assert ticket is not None
+        category = job.category
+        if ticket.cycle == 1 and self.p["reclassify"] and self._random() < self.p["reclassify"]:
+            wrong = next(x.id for x in self.cfg.categories if x.id != category)
+            self.apply(job, c.Classify(ticket=job.id, by=op, at=at, category=wrong))
+        self.apply(job, c.Dispatch(ticket=job.id, by=op, at=at, category=category))
+        self.schedule(self.now + job.durations["read_back"](), P_WORK, self._confirm, job)
+
+    def _confirm(self, job: Job) -> None:
+        ticket = job.ticket
+        assert ticket is not None and ticket.assignee is not None
+        op = job.assignee
+        self.apply(job, c.Confirm(ticket=job.id, by=ticket.assignee, at=self.at()))
+        self._desk_release(op)
+        job.assignee = ticket.assignee
+        wo = ticket.work_order
+        if wo is not None and wo.appointment_at is not None and job.appointment is not None:
+            appt = job.appointment
+            self.schedule(max(self.now, appt - CONTACT_LEAD), P_WORK, self._contact, job)
+            self.schedule(max(self.now, appt - LEAVE_LEAD), P_WORK, self._release, job)
+        else:
+            job.appointment = None
+            self._release(job)
+
+    def _contact(self, job: Job) -> None:
+        ticket = job.ticket
+        assert ticket is not None
+        if ticket.assignee is None or ticket.state.value not in ("confirmed", "acknowledged"):
+            return  # moved on (e.g. a transfer waiting for its read-back)
+        self.apply(job, c.ContactOwner(ticket=job.id, by=ticket.assignee, at=self.at()))
+
+    def _release(self, job: Job) -> None:
+        self._hand_over(job, transfer=False)
+
+    def _returned_to_desk(self, job: Job) -> None:
+        self._desk_request(job, Q_CALLBACK, self._callback_start)
+
+    def _callback_start(self, job: Job) -> None:
+        self.schedule(self.now + job.durations["callback"](), P_WORK, self._callback, job)
+
+    def _callback(self, job: Job) -> None:
+        x = self._random()
+        p = self.p
+        if x < p["dissatisfied"]:
+            sat = Satisfaction.DISSATISFIED
+        elif x < p["dissatisfied"] + p["basically_satisfied"]:
+            sat = Satisfaction.BASICALLY_SATISFIED
+        else:
+            sat = Satisfaction.SATISFIED
+        self.apply(job, c.Callback(ticket=job.id, by=job.assignee, at=self.at(), fixed=True,
+                                   satisfaction=sat.value, close=True))
+        self._desk_release(job.assignee)
+        self.active -= 1
+
+    # ------------------------------------------------------------ field work
+
+    def _hand_over(self, job: Job, *, transfer: bool) -> None:
+        """Queue the work order on its assignee, transferring it first when the
+        assignee is off duty (to the best on-duty colleague, R-51's order)."""
+        ticket = job.ticket
+        assert ticket is not None and ticket.assignee is not None
+        pid = ticket.assignee
+        if pid not in self.on:
+            dept = self.dept_of.get(pid)
+            mates = [p for p in self.cfg.people if p.department == dept and p.id in self.on
+                     and p.id != pid and p.role is not Role.DESK and p.id in self.queues]
+            if not mates:
+                self.backlog.append(job)
+                return
+            ranked, _tie = rank(self.cfg, mates, area=ticket.area, open_counts=self.counts)
+            to = ranked[0].id
+            at = self.at()
+            self.apply(job, c.Transfer(ticket=job.id, by=self._desk_person(), at=at, to=to,
+                                       reason="交班 / shift change"))
+            self.apply(job, c.Confirm(ticket=job.id, by=to, at=at))
+            pid = to
+            job.resume = False  # a new work order: sign, travel and arrive again
+        job.assignee = pid
+        job.queued_at = self.now
+        self._seq += 1
+        heapq.heappush(self.queues[pid], (job.priority, self._seq, job))
+        if not self.busy[pid] and pid in self.on:
+            self._field_next(pid)
+
+    def _field_next(self, pid: str) -> None:
+        q = self.queues[pid]
+        if not q:
+            return
+        _prio, _seq, job = heapq.heappop(q)
+        self.busy[pid] = True
+        self._busy_since[pid] = self.now
+        self.field_wait.add(self.now - job.queued_at)
+        job.assignee = pid
+        d = job.durations
+        if job.resume:
+            self.schedule(self.now + d["travel"](), P_WORK, self._diagnose, job)
+            return
+        ticket = job.ticket
+        assert ticket is not None
+        if not job.emergency:
+            self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=self.at()))
+        arrive = self.now + d["travel"]()
+        if job.appointment is not None:
+            arrive = max(arrive, job.appointment - EARLY)
+        self.schedule(arrive, P_WORK, self._arrive_on_site, job)
+
+    def _field_release(self, pid: str) -> None:
+        self.busy[pid] = False
+        self.busy_time[pid] = (self.busy_time.get(pid, 0.0)
+                               + self.now - self._busy_since.pop(pid))
+        if pid in self.on:
+            self._field_next(pid)
+
+    def _arrive_on_site(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Arrive(ticket=job.id, by=pid, at=self.at()))
+        d = job.durations
+        if (job.appointment is not None and not job.no_show_done and self.p["no_show"]
+                and self._random() < self.p["no_show"]):
+            job.no_show_done = True
+            self.schedule(self.now + d["no_show_wait"](), P_WORK, self._no_show, job)
+            return
+        self.schedule(self.now + d["diagnose"](), P_WORK, self._diagnosed, job)
+
+    def _no_show(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.FollowUp(ticket=job.id, by=pid, at=self.at(),
+                                   note="业主不在家，另约时间 / owner not at home"))
+        self._field_release(pid)
+        self.schedule(self.now + job.durations["no_show_return"](), P_WORK, self._revisit, job)
+
+    def _revisit(self, job: Job) -> None:
+        job.resume = True
+        job.appointment = None
+        self._hand_over(job, transfer=False)
+
+    def _diagnose(self, job: Job) -> None:
+        """A revisit after a no-show: back on site (already ``on_site``), diagnose."""
+        job.resume = False
+        self.schedule(self.now + job.durations["diagnose"](), P_WORK, self._diagnosed, job)
+
+    def _diagnosed(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Diagnose(ticket=job.id, by=pid, at=self.at(), diagnosis="现场诊断"))
+        d = job.durations
+        ticket = job.ticket
+        assert ticket is not None
+        if (self.p["escalate"] and ticket.escalation_level == 0
+                and self._random() < self.p["escalate"]):
+            self.apply(job, c.UnableToHandle(ticket=job.id, by=pid, at=self.at(),
+                                             reason="需主管协调 / needs the supervisor"))
+            self.schedule(self.now + d["escalation"](), P_WORK, self._escalate, job)
+            return
+        self.schedule(self.now + d["plan"](), P_WORK, self._plan, job)
+
+    def _escalate(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Escalate(ticket=job.id, by=pid, at=self.at(), level=1,
+                                   reason="上报主管 / reported to the supervisor"))
+        self.schedule(self.now + job.durations["plan"](), P_WORK, self._plan, job)
+
+    def _plan(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Plan(ticket=job.id, by=pid, at=self.at()))
+        self.schedule(self.now + job.durations["agree"](), P_WORK, self._agree, job)
+
+    def _agree(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Agree(ticket=job.id, by=pid, at=self.at()))
+        self.schedule(self.now + job.durations["repair"](), P_WORK, self._complete, job)
+
+    def _complete(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Complete(ticket=job.id, by=pid, at=self.at()))
+        self.schedule(self.now + job.durations["acceptance"](), P_WORK, self._acceptance, job)
+
+    def _acceptance(self, job: Job) -> None:
+        pid = job.assignee
+        at = self.at()
+        if self.p["rework"] and self._random() < self.p["rework"]:
+            self.apply(job, c.Reject(ticket=job.id, by=pid, at=at, signer="业主",
+                                     opinion="不合格 / not right"))
+            self._field_release(pid)
+            job.appointment = None
+            self._desk_request(job, Q_DISPATCH, self._redispatch)
+            return
+        self.apply(job, c.Accept(ticket=job.id, by=pid, at=at, signer="业主", owner_copy=True))
+        ticket = job.ticket
+        assert ticket is not None
+        wo = ticket.work_order
+        if wo is not None and wo.acknowledged_at is None:
+            # emergency: sign for the form after the first stage (S-14)
+            self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=at))
+        self.schedule(self.now + job.durations["return"](), P_WORK, self._form_back, job)
+
+    def _form_back(self, job: Job) -> None:
+        pid = job.assignee
+        self.apply(job, c.Return(ticket=job.id, by=self._desk_person(), at=self.at()))
+        self._field_release(pid)
+        self._returned_to_desk(job)
+
+
+def stage_names() -> Iterator[str]:
+    """The stages a scenario may give durations for."""
+    return iter(DEFAULT_DURATIONS)

@@ -1,0 +1,311 @@
+"""Running a scenario and its outputs (DOMAIN R-91, R-92).
+
+:func:`simulate` runs every community of a scenario for one seed and
+returns a :class:`RunResult`: the SLA outcomes (the production SLA engine,
+:mod:`propdesk.domain.sla`) and the §8 indicators (the production
+calculators, :mod:`propdesk.domain.kpi`), plus the simulator's own queue
+statistics.  :func:`write_outputs` writes ``events.jsonl`` (the §10
+command log), ``sla.json``, ``kpi.json`` (the §12 shapes), ``report.txt``
+and the ``propdesk.toml`` the run used.  Everything written is a function
+of the scenario and the seed: sorted JSON keys, fixed float formatting, no
+wall clock, no hash-ordered iteration.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from propdesk.domain import kpi, sla
+from propdesk.domain.model import Ticket
+from propdesk.sim.engine import Community
+from propdesk.sim.scenario import Scenario
+
+
+@attrs.define
+class CommunityResult:
+    """One community's run: counts, the KPI tally, SLA summary, queue statistics."""
+
+    index: int
+    seed: int
+    tickets: int
+    commands: int
+    start: datetime
+    end: datetime
+    as_of: datetime
+    tally: kpi.Tally
+    sla_counts: dict[str, dict[str, int]]
+    stats: dict[str, Any]
+    outcomes: list[dict[str, Any]] | None = None
+    log: str | None = None
+
+
+@attrs.define
+class RunResult:
+    """All communities of one seed."""
+
+    scenario: Scenario
+    seed: int
+    days: int
+    communities: list[CommunityResult]
+
+    @property
+    def period(self) -> kpi.Period:
+        c0 = self.communities[0]
+        return kpi.Period(c0.start, c0.end, f"{self.days} days")
+
+    @property
+    def tally(self) -> kpi.Tally:
+        total = kpi.Tally()
+        for c in self.communities:
+            total = total + c.tally
+        return total
+
+    def indicators(self) -> dict[str, kpi.Indicator]:
+        """The §8 indicators over every community (tallies add up)."""
+        return self.tally.indicators(self.period, len(self.scenario.config.assets),
+                                     kpi_targets(self.scenario))
+
+    def kpi_json(self) -> dict[str, Any]:
+        """The §12 shape, plus the period."""
+        inds = self.indicators()
+        out: dict[str, Any] = {k: indicator_dict(v) for k, v in inds.items()}
+        return out
+
+    @property
+    def tickets(self) -> int:
+        return sum(c.tickets for c in self.communities)
+
+    @property
+    def commands(self) -> int:
+        return sum(c.commands for c in self.communities)
+
+
+def kpi_targets(sc: Scenario) -> dict[str, kpi.Target | None]:
+    """The production targets (kpi.TARGETS) with the scenario's overrides."""
+    out = dict(kpi.TARGETS)
+    for key, (op, value) in sc.targets.items():
+        base = kpi.TARGETS.get(key)
+        if base is not None and Fraction(value).limit_denominator(10**6) == base.value:
+            continue
+        out[key] = kpi.Target(op, Fraction(value).limit_denominator(10**6))
+    return out
+
+
+def _num(x: int | Fraction) -> int | float:
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else fmt(float(x))
+    return x
+
+
+def fmt(x: float) -> float:
+    """Fixed float formatting for outputs: six decimals."""
+    return round(float(x), 6)
+
+
+def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
+    """``{"numerator", "denominator", "value", "target", "met"}`` (§12)."""
+    value = ind.value
+    return {
+        "numerator": _num(ind.numerator),
+        "denominator": ind.denominator,
+        "value": None if value is None else fmt(float(value)),
+        "target": ind.target.text(ind.count) if ind.target is not None else None,
+        "met": ind.met,
+    }
+
+
+def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = None,
+                  log: bool = False, outcomes: bool = False) -> CommunityResult:
+    """Simulate one community and evaluate it with the production SLA and KPI code."""
+    buf = io.StringIO() if log else None
+    com = Community(sc, seed, index=index, days=days, log=buf)
+    tickets = com.run()
+    start = com.t0
+    end = com.t0 + timedelta(seconds=com.horizon)
+    as_of = com.at(com.end + 0.5) if com.end > com.horizon else end
+    rules = sla.SlaRules.from_config(sc.config)
+    period = kpi.Period(start, end)
+    assets = frozenset(a.id for a in sc.config.assets)
+    tally = kpi.Tally()
+    counts: dict[str, dict[str, int]] = {}
+    out_list: list[dict[str, Any]] | None = [] if outcomes else None
+    zone = sc.config.zone
+    for t in tickets.values():
+        outs = sla.evaluate(t, rules, as_of)
+        breaches = []
+        for o in outs:
+            by = counts.get(o.rule)
+            if by is None:
+                by = counts[o.rule] = {"met": 0, "breached": 0, "pending": 0, "na": 0}
+            by[o.status] += 1
+            if o.status == "breached":
+                breaches.append(o.rule)
+            if out_list is not None:
+                out_list.append(sla.outcome_to_dict(o, zone))
+        facts = kpi.ticket_facts(t, breaches)
+        if period.start <= facts.received_at < period.end:
+            tally.add(facts)
+        if facts.down:
+            tally.add_downtime(facts, period, as_of, assets)
+    stats = community_stats(com, tickets)
+    return CommunityResult(index, seed, len(tickets), com.commands, start, end, as_of, tally,
+                           {k: counts[k] for k in sorted(counts, key=_rule_key)}, stats,
+                           out_list, buf.getvalue() if buf is not None else None)
+
+
+def _rule_key(rule: str) -> tuple[int, str]:
+    head, _, num = rule.partition("-")
+    return (int(num) if num.isdigit() else 0, head)
+
+
+def community_stats(com: Community, tickets: Mapping[str, Ticket]) -> dict[str, Any]:
+    """Queue statistics of a run (waits in seconds, busy hours per person)."""
+    span = max(com.end, 1.0)
+    return {
+        "desk_wait_calls": com.desk_wait_calls.to_dict(),
+        "desk_wait_all": com.desk_wait.to_dict(),
+        "field_wait": com.field_wait.to_dict(),
+        "busy_share": {pid: fmt(com.busy_time[pid] / span)
+                       for pid in [p.id for p in com.cfg.people] if com.busy_time.get(pid)},
+        "reworks": sum(t.rework_count for t in tickets.values()),
+        "escalations": sum(1 for t in tickets.values() if t.escalation_level),
+        "open_at_end": sum(1 for t in tickets.values() if t.open),
+    }
+
+
+def simulate(sc: Scenario, seed: int, *, days: int | None = None, log: bool = False,
+             outcomes: bool = False) -> RunResult:
+    """Run every community of ``sc`` with ``seed`` (communities in order)."""
+    results = [run_community(sc, seed, i, days=days, log=log, outcomes=outcomes)
+               for i in range(sc.communities)]
+    return RunResult(sc, seed, days if days is not None else sc.days, results)
+
+
+# ------------------------------------------------------------------ writing
+
+
+def dumps(value: Any) -> str:
+    """Deterministic JSON text: sorted keys, UTF-8, two-space indent."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+def summary(result: RunResult) -> dict[str, Any]:
+    """The machine-readable summary of a run (``--json``)."""
+    sc = result.scenario
+    period = result.period
+    return {
+        "scenario": sc.name,
+        "seed": result.seed,
+        "days": result.days,
+        "communities": len(result.communities),
+        "period": {"start": period.start.astimezone(sc.config.zone).isoformat(),
+                   "end": period.end.astimezone(sc.config.zone).isoformat()},
+        "as_of": max(c.as_of for c in result.communities).astimezone(
+            sc.config.zone).isoformat(),
+        "tickets": result.tickets,
+        "commands": result.commands,
+        "kpi": result.kpi_json(),
+        "sla": _merge_counts(c.sla_counts for c in result.communities),
+        "stats": {str(c.index): c.stats for c in result.communities},
+    }
+
+
+def _merge_counts(items: Iterable[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for counts in items:
+        for rule, by in counts.items():
+            acc = out.setdefault(rule, {"met": 0, "breached": 0, "pending": 0, "na": 0})
+            for k, v in by.items():
+                acc[k] += v
+    return {k: out[k] for k in sorted(out, key=_rule_key)}
+
+
+def report_text(result: RunResult) -> str:
+    """A human-readable report of the run (the same on every machine)."""
+    s = summary(result)
+    lines = [
+        f"propdesk simulation — scenario {s['scenario']!r}, seed {s['seed']}",
+        f"period {s['period']['start']} .. {s['period']['end']} ({s['days']} days), "
+        f"as of {s['as_of']}",
+        f"communities {s['communities']}, tickets {s['tickets']}, commands {s['commands']}",
+        "",
+        "Indicators (信息三率统计, DOMAIN §8)",
+        f"  {'id':<5} {'numerator':>10} {'denominator':>12} {'value':>9}  {'target':<7} met",
+    ]
+    for key, ind in s["kpi"].items():
+        value = "n/a" if ind["value"] is None else f"{100 * ind['value']:.2f}%"
+        if key == "K-13":
+            value = str(ind["numerator"])
+        met = {True: "yes", False: "NO", None: "-"}[ind["met"]]
+        num = ind["numerator"]
+        num_text = f"{num:.3f}" if isinstance(num, float) else str(num)
+        lines.append(f"  {key:<5} {num_text:>10} {ind['denominator']:>12} {value:>9}  "
+                     f"{ind['target'] or '-':<7} {met}")
+    lines += ["", "SLA outcomes by rule (DOMAIN §4)",
+              f"  {'rule':<5} {'met':>8} {'breached':>9} {'pending':>8} {'n/a':>8}"]
+    for rule, by in s["sla"].items():
+        lines.append(f"  {rule:<5} {by['met']:>8} {by['breached']:>9} {by['pending']:>8} "
+                     f"{by['na']:>8}")
+    lines += ["", "Queues"]
+    for idx, st in s["stats"].items():
+        dw, fw = st["desk_wait_calls"], st["field_wait"]
+        lines.append(f"  community {idx}: calls waited {dw['mean_s']:.1f} s on average "
+                     f"(max {dw['max_s']:.0f} s); work orders waited {fw['mean_s'] / 60:.1f} "
+                     f"min on average (max {fw['max_s'] / 60:.0f} min); reworks "
+                     f"{st['reworks']}, escalations {st['escalations']}, open at end "
+                     f"{st['open_at_end']}")
+        busy = ", ".join(f"{pid} {100 * share:.0f}%" for pid, share in
+                         st["busy_share"].items())
+        lines.append(f"    busy: {busy}")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(result: RunResult, out: str | Path) -> list[Path]:
+    """Write the run's files into ``out``; returns the paths written.
+
+    One community: ``events.jsonl``, ``sla.json``, ``kpi.json``, ``report.txt``,
+    ``summary.json`` and ``propdesk.toml``.  Several: the command log and SLA
+    outcomes of each community under ``community-N/`` (each replays into its
+    own store), the combined ``kpi.json`` and report at the top.
+    """
+    root = Path(out)
+    root.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def put(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        written.append(path)
+
+    sc = result.scenario
+    put(root / "propdesk.toml", sc.config_toml)
+    many = len(result.communities) > 1
+    for c in result.communities:
+        folder = root / f"community-{c.index}" if many else root
+        if c.log is not None:
+            put(folder / "events.jsonl", c.log)
+        if c.outcomes is not None:
+            put(folder / "sla.json", _outcomes_text(c.outcomes))
+        if many:
+            put(folder / "propdesk.toml", sc.config_toml)
+    put(root / "kpi.json", dumps(result.kpi_json()))
+    put(root / "summary.json", dumps(summary(result)))
+    put(root / "report.txt", report_text(result))
+    return written
+
+
+def _outcomes_text(outcomes: Sequence[dict[str, Any]]) -> str:
+    """One outcome per line inside a JSON array (diffs stay readable)."""
+    if not outcomes:
+        return "[]\n"
+    body = ",\n".join(json.dumps(o, sort_keys=True, ensure_ascii=False) for o in outcomes)
+    return "[\n" + body + "\n]\n"
