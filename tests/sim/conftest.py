@@ -1,16 +1,11 @@
-"""Fixtures of the simulation tests: small scenarios built from the examples."""
+"""Fixtures of the simulation tests: the example scenarios."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from tests.sim.sim_support import EXAMPLES, scenario_text
 
 from propdesk.sim.scenario import Scenario, load_scenario, parse_scenario
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "scenarios"
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 @pytest.fixture
@@ -25,18 +20,6 @@ def busy() -> Scenario:
     no-shows, emergencies, reworks, escalations, reclassification,
     incomplete records, two shifts with transfers at the shift change."""
     return load_scenario(EXAMPLES / "busy-night.toml")
-
-
-def scenario_text(extra: str = "", **overrides: str) -> str:
-    """A minimal valid scenario, with sections replaced by ``overrides``."""
-    parts = {
-        "scenario": '[scenario]\nname = "t"\nstart = "2026-03-02"\ndays = 1\n',
-        "roster": "[roster]\ndesk = 1\n[roster.staff]\nengineering = 1\n",
-        "arrivals": "[arrivals]\nper_day = 20\n[arrivals.streams.repair]\n"
-                    'category = "engineering"\n',
-    }
-    parts.update(overrides)
-    return "\n".join(parts.values()) + "\n" + extra
 
 
 @pytest.fixture

@@ -184,6 +184,7 @@ class Community:
         self.desk_wait = Stat()
         self.desk_wait_calls = Stat()
         self.field_wait = Stat()
+        self.desk_waited = 0
         self.busy_time: dict[str, float] = {}
         self._busy_since: dict[str, float] = {}
         self._stream_picker_cache: dict[int, tuple[float, Picker | None]] = {}
@@ -376,6 +377,8 @@ class Community:
         self.desk_wait.add(wait)
         if qclass <= Q_CALL:
             self.desk_wait_calls.add(wait)
+            if wait > 0:
+                self.desk_waited += 1
         job.assignee = pid  # the operator serving this desk task
         start(job)
 
