@@ -53,9 +53,10 @@ def test_identical_in_other_processes(env: dict[str, str], tmp_path: Path) -> No
 
 
 def test_different_seeds_differ(tmp_path: Path) -> None:
+    from tests.sim.sim_support import EXAMPLES
+
     from propdesk.sim.run import simulate
     from propdesk.sim.scenario import load_scenario
-    from tests.sim.sim_support import EXAMPLES
 
     sc = load_scenario(EXAMPLES / "reference.toml")
     a = simulate(sc, 1, days=1, log=True).communities[0].log

@@ -233,7 +233,7 @@ def report_text(result: RunResult) -> str:
     s = summary(result)
     lines = [
         f"propdesk simulation — scenario {s['scenario']!r}, seed {s['seed']}",
-        f"period {s['period']['start']} .. {s['period']['end']} ({s["days"]} day(s)), "
+        f"period {s['period']['start']} .. {s['period']['end']} ({s['days']} day(s)), "
         f"as of {s['as_of']}",
         f"communities {s['communities']}, tickets {s['tickets']}, commands {s['commands']}",
         "",
