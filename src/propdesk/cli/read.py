@@ -1,0 +1,259 @@
+"""``show`` and ``list``: reading tickets (rich tables, or the §12 JSON with --json)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from propdesk.cli.errors import CliError, ExitCode
+from propdesk.cli.state import App
+from propdesk.cli.verbs import complete_people, complete_tickets
+
+if TYPE_CHECKING:
+    from propdesk.domain.model import Ticket
+
+pass_app = click.make_pass_decorator(App)
+
+STATES = ("recorded", "dispatched", "confirmed", "acknowledged", "on_site", "planned",
+          "in_progress", "completed", "accepted", "returned", "called_back", "closed",
+          "cancelled")
+
+
+def json_option(f: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="JSON on stdout (the §12 shapes).")(f)
+
+
+def reveal_option(f: Any) -> Any:
+    return click.option("--reveal", is_flag=True,
+                        help="Show owners' names and phone numbers unmasked (needs the "
+                             "permission; recorded in the log).")(f)
+
+
+def authorize_reveal(app: App, tickets: Sequence[Ticket], purpose: str) -> None:
+    """Check that the acting person may see the personal data of ``tickets``; record it."""
+    from propdesk.masking import may_reveal, record_reveal
+
+    user = app.require_user()
+    config = app.config
+    denied = [t.id for t in tickets if not may_reveal(config, user, t)]
+    if user not in config.person_by_id:
+        from propdesk.domain.errors import DomainError
+
+        raise DomainError("unknown_person", field="--as", value=user)
+    if denied or (not tickets and not may_reveal(config, user)):
+        raise CliError(
+            ExitCode.PERMISSION,
+            f"{user} may not see owners' personal data" + (
+                f" of {', '.join(denied[:5])}" if denied else ""),
+            f"{user} 无权查看业主个人信息" + (f"（{'、'.join(denied[:5])}）" if denied else ""),
+            hint_en="allowed: desk, community supervisor, foreman, manager, and a ticket's "
+                    "assignee or first receiver; leave out --reveal to see masked data",
+            hint_zh="有权者：前台、小区主管、领班、经理，及工单的处理人或首接人；"
+                    "去掉 --reveal 查看脱敏信息",
+            code="forbidden_reveal")
+    record_reveal(app.store(), user, app.now(), [t.id for t in tickets], purpose)
+    app.message("已记录：查看个人信息", "recorded: personal data revealed")
+
+
+@click.command("show")
+@click.argument("ticket", shell_complete=complete_tickets)
+@json_option
+@reveal_option
+@pass_app
+def show(app: App, ticket: str, as_json: bool, reveal: bool) -> None:
+    """Show one ticket: the record, its work orders, SLA and history.
+
+    Owners' names and phone numbers are masked unless --reveal is given by a
+    person who may see them.
+    """
+    from propdesk.cli.render import ticket_dict
+
+    app.json_mode = as_json
+    desk = app.desk
+    t = desk.ticket(ticket)
+    events = desk.events_of(ticket)
+    if reveal:
+        authorize_reveal(app, [t], "show")
+    allowed = [c.value for c in desk.allowed(ticket)]
+    data = ticket_dict(t, events, app.config, reveal=reveal, allowed=allowed)
+    sla = sla_rows(app, t)
+    if sla is not None:
+        data["sla"] = sla
+    if as_json:
+        app.emit_json(data)
+        return
+    print_ticket(app, t, data)
+
+
+def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
+    """The ticket's SLA outcomes now (§12 shape), or ``None`` when no SLA engine exists."""
+    from propdesk.cli import slaview
+
+    return slaview.ticket_outcomes(app, ticket)
+
+
+def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from propdesk.cli.render import (
+        STATE_STYLE,
+        category_label,
+        command_label,
+        mode_label,
+        person_label,
+        short_time,
+        source_label,
+        state_label,
+    )
+
+    config, lang, tr = app.config, app.lang, app.t
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column()
+    rows: list[tuple[str, str, str]] = [
+        (tr("工单", "Ticket"), t.id, "bold"),
+        (tr("状态", "State"), state_label(t.state.value, lang), STATE_STYLE[t.state.value]),
+        (tr("分类", "Category"), category_label(config, t.category, lang), ""),
+        (tr("服务方式", "Mode"), mode_label(t.mode.value, lang),
+         "bold red" if t.mode.value == "emergency" else ""),
+        (tr("信息源点", "Source"), source_label(t.source.value, lang), ""),
+        (tr("首接负责人", "First receiver"), person_label(config, t.first_receiver), ""),
+        (tr("处理人", "Assignee"), person_label(config, t.assignee), ""),
+        (tr("接收时间", "Received"), short_time(t.received_at, config), ""),
+        (tr("录入时间", "Recorded"), short_time(t.recorded_at, config), ""),
+        (tr("地点", "Location"), t.location or "-", ""),
+        (tr("联系人", "Contact"), f"{data['contact'] or '-'}  {data['phone'] or ''}", ""),
+        (tr("内容", "Content"), t.content, ""),
+    ]
+    if t.appointment_at:
+        rows.append((tr("预约时间", "Appointment"), short_time(t.appointment_at, config), ""))
+    if t.rework_count or t.escalation_level:
+        rows.append((tr("返工/上报", "Rework/escalation"),
+                     f"{t.rework_count} / {t.escalation_level}", "yellow"))
+    if t.incomplete:
+        rows.append((tr("记录不完整", "Incomplete"), ", ".join(t.incomplete), "yellow"))
+    for key, value, style in rows:
+        head.add_row(key, Text(value, style=style))
+    app.out.print(head)
+    if t.work_orders:
+        wo_table = Table(title=tr("信息处理单", "Work orders"), title_justify="left",
+                         header_style="bold")
+        for col in (tr("单号", "No."), tr("处理人", "Assignee"), tr("派单", "Sent"),
+                    tr("接单", "Read back"), tr("签收", "Signed"), tr("到场", "On site"),
+                    tr("完成", "Done"), tr("验收", "Accepted"), tr("返回", "Returned"),
+                    tr("收费", "Charge")):
+            wo_table.add_column(col, no_wrap=True)
+        for wo in t.work_orders:
+            wo_table.add_row(
+                f"{wo.number}" + ("↷" if wo.voided_at else ""), wo.assignee,
+                *(short_time(x, config) for x in (wo.dispatched_at, wo.confirmed_at,
+                                                  wo.acknowledged_at, wo.arrived_at,
+                                                  wo.completed_at, wo.accepted_at,
+                                                  wo.returned_at)),
+                "-" if wo.charge is None else f"¥{wo.charge}")
+        app.out.print(wo_table)
+    if data.get("sla"):
+        from propdesk.cli.slaview import sla_table
+
+        app.out.print(sla_table(app, data["sla"], title=tr("时限", "SLA")))
+    hist = Table(title=tr("处理记录", "History"), title_justify="left", header_style="bold")
+    hist.add_column(tr("时间", "Time"), no_wrap=True)
+    hist.add_column(tr("事项", "Step"), no_wrap=True)
+    hist.add_column(tr("人员", "By"), no_wrap=True)
+    hist.add_column(tr("说明", "Details"))
+    for h in data["history"]:
+        details = {k: v for k, v in h.items() if k not in ("at", "event", "by")}
+        hist.add_row(short_time(datetime.fromisoformat(h["at"]), config),
+                     command_label(h["event"], lang), h["by"],
+                     Text(_details(details)))
+    app.out.print(hist)
+    if data.get("allowed"):
+        app.out.print(Text(tr("可执行：", "Allowed now: ") + ", ".join(
+            c.replace("_", "-") for c in data["allowed"]), style="dim"))
+
+
+def _details(d: dict[str, Any]) -> str:
+    parts = []
+    for k, v in d.items():
+        if v in (None, [], {}, ""):
+            continue
+        if k in ("received_at", "originated_at", "missing", "routing", "notices"):
+            continue
+        parts.append(f"{k}={v}")
+    return "; ".join(parts)
+
+
+@click.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(STATES),
+              help="Only tickets in this state (repeatable).")
+@click.option("--category", "categories", multiple=True, metavar="CATEGORY",
+              help="Only this category (repeatable).")
+@click.option("--assignee", metavar="PERSON", shell_complete=complete_people,
+              help="Only tickets whose current work order is with PERSON.")
+@click.option("--first-receiver", metavar="PERSON", shell_complete=complete_people,
+              help="Only tickets PERSON first received (首接).")
+@click.option("--open", "only_open", is_flag=True, help="Only open tickets.")
+@click.option("--overdue", is_flag=True, help="Only tickets with a breached SLA rule now.")
+@click.option("--from", "period_from", metavar="TIME", help="Received at or after TIME.")
+@click.option("--to", "period_to", metavar="TIME", help="Received before TIME.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many (the newest).")
+@json_option
+@reveal_option
+@pass_app
+def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
+             assignee: str | None, first_receiver: str | None, only_open: bool,
+             overdue: bool, period_from: str | None, period_to: str | None,
+             limit: int | None, as_json: bool, reveal: bool) -> None:
+    """List tickets, oldest first, with filters."""
+    from propdesk.cli.render import ticket_dict, tickets_table
+
+    app.json_mode = as_json
+    config = app.config
+    for cat in categories:
+        if cat not in config.category_by_id:
+            from propdesk.domain.errors import DomainError
+
+            raise DomainError("unknown_category", value=cat,
+                              allowed=", ".join(config.category_by_id))
+    for who in (assignee, first_receiver):
+        if who is not None and who not in config.person_by_id:
+            from propdesk.domain.errors import DomainError
+
+            raise DomainError("unknown_person", field="--assignee" if who == assignee
+                              else "--first-receiver", value=who)
+    start = app.parse_time(period_from, "--from") if period_from else None
+    end = app.parse_time(period_to, "--to") if period_to else None
+    tickets = app.desk.tickets()
+    out = [
+        t for t in tickets
+        if (not states or t.state.value in states)
+        and (not categories or t.category in categories)
+        and (assignee is None or t.assignee == assignee)
+        and (first_receiver is None or t.first_receiver == first_receiver)
+        and (not only_open or t.open)
+        and (start is None or t.received_at >= start)
+        and (end is None or t.received_at < end)
+    ]
+    if overdue:
+        from propdesk.cli import slaview
+
+        late = slaview.breached_ids(app, out)
+        out = [t for t in out if t.id in late]
+    if limit is not None:
+        out = out[-limit:]
+    if reveal:
+        authorize_reveal(app, out, "list")
+    if as_json:
+        app.emit_json([ticket_dict(t, None, config, reveal=reveal) for t in out])
+        return
+    if not out:
+        app.message("没有符合条件的工单", "no tickets match")
+        return
+    app.out.print(tickets_table(app, out, reveal=reveal))
+    app.message(f"共 {len(out)} 张工单", f"{len(out)} tickets")

@@ -1,0 +1,241 @@
+"""Shapes and tables: tickets as the §12 JSON shape and as rich tables.
+
+Personal data (contact, phone, the acceptance signer, amended personal
+fields) is masked here unless the caller says the acting person revealed it.
+Times are shown in the community's zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from propdesk.domain.labels import (
+    COMMAND_LABELS,
+    MODE_LABELS,
+    SOURCE_LABELS,
+    STATE_LABELS,
+    label,
+)
+from propdesk.masking import PERSONAL_FIELDS, mask_name, mask_phone
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from propdesk.cli.state import App
+    from propdesk.domain.config import Config
+    from propdesk.domain.events import Event
+    from propdesk.domain.model import Ticket, WorkOrder
+
+PERSONAL_DATA_KEYS = frozenset({*PERSONAL_FIELDS, "signer"})
+
+
+def local_iso(dt: datetime | None, config: Config) -> str | None:
+    """ISO 8601 in the community's zone (with its offset), or ``None``."""
+    return None if dt is None else dt.astimezone(config.zone).isoformat()
+
+
+def short_time(dt: datetime | None, config: Config, *, with_date: bool = True) -> str:
+    """``03-02 09:05`` (or ``09:05:30``) in the community's zone; ``-`` for none."""
+    if dt is None:
+        return "-"
+    local = dt.astimezone(config.zone)
+    return local.strftime("%m-%d %H:%M") if with_date else local.strftime("%H:%M:%S")
+
+
+def mask_value(key: str, value: Any) -> Any:
+    """``value`` masked when ``key`` names personal data."""
+    if not isinstance(value, str):
+        return value
+    if key == "phone":
+        return mask_phone(value)
+    if key in ("contact", "signer"):
+        return mask_name(value)
+    return value
+
+
+def masked_data(data: Mapping[str, Any], *, reveal: bool) -> dict[str, Any]:
+    """An event's payload with personal values masked (amendments of them too)."""
+    out = dict(data)
+    if reveal:
+        return out
+    for key in PERSONAL_DATA_KEYS & out.keys():
+        out[key] = mask_value(key, out[key])
+    if out.get("field") in PERSONAL_FIELDS:
+        for key in ("old", "new", "value"):
+            if key in out:
+                out[key] = mask_value(str(out["field"]), out[key])
+    return out
+
+
+def work_order_dict(wo: WorkOrder, config: Config, *, reveal: bool) -> dict[str, Any]:
+    """One work order of the §12 ticket shape."""
+    return {
+        "number": wo.number,
+        "cycle": wo.cycle,
+        "assignee": wo.assignee,
+        "department": wo.department,
+        "mode": wo.mode.value,
+        "appointment_at": local_iso(wo.appointment_at, config),
+        "dispatched_at": local_iso(wo.dispatched_at, config),
+        "confirmed_at": local_iso(wo.confirmed_at, config),
+        "acknowledged_at": local_iso(wo.acknowledged_at, config),
+        "contacted_at": local_iso(wo.contacted_at, config),
+        "arrived_at": local_iso(wo.arrived_at, config),
+        "diagnosed_at": local_iso(wo.diagnosed_at, config),
+        "diagnosis": wo.diagnosis,
+        "planned_at": local_iso(wo.planned_at, config),
+        "fees": [{"code": f.code, "name": f.name, "qty": str(f.qty),
+                  "unit_price": str(f.unit_price), "amount": str(f.amount)} for f in wo.fees],
+        "agreed_at": local_iso(wo.agreed_at, config),
+        "completed_at": local_iso(wo.completed_at, config),
+        "workers": list(wo.workers),
+        "materials": [{"name": m.name, "qty": str(m.qty)} for m in wo.materials],
+        "charge": None if wo.charge is None else str(wo.charge),
+        "accepted_at": local_iso(wo.accepted_at, config),
+        "rejected_at": local_iso(wo.rejected_at, config),
+        "signer": wo.signer if reveal else mask_name(wo.signer),
+        "owner_copy": wo.owner_copy,
+        "returned_at": local_iso(wo.returned_at, config),
+        "transferred_to": wo.transferred_to,
+        "unable": [{"at": local_iso(u.at, config), "reason": u.reason} for u in wo.unable],
+    }
+
+
+def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, *,
+                reveal: bool = False, allowed: Iterable[str] = ()) -> dict[str, Any]:
+    """The §12 ticket shape (with more keys); ``history`` only when ``events`` are given."""
+    out: dict[str, Any] = {
+        "id": ticket.id,
+        "state": ticket.state.value,
+        "category": ticket.category,
+        "mode": ticket.mode.value,
+        "first_receiver": ticket.first_receiver,
+        "source": ticket.source.value,
+        "received_at": local_iso(ticket.received_at, config),
+        "recorded_at": local_iso(ticket.recorded_at, config),
+        "originated_at": local_iso(ticket.originated_at, config),
+        "rework_count": ticket.rework_count,
+        "escalation_level": ticket.escalation_level,
+        "incomplete": bool(ticket.incomplete),
+        "missing": list(ticket.incomplete),
+        "content": ticket.content,
+        "location": ticket.location,
+        "area": ticket.area,
+        "contact": ticket.contact if reveal else mask_name(ticket.contact),
+        "phone": ticket.phone if reveal else mask_phone(ticket.phone),
+        "appointment_at": local_iso(ticket.appointment_at, config),
+        "assignee": ticket.assignee,
+        "closed_at": local_iso(ticket.closed_at, config),
+        "work_orders": [work_order_dict(w, config, reveal=reveal) for w in ticket.work_orders],
+        "callbacks": [{"at": local_iso(cb.at, config), "by": cb.by, "fixed": cb.fixed,
+                       "satisfaction": cb.satisfaction, "charge_ok": cb.charge_ok,
+                       "channel": cb.channel, "outcome": cb.outcome} for cb in ticket.callbacks],
+    }
+    allowed = list(allowed)
+    if allowed:
+        out["allowed"] = allowed
+    if events is not None:
+        out["history"] = [
+            {"at": local_iso(e.at, config), "event": e.kind, "by": e.by,
+             **masked_data(e.data, reveal=reveal)}
+            for e in events
+        ]
+    return out
+
+
+# ------------------------------------------------------------------ labels
+
+
+def state_label(state: str, lang: str) -> str:
+    return label(STATE_LABELS, state, "zh" if lang == "zh" else "en")
+
+
+def command_label(kind: str, lang: str) -> str:
+    return label(COMMAND_LABELS, kind, "zh" if lang == "zh" else "en")
+
+
+def mode_label(mode: str, lang: str) -> str:
+    return label(MODE_LABELS, mode, "zh" if lang == "zh" else "en")
+
+
+def source_label(source: str, lang: str) -> str:
+    return label(SOURCE_LABELS, source, "zh" if lang == "zh" else "en")
+
+
+def category_label(config: Config, category: str | None, lang: str) -> str:
+    if category is None:
+        return "-"
+    cat = config.category_by_id.get(category)
+    if cat is None:
+        return category
+    return cat.name if lang == "zh" or not cat.name_en else cat.name_en
+
+
+def person_label(config: Config, pid: str | None) -> str:
+    """``赵师傅 (eng-zhao)``: staff names are not personal data of owners."""
+    if not pid:
+        return "-"
+    person = config.person_by_id.get(pid)
+    return f"{person.name} ({pid})" if person else pid
+
+
+STATE_STYLE = {
+    "recorded": "yellow", "dispatched": "cyan", "confirmed": "cyan", "acknowledged": "cyan",
+    "on_site": "blue", "planned": "blue", "in_progress": "blue", "completed": "magenta",
+    "accepted": "magenta", "returned": "magenta", "called_back": "green", "closed": "dim",
+    "cancelled": "dim",
+}
+
+
+def clip(text: str | None, width: int) -> str:
+    """``text`` cut to ``width`` terminal cells (Chinese counts double) with an ellipsis."""
+    if not text:
+        return "-"
+    from rich.cells import cell_len
+
+    one_line = " ".join(text.split())
+    if cell_len(one_line) <= width:
+        return one_line
+    out = ""
+    for ch in one_line:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def tickets_table(app: App, tickets: Sequence[Ticket], *, reveal: bool = False) -> Table:
+    """The ``list`` table: one row per ticket."""
+    from rich.cells import cell_len
+    from rich.table import Table
+    from rich.text import Text
+
+    config, lang = app.config, app.lang
+    t = app.t
+    table = Table(show_lines=False, header_style="bold", pad_edge=False)
+    fixed = (t("工单", "ticket"), t("状态", "state"), t("分类", "category"),
+             t("方式", "mode"), t("受理", "received"), t("首接人", "first receiver"),
+             t("处理人", "assignee"))
+    for head in fixed:
+        table.add_column(head, no_wrap=True, min_width=cell_len(head))
+    for head in (t("地点", "location"), t("联系人", "contact"), t("内容", "content")):
+        table.add_column(head, no_wrap=True, overflow="ellipsis")
+    for tk in tickets:
+        contact = tk.contact if reveal else mask_name(tk.contact)
+        phone = tk.phone if reveal else mask_phone(tk.phone)
+        table.add_row(
+            Text(tk.id),
+            Text(state_label(tk.state.value, lang), style=STATE_STYLE.get(tk.state.value, "")),
+            Text(category_label(config, tk.category, lang)),
+            Text(mode_label(tk.mode.value, lang),
+                 style="bold red" if tk.mode.value == "emergency" else ""),
+            Text(short_time(tk.received_at, config)),
+            Text(tk.first_receiver),
+            Text(tk.assignee or "-"),
+            Text(clip(tk.location, 12)),
+            Text(clip(" ".join(x for x in (contact, phone) if x), 18)),
+            Text(clip(tk.content, 24)),
+        )
+    return table
