@@ -20,6 +20,7 @@ import attrs
 
 from propdesk.domain import commands as c
 from propdesk.domain.config import Config
+from propdesk.domain.deadlines import Alert, DeadlineIndex
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
@@ -28,6 +29,7 @@ from propdesk.domain.fold import evolve, fold
 from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Notice, notices_for
+from propdesk.domain.sla import Outcome, SlaRules, evaluate, outcome_to_dict
 from propdesk.ports import Clock, ConcurrencyConflict, DuplicateCommand, EventStore, Notifier
 from propdesk.serialization import canonical_json
 
@@ -356,6 +358,53 @@ class Desk:
         for notice, index, attempts in pending:
             self._deliver_one(notice, index, attempts)
         return len(self.outbox)
+
+    # ------------------------------------------------------------ SLA (issue 3)
+    # The SLA engine (propdesk.domain.sla) and its deadline index, kept up to
+    # date through add_observer.  Owned by the SLA engine; nothing else here.
+
+    _sla: tuple[SlaRules, DeadlineIndex] | None = None
+
+    def _sla_engine(self) -> tuple[SlaRules, DeadlineIndex]:
+        if self._sla is None:
+            rules = SlaRules.from_config(self.config)
+            index = DeadlineIndex(rules)
+            self._sla = (rules, index)
+            self.add_observer(index.update)
+        else:
+            self.refresh()
+        return self._sla
+
+    def sla_status(self, ticket_id: str, at: datetime | None = None) -> list[Outcome]:
+        """Every rule's outcome for one ticket at ``at`` (default: now), per cycle (S-20)."""
+        rules, _ = self._sla_engine()
+        return evaluate(self.ticket(ticket_id), rules, utc(at or self.clock.now()))
+
+    def sla_all(self, at: datetime | None = None) -> list[dict[str, Any]]:
+        """The SLA status of every ticket at ``at`` (default: now) in the §12 JSON
+        shape; deadlines in the community's time zone."""
+        rules, _ = self._sla_engine()
+        when = utc(at or self.clock.now())
+        zone = self.config.zone
+        return [outcome_to_dict(o, zone) for t in self.tickets()
+                for o in evaluate(t, rules, when)]
+
+    def due(self, until: datetime | None = None, since: datetime | None = None
+            ) -> list[Alert]:
+        """Warnings and breaches falling due, in time order (S-21).
+
+        Without ``since``: those due up to ``until`` (default: now) that were
+        not reported before, each reported once ever (the notification
+        watcher's and the simulator's call).  With ``since``: those falling due
+        in ``(since, until]``, reported before or not (warnings only while their
+        clock runs); nothing is consumed."""
+        _, index = self._sla_engine()
+        end = utc(until or self.clock.now())
+        if since is None:
+            return index.due(end)
+        return index.peek(utc(since), end)
+
+    # ------------------------------------------------------------ end of SLA block
 
     # ------------------------------------------------------------ internals
 

@@ -137,7 +137,8 @@ class DeadlineIndex:
 
     def peek(self, since: datetime | None, until: datetime) -> list[Alert]:
         """The alerts falling due in ``(since, until]`` for the tickets the index
-        holds, whether reported or not, in time order; reports nothing as delivered."""
+        holds, whether reported or not (the warnings of clocks still running,
+        and the breaches), in time order; marks nothing as reported."""
         found = []
         for tid, alerts in self._alerts.items():
             for key, (at, deadline) in alerts.items():
