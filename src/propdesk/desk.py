@@ -30,7 +30,14 @@ from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Notice, notices_for
 from propdesk.domain.sla import Outcome, SlaRules, evaluate, outcome_to_dict
-from propdesk.ports import Clock, ConcurrencyConflict, DuplicateCommand, EventStore, Notifier
+from propdesk.ports import (
+    Clock,
+    ConcurrencyConflict,
+    DuplicateCommand,
+    EventStore,
+    Notifier,
+    StoredEvent,
+)
 from propdesk.serialization import canonical_json
 
 DESK_STREAM = "@desk"
@@ -38,6 +45,7 @@ DESK_STREAM = "@desk"
 QUESTION_WINDOW = timedelta(days=7)
 
 Observer = Callable[[Ticket], None]
+CommitHook = Callable[[Sequence[StoredEvent]], None]
 
 
 @attrs.frozen
@@ -105,6 +113,7 @@ class Desk:
         *,
         clock: Clock | None = None,
         notifiers: Sequence[Notifier] = (),
+        on_commit: Sequence[CommitHook] = (),
         max_attempts: int = 5,
     ) -> None:
         from propdesk.adapters.clock import SystemClock
@@ -113,6 +122,9 @@ class Desk:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.notifiers = list(notifiers)
+        self.on_commit = list(on_commit)
+        """Called with the stored entries of every successful append (the
+        ``propdesk_events_committed`` plugin hook); never for refusals."""
         self.outbox: list[tuple[Notice, int, int]] = []
         """Deliveries that failed: (notice, notifier index, attempts so far);
         retried on the next commit or :meth:`flush`, dropped after ``max_attempts``."""
@@ -148,8 +160,8 @@ class Desk:
             needs_view = isinstance(command, c.Dispatch) and command.to is None
             events = decide(ticket, command, self._context(needs_view))
             try:
-                self.store.append(command.ticket, len(events_before), events,
-                                  command_id=command.command_id, digest=digest)
+                stored = self.store.append(command.ticket, len(events_before), events,
+                                           command_id=command.command_id, digest=digest)
             except ConcurrencyConflict:
                 if expected_version is not None:
                     raise
@@ -163,6 +175,7 @@ class Desk:
             for e in events:
                 after = evolve(after, e)
             assert after is not None
+            self._run_commit_hooks(stored)
             notices = self._committed(after, events)
             return Result(after, tuple(events), tuple(notices))
         raise DomainError("conflict", ticket=command.ticket)
@@ -272,9 +285,18 @@ class Desk:
                             observer(t)
             else:
                 self._catch_up()
+            if self.on_commit:
+                self._run_commit_hooks(list(self.store.read_all(after=head))[:written])
             for after, events in changed:
                 self._notify(after, events)
         return out
+
+    def _run_commit_hooks(self, stored: Sequence[StoredEvent]) -> None:
+        for hook in self.on_commit:
+            try:
+                hook(stored)
+            except Exception:  # the events are stored; an observer's failure changes nothing
+                continue
 
     def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
         """Apply the lines of a §10 batch file in order; one result per command line."""
@@ -475,6 +497,27 @@ class Desk:
 
 def _refused(line: int, ticket: str | None, err: DomainError) -> LineResult:
     return LineResult(line, False, ticket, err.message("en"), err.code, err.message("zh"))
+
+
+def open_desk(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    store: EventStore | None = None,
+    pm: Any = None,
+) -> Desk:
+    """A Desk built from the configuration through the plugins: the store named
+    by ``[storage] backend``, every plugin's notifiers, and the plugins'
+    ``propdesk_events_committed`` observers."""
+    from pathlib import Path
+
+    from propdesk import plugins
+
+    if store is None:
+        store = plugins.open_store(config.storage, Path(config.base_dir or "."), pm=pm)
+    notifiers = plugins.notifiers(config.extra, pm=pm)
+    return Desk(config, store, clock=clock, notifiers=notifiers,
+                on_commit=[lambda entries: plugins.events_committed(entries, pm=pm)])
 
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:

@@ -18,7 +18,8 @@ from propdesk.domain.events import Event, iso, parse_iso
 
 def canonical_json(value: Any) -> str:
     """The one canonical JSON text of a JSON-native value."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
@@ -49,7 +50,7 @@ GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first event in a log."""
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def event_json(event: Event, data_text: str | None = None) -> str:

@@ -120,3 +120,29 @@ def test_desk_on_sqlite_survives_reopen(config, clock, tmp_path: Path) -> None:
     assert again.ticket("A1").state.value == "on_site"
     Driver(again, start=20).to("closed")
     assert again.store.audit().ok
+
+
+def test_commit_hooks_see_stored_entries_for_single_and_batch(config, clock) -> None:
+    seen: list[list[int]] = []
+    desk = Desk(config, MemoryStore(), clock=clock,
+                on_commit=[lambda entries: seen.append([e.seq for e in entries])])
+    desk.handle(record())
+    with pytest.raises(DomainError):
+        desk.handle(c.Close(ticket="A1", by="desk-wang", at=at(2)))
+    lines = ['{"at":"2026-03-02T09:05:00+08:00","cmd":"reply","ticket":"A1","by":"desk-wang",'
+             '"text":"好"}', '{"at":"2026-03-02T09:06:00+08:00","cmd":"close","ticket":"A1",'
+             '"by":"desk-wang"}']
+    desk.apply(lines)
+    assert seen == [[1], [2]]  # the refused commands reached no observer
+
+
+def test_open_desk_uses_the_configured_store(config, clock, tmp_path: Path) -> None:
+    import attrs
+
+    from propdesk.desk import open_desk
+
+    cfg = attrs.evolve(config, storage={"backend": "sqlite", "path": "d.db"},
+                       base_dir=str(tmp_path))
+    desk = open_desk(cfg, clock=clock)
+    desk.handle(record())
+    assert (tmp_path / "d.db").exists() and desk.ticket("A1").state.value == "recorded"
