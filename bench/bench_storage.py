@@ -1,71 +1,75 @@
-"""Storage benchmark: a generated batch of commands applied to each store.
+"""Storage benchmark: a generated batch of desk commands applied through the Desk.
 
-    python bench/bench_storage.py [--commands 100000] [--tickets 8000] [--pg DSN]
+    python bench/bench_storage.py [--tickets 8000] [--pg DSN]
 
-For each store it reports commands/s for the batch (one transaction per
-chunk of ``--chunk`` commands through ``append_many``), interactive single
-commands/s (load version → append, one transaction each, ``synchronous=FULL``),
-the database size, and — in the same run — the rate of a bare
-``executemany`` of the same rows into an empty table, as the reference.
-
-The commands are applied to the store directly (one event each, the shape the
-Desk appends); the Desk's own decision cost is not included.
+A deterministic workload (bench/workload.py: about 12.5 real §3 commands per
+ticket, 8,000 tickets ≈ 100,000 commands, interleaved in time) is applied to
+each store through ``Desk.apply_commands`` (the rules decide every command;
+one transaction per chunk of ``--chunk`` commands).  It reports commands/s for
+the batch, interactive single commands/s through ``Desk.handle`` (one
+transaction each, ``synchronous=FULL``), the database size, and — in the same
+run — the rate of a bare ``executemany`` of the same rows into an empty table,
+as the reference.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import sqlite3
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import workload
+
 from propdesk.adapters import Group, encode_event
 from propdesk.adapters.sqlite import SQLiteStore
-from propdesk.domain.events import Event
+from propdesk.config import load_config
+from propdesk.desk import Desk
+from propdesk.domain import commands as c
 from propdesk.ports import EventStore
 
-KINDS = ["record", "dispatch", "accept", "start", "finish", "callback", "close"]
+CONFIG = Path(__file__).resolve().parent.parent / "examples" / "propdesk.toml"
 
 
-def generate(commands: int, tickets: int, seed: int = 7) -> list[Group]:
-    rng = random.Random(seed)
-    versions: dict[str, int] = {}
-    t0 = datetime(2026, 3, 2, tzinfo=UTC)
-    out: list[Group] = []
-    for n in range(commands):
-        ticket = f"T-{rng.randrange(tickets):05d}"
-        v = versions.get(ticket, 0)
-        data = {
-            "text": "3号楼1单元 水管漏水" if v == 0 else "处理中",
-            "fee": f"{rng.randrange(10000) / 100:.2f}",
-        }
-        event = Event(ticket, v + 1, KINDS[min(v, 6)], t0 + timedelta(seconds=n), "desk-wang", data)
-        out.append((ticket, v, [event], f"cmd-{n}", f"digest-{n}"))
-        versions[ticket] = v + 1
-    return out
+def generate(tickets: int, seed: int = 7) -> list[c.Command]:
+    return list(workload.commands(tickets, seed))
 
 
-def batch_rate(store: EventStore, groups: list[Group], chunk: int) -> float:
+def batch_rate(store: EventStore, cmds: list[c.Command], chunk: int) -> float:
+    desk = Desk(load_config(CONFIG), store)
     start = time.perf_counter()
-    for i in range(0, len(groups), chunk):
-        store.append_many(groups[i : i + chunk])
-    return len(groups) / (time.perf_counter() - start)
+    results = desk.apply_commands(enumerate(cmds, start=1), chunk=chunk)
+    rate = len(cmds) / (time.perf_counter() - start)
+    refused = [r for r in results if not r.ok]
+    assert not refused, refused[:3]
+    return rate
 
 
 def interactive_rate(store: EventStore, count: int) -> float:
+    """Single commands through Desk.handle, each its own transaction."""
+    desk = Desk(load_config(CONFIG), store)
     t0 = datetime(2026, 4, 1, tzinfo=UTC)
+    tickets = max(count // 10, 1)
+    for n in range(tickets):
+        desk.handle(c.Record(ticket=f"I-{n}", by="desk-wang", at=t0, received_at=t0,
+                             source="walk_in", content="登记", mode="immediate",
+                             location="x", contact="x", phone="x"))
     start = time.perf_counter()
     for n in range(count):
-        ticket = f"I-{n % 50}"
-        v = store.version(ticket)
-        store.append(
-            ticket, v, [Event(ticket, v + 1, "note", t0, "desk", {"n": n})], command_id=f"i-{n}"
-        )
+        desk.handle(c.FollowUp(ticket=f"I-{n % tickets}", by="desk-wang",
+                               at=t0 + timedelta(seconds=n), note=f"跟进 {n}"))
     return count / (time.perf_counter() - start)
+
+
+def stored_groups(store: EventStore) -> list[Group]:
+    return [(e.event.ticket, e.event.version - 1, [e.event], e.command_id, "")
+            for e in store.read_all()]
 
 
 def reference_sqlite(path: Path, groups: list[Group], chunk: int) -> float:
@@ -101,27 +105,27 @@ def size_of(path: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--commands", type=int, default=100_000)
     parser.add_argument("--tickets", type=int, default=8_000)
     parser.add_argument("--chunk", type=int, default=1_000)
     parser.add_argument("--interactive", type=int, default=2_000)
     parser.add_argument("--pg", default=os.environ.get("PROPDESK_TEST_PG_DSN", ""))
     args = parser.parse_args()
-    groups = generate(args.commands, args.tickets)
-    print(
-        f"{args.commands} commands on {len({g[0] for g in groups})} tickets, chunks of {args.chunk}"
-    )
+    cmds = generate(args.tickets)
+    print(f"{len(cmds):,} commands on {args.tickets:,} tickets through the Desk,"
+          f" chunks of {args.chunk}")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         store = SQLiteStore(db)
-        rate = batch_rate(store, groups, args.chunk)
+        rate = batch_rate(store, cmds, args.chunk)
         assert store.audit().ok
-        single = interactive_rate(store, args.interactive)
+        groups = stored_groups(store)
+        size = size_of(db)
         store.close()
+        single = interactive_rate(SQLiteStore(Path(tmp) / "single.db"), args.interactive)
         ref = reference_sqlite(Path(tmp) / "ref.db", groups, args.chunk)
         print(
             f"sqlite   batch {rate:9,.0f} cmd/s   interactive {single:7,.0f} cmd/s"
-            f"   size {size_of(db) / 1e6:6.1f} MB   bare executemany {ref:9,.0f} rows/s"
+            f"   size {size / 1e6:6.1f} MB   bare executemany {ref:9,.0f} rows/s"
         )
     if args.pg:
         import psycopg
@@ -130,8 +134,8 @@ def main() -> None:
         schema = f"propdesk_bench_{os.getpid()}"
         pg = PostgresStore(args.pg, schema=schema)
         try:
-            rate = batch_rate(pg, groups, args.chunk)
-            single = interactive_rate(pg, args.interactive)
+            rate = batch_rate(pg, cmds, args.chunk)
+            single = interactive_rate(pg, min(args.interactive, 500))
             with psycopg.connect(args.pg, autocommit=True) as conn:
                 size = conn.execute(
                     "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c"
@@ -153,7 +157,7 @@ def main() -> None:
                         r.prev_hash,
                         r.hash,
                     )
-                    for r in pg.read_all(limit=args.commands)
+                    for r in pg.read_all(limit=len(cmds))
                 ]
                 start = time.perf_counter()
                 for i in range(0, len(rows), args.chunk):

@@ -38,10 +38,11 @@ class Context:
     config: Config
     open_counts: Mapping[str, int] = attrs.field(factory=dict)
     public_report_until: datetime | None = None
+    desk_resolvable: frozenset[str] = attrs.field(init=False)
+    """Categories the desk may resolve itself (derived from the configuration)."""
 
-    @property
-    def desk_resolvable(self) -> frozenset[str]:
-        """Categories the desk may resolve itself."""
+    @desk_resolvable.default
+    def _resolvable(self) -> frozenset[str]:
         return frozenset(cat.id for cat in self.config.categories if cat.desk_resolvable)
 
 
@@ -107,7 +108,14 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
     return value
 
 
+_ENUM_VALUES: dict[Any, frozenset[str]] = {
+    e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
+
+
 def _choice(field: str, value: str, allowed: Any) -> None:
+    known = _ENUM_VALUES.get(allowed)
+    if known is not None and value in known:
+        return
     values = [a.value if hasattr(a, "value") else a for a in allowed]
     if value not in values:
         raise DomainError("invalid_choice", field=field, value=value, allowed=", ".join(values))
