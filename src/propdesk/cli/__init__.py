@@ -57,6 +57,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("data", "export", "propdesk.cli.data:export", "Export the whole event log (JSON Lines)"),
     ("data", "import", "propdesk.cli.data:import_cmd", "Import an export into an empty store"),
     ("data", "audit", "propdesk.cli.data:audit", "Verify the event log's hash chain"),
+    ("data", "simulate", "propdesk.cli.simulate:simulate",
+     "模拟 Simulate a scenario (seeds, sweeps)"),
     ("setup", "init", "propdesk.cli.setup:init", "Write a starter propdesk.toml, create the store"),
     ("setup", "config", "propdesk.cli.setup:config", "Show or check the configuration"),
     ("setup", "plugins", "propdesk.cli.setup:plugins", "Installed plugins, stores and formats"),
