@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from typing import Any
 
@@ -27,9 +28,11 @@ class LazyGroup(click.Group):
         return [name for _s, name, _t, _h in COMMANDS]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        for _section, name, target, _help in COMMANDS:
+        for _section, name, target, text in COMMANDS:
             if name == cmd_name:
-                return load_command(name, target)
+                command = load_command(name, target)
+                command.short_help = text  # the registry's line, as `propdesk --help` shows
+                return command
         return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -119,6 +122,8 @@ def report_exception(ctx: click.Context, exc: BaseException) -> ExitCode:
     app = ctx.obj if isinstance(ctx.obj, App) else None
     lang = app.lang if app is not None else "en"
     err = as_cli_error(exc)
+    if err is not None and app is not None:
+        localize_times(err, app)
     if err is None:
         if os.environ.get("PROPDESK_DEBUG", "") not in ("", "0"):
             import traceback
@@ -138,6 +143,24 @@ def report_exception(ctx: click.Context, exc: BaseException) -> ExitCode:
         prefix = "错误" if lang == "zh" else "error"
         click.echo(f"{prefix} [{err.exit_code.name.lower()}]: {err.message(lang)}", err=True)
     return err.exit_code
+
+
+_UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?\+00:00")
+
+
+def localize_times(err: CliError, app: Any) -> None:
+    """Show the UTC times of domain messages in the community's zone (R-32)."""
+    try:
+        zone = app.config.zone
+    except Exception:  # no usable configuration: keep UTC
+        return
+    from datetime import datetime
+
+    def local(m: re.Match[str]) -> str:
+        return datetime.fromisoformat(m.group(0)).astimezone(zone).isoformat()
+
+    err.en = _UTC_TIME.sub(local, err.en)
+    err.zh = _UTC_TIME.sub(local, err.zh)
 
 
 def _lang_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

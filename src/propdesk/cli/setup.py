@@ -166,6 +166,20 @@ def config_show(app: App, as_json: bool) -> None:
     app.out.print(table)
 
 
+def check_storage_table(storage: Any) -> None:
+    """The ``[storage]`` table names an installed backend and only keys it declares."""
+    from propdesk.plugins import DEFAULT_BACKEND, ConfigKeyError, check_keys, store_backends
+
+    table = dict(storage)
+    name = table.pop("backend", DEFAULT_BACKEND)
+    backends = store_backends()
+    if name not in backends:
+        raise ConfigKeyError("$.storage.backend", f"unknown storage backend {name!r}; "
+                             f"installed: {', '.join(backends)}")
+    if backends[name].keys:
+        check_keys(table, backends[name].keys)
+
+
 @config.command("check")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("--storage", "check_storage", is_flag=True,
@@ -175,6 +189,7 @@ def config_check(app: App, as_json: bool, check_storage: bool) -> None:
     """Check the configuration file (syntax, keys, types, references between tables)."""
     app.json_mode = as_json
     cfg = app.config
+    check_storage_table(cfg.storage)
     if check_storage:
         open_configured_store(cfg, create=False).close()
     summary = {"ok": True, "path": str(app.config_path()), "people": len(cfg.people),

@@ -262,10 +262,12 @@ def load_checked(path: Path) -> Config:
     """Load ``path`` with the tables installed plugins own, and let them check theirs."""
     from propdesk.config import load_config
     from propdesk.domain.errors import ConfigError
+    from propdesk.domain.sla import SlaRules
     from propdesk.plugins import config_tables
 
     tables = config_tables()
     config = load_config(path, extra_tables=tuple(tables))
+    SlaRules.from_config(config)  # refuses unknown rule ids and informational rules
     for name, table in tables.items():
         if name in config.extra:
             value = config.extra[name]

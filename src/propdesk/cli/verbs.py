@@ -176,9 +176,9 @@ def _option(field: attrs.Attribute[Any], hint: Any, verb: CommandName
     metavar = "AMOUNT" if Decimal in args or hint == Money else "TEXT"
     complete = _COMPLETERS.get(name)
     default = field.default if has_default and isinstance(field.default, str) else None
-    opt = click.Option([flag, name], metavar=metavar, required=required, default=default,
-                       show_default=default is not None, help=help_text,
-                       shell_complete=complete)
+    extra: dict[str, Any] = {"default": default, "show_default": True} if default else {}
+    opt = click.Option([flag, name], metavar=metavar, required=required, help=help_text,
+                       shell_complete=complete, **extra)
     return opt, _identity
 
 
