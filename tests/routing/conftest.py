@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from routing_support import build_config
+from tests.routing.routing_support import build_config
 
 from propdesk.domain.config import Config
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from routing_support import MON, SUN, TUE, build_config, local
+from tests.routing.routing_support import MON, SUN, TUE, build_config, local
 
 from propdesk.domain import routing
 from propdesk.domain.config import Config, Shift

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from routing_support import MON, SUN, build_config, local
+from tests.routing.routing_support import MON, SUN, build_config, local
 
 from propdesk.adapters.memory import MemoryStore
 from propdesk.desk import Desk
