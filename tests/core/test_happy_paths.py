@@ -237,3 +237,19 @@ def test_times_are_stored_in_utc(drive) -> None:
     assert ev.at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     assert ev.at == T0 + (ev.at - T0)
     assert ev.data["received_at"].endswith("+00:00")
+
+
+def test_explicit_emergency_assignee_notifies_the_categorys_supervisor(desk: Desk,
+                                                                        drive) -> None:
+    drive(mode="emergency").record(area="A")
+    result = desk.handle(c.Dispatch(ticket="A1", by="desk-wang", at=at(1),
+                                    category="engineering", to="sec-sun"))
+    ev = result.events[0]
+    assert "eng-chief" in ev.data["notices"] and "sec-chief" not in ev.data["notices"]
+    assert ev.data["routing"]["on_duty"] is True
+
+
+def test_sampled_callback_keeps_whether_it_agrees(drive) -> None:
+    d: Driver = drive().to("called_back")
+    d.do(c.SampleCallback, by="cs-lin", fixed=True, satisfaction="dissatisfied")
+    assert d.desk.ticket("A1").sample_callbacks[0].agrees is False

@@ -288,3 +288,14 @@ def test_error_to_dict_is_stable(drive) -> None:
     data = err.to_dict()
     assert data["code"] == "wrong_state" and data["params"]["ticket"] == "A1"
     assert data["message_zh"].startswith("工单 A1")
+
+
+def test_complaint_is_never_dispatched_to_its_subject(desk: Desk) -> None:
+    desk.handle(c.Record(ticket="C1", by="desk-wang", at=at(1), received_at=at(0),
+                         source="owner_call", content="维修师傅态度差", mode="immediate",
+                         location="x", contact="x", phone="x", category="complaint",
+                         about="engineering"))
+    for who in ("eng-zhao", "eng-chief"):
+        refused(desk, c.Dispatch(ticket="C1", by="desk-wang", at=at(2), to=who),
+                "complaint_subject", value=who, about="engineering")
+    desk.handle(c.Dispatch(ticket="C1", by="desk-wang", at=at(2), to="svc-chief"))

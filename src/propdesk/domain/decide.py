@@ -24,6 +24,7 @@ from propdesk.domain.events import Event, iso, utc
 from propdesk.domain.lifecycle import Transition, allowed_commands, rows_for
 from propdesk.domain.model import Ticket
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
+from propdesk.domain.roster import is_on_duty
 
 AMENDABLE = ("location", "content", "contact", "phone", "area", "asset", "about")
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
@@ -228,8 +229,14 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
                               at=iso(at))
     if cmd.to:
         assignee = _known_person(ctx, "to", cmd.to)
-        department = assignee.department
-        reason: dict[str, object] = {"rule": "explicit", "by": cmd.by}
+        if category == "complaint" and routing.is_complaint_subject(ctx.config, assignee.id,
+                                                                    t.about):
+            raise DomainError("complaint_subject", ticket=t.id, value=assignee.id,
+                              about=t.about)
+        responsible = ctx.config.department_for(category)
+        department = responsible.id if responsible else assignee.department
+        reason: dict[str, object] = {"rule": "explicit", "by": cmd.by,
+                                     "on_duty": is_on_duty(ctx.config, assignee.id, at)}
     else:
         choice = routing.choose(
             ctx.config, category=category, at=at, mode=mode, area=t.area, about=t.about,

@@ -135,6 +135,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "before calling back again",
         "工单 {ticket}：收费有争议，须先上报或跟进处理后再回访",
     ),
+    "complaint_subject": (
+        "ticket {ticket}: the complaint is about {about}; it may not be dispatched to {value}",
+        "工单 {ticket}：该投诉针对 {about}，不能派给 {value}",
+    ),
     "same_assignee": (
         "ticket {ticket}: the work order is already with {value}",
         "工单 {ticket}：处理单已在 {value} 处",

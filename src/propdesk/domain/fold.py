@@ -174,7 +174,7 @@ def _reject(t: Ticket, e: Event) -> Changes:
 def _callback_record(e: Event) -> Callback:
     d = e.data
     return Callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
-                    d.get("channel", "phone"), d.get("outcome", "sampled"))
+                    d.get("channel", "phone"), d.get("outcome", "sampled"), d.get("agrees"))
 
 
 def _callback(t: Ticket, e: Event) -> Changes:

@@ -101,6 +101,8 @@ class Callback:
     charge_ok: bool | None
     channel: str
     outcome: str  # "passed", "rework" or "disputed" (sampled callbacks: "sampled")
+    agrees: bool | None = None
+    """Sampled callbacks only: whether the answers agree with the desk's last callback (K-12)."""
 
 
 @attrs.frozen

@@ -121,6 +121,12 @@ def _is_subject(config: Config, pid: str, subject: tuple[str, str] | None) -> bo
         dept is not None and dept.supervisor == pid)
 
 
+def is_complaint_subject(config: Config, person: str, about: str | None) -> bool:
+    """Whether ``person`` is what a complaint is about (that person, or one of
+    that department, or its supervisor): such a complaint never goes to them."""
+    return _is_subject(config, person, _subject(config, about))
+
+
 def choose(
     config: Config,
     *,
