@@ -167,7 +167,8 @@ def simulate(scenario: Path | None, seed: int, days: int | None, out_dir: Path |
         bar(0, 1)
         try:
             keep = out_dir is not None and not no_log
-            result = sim_run.simulate(sc, seed, days=days, log=keep, outcomes=keep)
+            result = sim_run.simulate(sc, seed, days=days, log=keep, outcomes=keep,
+                                      jobs=jobs or ex.default_jobs())
             bar(1, 1)
         finally:
             bar.close()

@@ -130,8 +130,13 @@ class Community:
 
     def __init__(self, scenario: Scenario, seed: int, *, index: int = 0,
                  days: int | None = None, log: TextIO | None = None,
-                 keep_events: bool = False) -> None:
+                 keep_events: bool = False,
+                 on_closed: Callable[[Ticket, datetime], bool] | None = None) -> None:
         self.sc = scenario
+        self.on_closed = on_closed
+        """Called with each ticket as it closes; when it returns true the ticket is
+        final and is dropped from :attr:`tickets` (a year of a community then needs
+        memory only for the tickets still open)."""
         self.cfg = scenario.config
         self.seed = seed
         self.index = index
@@ -499,10 +504,13 @@ class Community:
             sat = Satisfaction.BASICALLY_SATISFIED
         else:
             sat = Satisfaction.SATISFIED
-        self.apply(job, c.Callback(ticket=job.id, by=job.assignee, at=self.at(), fixed=True,
-                                   satisfaction=sat.value, close=True))
+        at = self.at()
+        ticket = self.apply(job, c.Callback(ticket=job.id, by=job.assignee, at=at, fixed=True,
+                                            satisfaction=sat.value, close=True))
         self._desk_release(job.assignee)
         self.active -= 1
+        if self.on_closed is not None and self.on_closed(ticket, at):
+            del self.tickets[job.id]
 
     # ------------------------------------------------------------ field work
 

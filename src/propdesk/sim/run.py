@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import attrs
 
@@ -122,24 +122,38 @@ def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
     }
 
 
-def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = None,
-                  log: bool = False, outcomes: bool = False) -> CommunityResult:
-    """Simulate one community and evaluate it with the production SLA and KPI code."""
-    buf = io.StringIO() if log else None
-    com = Community(sc, seed, index=index, days=days, log=buf)
-    tickets = com.run()
-    start = com.t0
-    end = com.t0 + timedelta(seconds=com.horizon)
-    as_of = com.at(com.end + 0.5) if com.end > com.horizon else end
-    rules = sla.SlaRules.from_config(sc.config)
-    period = kpi.Period(start, end)
-    assets = frozenset(a.id for a in sc.config.assets)
-    tally = kpi.Tally()
-    counts: dict[str, dict[str, int]] = {}
-    out_list: list[dict[str, Any]] | None = [] if outcomes else None
-    zone = sc.config.zone
-    for t in tickets.values():
-        outs = sla.evaluate(t, rules, as_of)
+class _Evaluator:
+    """Evaluates tickets with the production SLA engine and KPI calculators and
+    adds them up: at the end of the run, or as each ticket closes when its
+    outcomes can no longer change (nothing pending), so long runs keep only
+    open tickets in memory."""
+
+    def __init__(self, sc: Scenario, period: kpi.Period, outcomes: bool) -> None:
+        self.rules = sla.SlaRules.from_config(sc.config)
+        self.period = period
+        self.assets = frozenset(a.id for a in sc.config.assets)
+        self.zone = sc.config.zone
+        self.tally = kpi.Tally()
+        self.counts: dict[str, dict[str, int]] = {}
+        self.outcomes: list[dict[str, Any]] | None = [] if outcomes else None
+        self.tickets = 0
+        self.reworks = 0
+        self.escalations = 0
+        self.open_at_end = 0
+
+    def closed(self, t: Ticket, at: datetime) -> bool:
+        """Count ``t`` now if it is final (no rule pending at its closing)."""
+        outs = sla.evaluate(t, self.rules, at)
+        if any(o.status == "pending" for o in outs):
+            return False
+        self._add(t, outs, at)
+        return True
+
+    def add(self, t: Ticket, as_of: datetime) -> None:
+        self._add(t, sla.evaluate(t, self.rules, as_of), as_of)
+
+    def _add(self, t: Ticket, outs: list[sla.Outcome], as_of: datetime) -> None:
+        counts = self.counts
         breaches = []
         for o in outs:
             by = counts.get(o.rule)
@@ -148,17 +162,42 @@ def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = Non
             by[o.status] += 1
             if o.status == "breached":
                 breaches.append(o.rule)
-            if out_list is not None:
-                out_list.append(sla.outcome_to_dict(o, zone))
+            if self.outcomes is not None:
+                self.outcomes.append(sla.outcome_to_dict(o, self.zone))
         facts = kpi.ticket_facts(t, breaches)
-        if period.start <= facts.received_at < period.end:
-            tally.add(facts)
+        if self.period.start <= facts.received_at < self.period.end:
+            self.tally.add(facts)
         if facts.down:
-            tally.add_downtime(facts, period, as_of, assets)
-    stats = community_stats(com, tickets)
-    return CommunityResult(index, seed, len(tickets), com.commands, start, end, as_of, tally,
-                           {k: counts[k] for k in sorted(counts, key=_rule_key)}, stats,
-                           out_list, buf.getvalue() if buf is not None else None)
+            self.tally.add_downtime(facts, self.period, as_of, self.assets)
+        self.tickets += 1
+        self.reworks += t.rework_count
+        self.escalations += 1 if t.escalation_level else 0
+        self.open_at_end += 1 if t.open else 0
+
+
+def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = None,
+                  log: bool | TextIO = False, outcomes: bool = False) -> CommunityResult:
+    """Simulate one community and evaluate it with the production SLA and KPI code.
+
+    ``log`` true keeps the §10 command log in the result; a text stream writes
+    it there instead.  Without ``outcomes`` (the per-rule SLA list) tickets are
+    evaluated as they close and dropped, so memory stays flat over a year."""
+    buf: TextIO | None = io.StringIO() if log is True else (log or None)
+    days_n = days if days is not None else sc.days
+    start = datetime.combine(sc.start, time(0), tzinfo=sc.config.zone).astimezone(UTC)
+    end = start + timedelta(days=days_n)
+    ev = _Evaluator(sc, kpi.Period(start, end), outcomes)
+    com = Community(sc, seed, index=index, days=days_n, log=buf,
+                    on_closed=None if outcomes else ev.closed)
+    tickets = com.run()
+    as_of = com.at(com.end + 0.5) if com.end > com.horizon else end
+    for t in tickets.values():  # with outcomes: every ticket, in order, at the end
+        ev.add(t, as_of)
+    stats = community_stats(com, ev)
+    return CommunityResult(index, seed, com.n_tickets, com.commands, start, end, as_of,
+                           ev.tally, {k: ev.counts[k] for k in sorted(ev.counts, key=_rule_key)},
+                           stats, ev.outcomes,
+                           buf.getvalue() if isinstance(buf, io.StringIO) else None)
 
 
 def _rule_key(rule: str) -> tuple[int, str]:
@@ -166,8 +205,8 @@ def _rule_key(rule: str) -> tuple[int, str]:
     return (int(num) if num.isdigit() else 0, head)
 
 
-def community_stats(com: Community, tickets: Mapping[str, Ticket]) -> dict[str, Any]:
-    """Queue statistics of a run (waits in seconds, busy hours per person)."""
+def community_stats(com: Community, ev: _Evaluator) -> dict[str, Any]:
+    """Queue statistics of a run (waits in seconds, busy share per person)."""
     span = max(com.end, 1.0)
     return {
         "desk_wait_calls": com.desk_wait_calls.to_dict(),
@@ -175,17 +214,28 @@ def community_stats(com: Community, tickets: Mapping[str, Ticket]) -> dict[str, 
         "field_wait": com.field_wait.to_dict(),
         "busy_share": {pid: fmt(com.busy_time[pid] / span)
                        for pid in [p.id for p in com.cfg.people] if com.busy_time.get(pid)},
-        "reworks": sum(t.rework_count for t in tickets.values()),
-        "escalations": sum(1 for t in tickets.values() if t.escalation_level),
-        "open_at_end": sum(1 for t in tickets.values() if t.open),
+        "reworks": ev.reworks,
+        "escalations": ev.escalations,
+        "open_at_end": ev.open_at_end,
     }
 
 
 def simulate(sc: Scenario, seed: int, *, days: int | None = None, log: bool = False,
-             outcomes: bool = False) -> RunResult:
-    """Run every community of ``sc`` with ``seed`` (communities in order)."""
-    results = [run_community(sc, seed, i, days=days, log=log, outcomes=outcomes)
-               for i in range(sc.communities)]
+             outcomes: bool = False, jobs: int = 1) -> RunResult:
+    """Run every community of ``sc`` with ``seed``.  Communities are independent
+    (each its own generator), so with ``jobs`` > 1 they run in worker processes;
+    the result is the same, in community order."""
+    n = sc.communities
+    if jobs > 1 and n > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, n)) as pool:
+            futures = [pool.submit(run_community, sc, seed, i, days=days, log=log,
+                                   outcomes=outcomes) for i in range(n)]
+            results = [f.result() for f in futures]
+    else:
+        results = [run_community(sc, seed, i, days=days, log=log, outcomes=outcomes)
+                   for i in range(n)]
     return RunResult(sc, seed, days if days is not None else sc.days, results)
 
 

@@ -1,0 +1,239 @@
+"""Benchmark of the simulator against a hand-written SimPy model (issue 7).
+
+    python bench/bench_sim.py                  # the full benchmark (~15 min on 2 cores)
+    python bench/bench_sim.py --quick          # 30 days, 10 communities
+    python bench/bench_sim.py --json
+
+Every measurement runs in a fresh child process (so peak memory is that
+run's own), and the two models alternate, round after round:
+
+1. ``examples/scenarios/reference.toml`` for a year, one process:
+   propdesk.sim with the full rules (``decide``/``evolve`` of the domain
+   core), the SLA engine and the §8 statistics, without writing the log;
+   then the SimPy model of ``bench/simpy_model.py``.
+2. The same year with the §10 command log written to a file (measured
+   separately: writing the log is optional).
+3. 100 communities for a year (≈ 1.46 million tickets): propdesk.sim over
+   ``--jobs`` worker processes (default: both cores) against the SimPy model
+   in one process.
+
+Reported: tickets per second, the ratio propdesk / SimPy, and peak resident
+memory of the whole process tree: the peak of the summed proportional set
+size (PSS, sampled every 50 ms), with ``ru_maxrss`` of the parent and the
+largest worker shown as well.  Targets (issue 7):
+one process ≥ 0.5× the reference's tickets/s; 100 communities on both cores
+≥ 1.0×; peak memory ≤ 2× the reference's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "examples" / "scenarios" / "reference.toml"
+
+
+class PssSampler:
+    """Peak proportional set size (PSS) of this process and its descendants,
+    sampled every 50 ms from /proc (Linux).  PSS splits pages shared between
+    processes (forked workers share the parent's imported modules), so the
+    sum over the process tree is the memory the run really uses; RSS summed
+    over processes would count shared pages once per process."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out = [pid]
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    for child in f.read().split():
+                        out += PssSampler._tree(int(child))
+        except OSError:
+            pass
+        return out
+
+    @staticmethod
+    def _pss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def sample(self) -> None:
+        total = sum(self._pss(p) for p in self._tree(os.getpid()))
+        self.peak_kb = max(self.peak_kb, total)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.05):
+            self.sample()
+
+    def __enter__(self) -> PssSampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+def _child(model: str, communities: int, days: int, jobs: int, seed: int) -> dict[str, Any]:
+    with PssSampler() as pss:
+        out = _measure(model, communities, days, jobs, seed)
+    out["peak_pss_mb"] = round(pss.peak_kb / 1024, 1) if os.path.exists("/proc/self/smaps_rollup") \
+        else None
+    return out
+
+
+def _measure(model: str, communities: int, days: int, jobs: int, seed: int) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from propdesk.sim.scenario import load_scenario
+
+    sc = load_scenario(SCENARIO).with_overrides({"scenario.communities": communities})
+    start = time.perf_counter()
+    extra: dict[str, Any] = {}
+    if model == "simpy":
+        from simpy_model import Model
+
+        tickets = 0
+        timely = 0
+        for i in range(communities):
+            tally = Model(sc, seed, i, days=days).run()
+            tickets += tally["tickets"]
+            timely += tally["timely"]
+        extra["timely_share"] = round(timely / tickets, 4)
+    elif model == "propdesk":
+        from propdesk.sim.run import simulate
+
+        result = simulate(sc, seed, days=days, jobs=jobs)
+        tickets = result.tickets
+        k1 = result.indicators()["K-1"]
+        extra["K-1"] = None if k1.value is None else round(float(k1.value), 4)
+        extra["commands"] = result.commands
+    elif model == "propdesk-log":
+        from propdesk.sim.run import run_community
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "events.jsonl"
+            with open(path, "w", encoding="utf-8") as f:
+                res = run_community(sc, seed, 0, days=days, log=f)
+            extra["log_bytes"] = path.stat().st_size
+        tickets = res.tickets
+        extra["commands"] = res.commands
+    else:
+        raise SystemExit(f"unknown model {model}")
+    seconds = time.perf_counter() - start
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"model": model, "communities": communities, "days": days, "jobs": jobs,
+            "tickets": tickets, "seconds": round(seconds, 3),
+            "tickets_per_s": round(tickets / seconds, 1),
+            "parent_rss_mb": round(own / 1024, 1), "worker_rss_mb": round(kids / 1024, 1),
+            "rss_sum_mb": round((own + (jobs * kids if kids else 0)) / 1024, 1), **extra}
+
+
+def _spawn(model: str, communities: int, days: int, jobs: int, seed: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", model, "--communities", str(communities),
+           "--days", str(days), "--jobs", str(jobs), "--seed", str(seed)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=ROOT)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"  {model:<13} x{communities:<4} {result['tickets']:>9} tickets "
+          f"{result['seconds']:>8.1f} s {result['tickets_per_s']:>9.0f}/s "
+          f"peak PSS {result['peak_pss_mb']:>7.1f} MB (RSS parent {result['parent_rss_mb']:.1f}"
+          f" + {jobs} x worker {result['worker_rss_mb']:.1f})", file=sys.stderr, flush=True)
+    return result
+
+
+def _pair(label: str, communities: int, days: int, jobs: int, rounds: int,
+          seed: int) -> dict[str, Any]:
+    print(f"{label}:", file=sys.stderr, flush=True)
+    ours, ref = [], []
+    for r in range(rounds):
+        ours.append(_spawn("propdesk", communities, days, jobs, seed + r))
+        ref.append(_spawn("simpy", communities, days, 1, seed + r))
+    o_rate = statistics.median(x["tickets_per_s"] for x in ours)
+    r_rate = statistics.median(x["tickets_per_s"] for x in ref)
+    o_mem = max(x["peak_pss_mb"] for x in ours)
+    r_mem = max(x["peak_pss_mb"] for x in ref)
+    return {"label": label, "communities": communities, "days": days, "jobs": jobs,
+            "rounds": rounds, "propdesk": ours, "simpy": ref,
+            "propdesk_tickets_per_s": o_rate, "simpy_tickets_per_s": r_rate,
+            "speed_ratio": round(o_rate / r_rate, 3), "propdesk_peak_mb": o_mem,
+            "simpy_peak_mb": r_mem, "memory_ratio": round(o_mem / r_mem, 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--child")
+    ap.add_argument("--communities", type=int, default=100)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="30 days, 10 communities")
+    ap.add_argument("--skip-many", action="store_true", help="only the one-community year")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(_child(a.child, a.communities, a.days, a.jobs, a.seed)))
+        return
+    days = 30 if a.quick else a.days
+    many = 10 if a.quick else a.communities
+    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    out["one"] = _pair(f"reference, 1 community, {days} days, 1 process", 1, days, 1,
+                       a.rounds, a.seed)
+    print("writing the §10 log:", file=sys.stderr, flush=True)
+    out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
+    if not a.skip_many:
+        out["many"] = _pair(f"reference, {many} communities, {days} days, {a.jobs} processes "
+                            "(SimPy: 1)", many, days, a.jobs, max(1, a.rounds - 1), a.seed)
+    if a.json:
+        print(json.dumps(out, indent=2, sort_keys=True))
+        return
+    one = out["one"]
+    print(f"\none community, {days} days, one process:")
+    print(f"  propdesk.sim (rules + SLA + KPI) {one['propdesk_tickets_per_s']:>10.0f} tickets/s"
+          f"   peak {one['propdesk_peak_mb']:.1f} MB")
+    print(f"  SimPy reference model            {one['simpy_tickets_per_s']:>10.0f} tickets/s"
+          f"   peak {one['simpy_peak_mb']:.1f} MB")
+    print(f"  ratio {one['speed_ratio']:.3f}x (target >= 0.5x); memory "
+          f"{one['memory_ratio']:.2f}x (target <= 2x)")
+    log = out["log"]
+    print(f"  with the §10 log written: {log['tickets_per_s']:.0f} tickets/s, "
+          f"{log['log_bytes'] / 1e6:.1f} MB of log")
+    if "many" in out:
+        m = out["many"]
+        print(f"\n{many} communities, {days} days, {a.jobs} worker processes:")
+        print(f"  propdesk.sim {m['propdesk_tickets_per_s']:>10.0f} tickets/s   peak "
+              f"{m['propdesk_peak_mb']:.1f} MB")
+        print(f"  SimPy        {m['simpy_tickets_per_s']:>10.0f} tickets/s   peak "
+              f"{m['simpy_peak_mb']:.1f} MB")
+        print(f"  ratio {m['speed_ratio']:.3f}x (target >= 1.0x); memory "
+              f"{m['memory_ratio']:.2f}x (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()
