@@ -27,7 +27,7 @@ from propdesk.cli import COMMANDS
 from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import TIME_FORMS, App
 from propdesk.domain.commands import COMMAND_TYPES, Command, FeeItem, MaterialItem, Money
-from propdesk.domain.enums import CommandName
+from propdesk.domain.enums import CommandName, State
 
 COMMON = ("ticket", "by", "at", "command_id")
 
@@ -36,7 +36,7 @@ FIELD_HELP: dict[str, tuple[str, str]] = {
     "received_at": ("when the desk received it [default: --at]", "前台接收时间"),
     "source": ("source point: owner_call, property_internal, desk_internal, internal_need, "
                "superior, walk_in, online", "信息源点"),
-    "content": ("what the source says (required)", "内容"),
+    "content": ("what the source says", "内容"),
     "mode": ("service mode: immediate, appointment, emergency", "服务方式"),
     "location": ("where (e.g. 5-1-1202)", "地点"),
     "contact": ("contact person", "联系人"),
@@ -132,9 +132,28 @@ def command(name: str) -> click.Command:
         run_verb(ctx.find_object(App) or _no_app(), verb, values, converters)
 
     text = short_help(cli_name(verb))
-    doc = (cls.__doc__ or "").strip().replace("``", "")
     return click.Command(cli_name(verb), params=params, callback=callback,
-                         help=f"{text}.\n\n{doc}", short_help=text)
+                         help=verb_help(verb, cls), short_help=text)
+
+
+def verb_help(verb: CommandName, cls: type[Command]) -> str:
+    """The verb's docstring, where it is allowed (§3's table) and who may issue it."""
+    from propdesk.domain.labels import COMMAND_LABELS
+    from propdesk.domain.lifecycle import TABLE
+    from propdesk.domain.permissions import describe
+
+    doc = " ".join((cls.__doc__ or "").replace("``", "").split())
+    order = [s.value for s in State]
+    moves = []
+    for row in TABLE:
+        if row.command is verb:
+            src = ", ".join(sorted((s.value for s in row.sources), key=order.index)) or "-"
+            dst = row.target.value if row.target else "(unchanged)"
+            cond = f" [{row.guard}]" if row.guard and row.guard != "outcome" else ""
+            note = f" ({row.note})" if row.note else ""
+            moves.append(f"{src} -> {dst}{cond}{note}")
+    return (f"{COMMAND_LABELS[verb.value][0]}: {doc}\n\n"
+            f"States: {'; '.join(moves)}.\n\nWho: {describe(verb)}.")
 
 
 def _no_app() -> App:
