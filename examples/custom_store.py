@@ -213,3 +213,38 @@ def open_jsonl(table: Mapping[str, Any], base_dir: Path) -> JsonlStore:
 def propdesk_store_backends() -> list[StoreBackend]:
     """Offer the ``jsonl`` backend."""
     return [StoreBackend("jsonl", open_jsonl, "an append-only JSON Lines file", ("path",))]
+
+
+def main() -> None:
+    """Register the plugin with a plugin manager, open it from a ``[storage]``
+    table and run a desk on it: what an integrator's plugin does once installed."""
+    import sys
+    import tempfile
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from propdesk.config import load_config
+    from propdesk.desk import Desk
+    from propdesk.domain import commands as c
+    from propdesk.plugins import make_plugin_manager, open_store, store_names
+
+    pm = make_plugin_manager(autoload=False)
+    pm.register(sys.modules[__name__], name="jsonl")
+    print("stores:", ", ".join(store_names(pm)))
+    folder = Path(tempfile.mkdtemp())
+    store = open_store({"backend": "jsonl", "path": "log.jsonl"}, folder, pm=pm)
+    config = load_config(Path(__file__).resolve().parent / "propdesk.toml")
+    desk = Desk(config, store)
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    desk.handle(c.Record(ticket="J1", by="desk-wang", at=t0 + timedelta(seconds=30),
+                         received_at=t0, source="walk_in", content="路灯不亮",
+                         mode="immediate", location="2号楼门口"))
+    desk.handle(c.Dispatch(ticket="J1", by="desk-wang", at=t0 + timedelta(minutes=1),
+                           category="engineering"))
+    lines = (folder / "log.jsonl").read_text(encoding="utf-8").splitlines()
+    print(f"J1 is {desk.ticket('J1').state.value}; {len(lines)} lines in {folder / 'log.jsonl'};"
+          f" audit ok: {store.audit().ok}")
+
+
+if __name__ == "__main__":
+    main()
