@@ -218,3 +218,17 @@ def test_outcome_to_dict_has_exactly_the_section_12_keys(new: New, rules: SlaRul
     local = outcome_to_dict(evaluate(b.now, rules, t(200))[2], zone=rules.zone)
     assert local["deadline"] == "2026-03-02T09:02:00+08:00"
     json.dumps(out)  # JSON-native
+
+
+def test_outcome_is_a_frozen_attrs_class_with_every_field_set() -> None:
+    import attrs
+
+    from propdesk.domain.sla import Outcome
+
+    o = Outcome("A1", "S-1", 1, "met", t(60), None, t(0), t(30))
+    assert attrs.asdict(o) == {"ticket": "A1", "rule": "S-1", "cycle": 1, "status": "met",
+                               "deadline": t(60), "overrun_s": None, "started_at": t(0),
+                               "stopped_at": t(30), "deviation": None, "occurrence": 1}
+    assert o == attrs.evolve(o) and o != attrs.evolve(o, occurrence=2)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        o.status = "breached"  # type: ignore[misc]

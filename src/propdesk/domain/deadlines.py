@@ -1,9 +1,16 @@
-"""What falls due: warnings and breaches of the S-rules, each once (S-21).
+"""Clocks and what falls due: the machinery under the S-rules.
 
-:class:`DeadlineIndex` is a projection kept up to date as tickets change
-(``update(ticket)`` after each change): a heap of alert times, so that asking
-"what is due up to T" costs in proportion to what is due, not to the number
-of open tickets.  Pure: no clock; the caller passes the times.
+The first half reads a ticket: its cycles' milestones (:class:`CycleView`),
+the named milestones, series and conditions the rules of
+:mod:`propdesk.domain.sla` refer to, and :func:`clocks`, which gives every
+rule's clock (start, deadline, stop, void) for every cycle, independent of
+the time of evaluation.
+
+The second half is :class:`DeadlineIndex`, a projection kept up to date as
+tickets change (``update(ticket)`` after each change): a heap of alert times,
+so that asking "what is due up to T" costs in proportion to what is due, not
+to the number of open tickets (S-21).  Pure: no clock; the caller passes the
+times.
 
 When an alert falls due:
 
@@ -22,14 +29,326 @@ Each (ticket, rule, cycle, occurrence, kind) is reported at most once ever.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Literal
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from propdesk.domain.enums import Mode, State
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import SlaRules, clocks, terminal_at
+
+if TYPE_CHECKING:
+    from propdesk.domain.sla import SlaRules, _Compiled
+
+# ------------------------------------------------------------------ cycle view
+
+
+class CycleView:
+    """The milestones of one cycle of a ticket (S-22), read once from the model.
+
+    A cycle's work-order milestones are the earliest over its work orders (a
+    transfer issues a new work order in the same cycle without restarting any
+    clock).  ``desk`` is the cycle's desk resolution: a cycle either has work
+    orders or is resolved by the desk, so resolutions are matched, in order,
+    with the cycles that have no work order.
+    """
+
+    __slots__ = (
+        "acknowledged", "appointment", "arrived", "booked", "confirmed", "contacted", "cycle",
+        "desk", "diagnosed", "dispatched", "mode", "planned", "returns", "start", "ticket",
+        "unables",
+    )
+
+    def __init__(self, ticket: Ticket, cycle: int, start: datetime, mode: Mode) -> None:
+        self.ticket = ticket
+        self.cycle = cycle
+        self.start = start
+        self.mode = mode
+        self.dispatched: datetime | None = None
+        self.appointment: datetime | None = None
+        self.booked: datetime | None = None
+        self.confirmed: datetime | None = None
+        self.acknowledged: datetime | None = None
+        self.contacted: datetime | None = None
+        self.arrived: datetime | None = None
+        self.diagnosed: datetime | None = None
+        self.planned: datetime | None = None
+        self.unables: tuple[datetime, ...] = ()
+        self.returns: tuple[datetime, ...] = ()
+        self.desk: datetime | None = None
+
+
+def cycle_views(ticket: Ticket) -> list[CycleView]:
+    """One :class:`CycleView` per cycle of ``ticket``, in order (one pass over its work orders)."""
+    starts = ticket.cycle_starts or (ticket.recorded_at,)
+    later_mode = Mode.EMERGENCY if ticket.mode is Mode.EMERGENCY else Mode.IMMEDIATE
+    views = [
+        CycleView(ticket, k + 1, starts[k] if k < len(starts) else starts[-1],
+                  ticket.mode if k == 0 else later_mode)
+        for k in range(max(ticket.cycle, 1))
+    ]
+    for wo in ticket.work_orders:
+        v = views[wo.cycle - 1]
+        if v.dispatched is None:
+            v.dispatched = wo.dispatched_at
+            v.mode = wo.mode
+            v.appointment = wo.appointment_at
+            if wo.appointment_at is not None:
+                same = wo.cycle == 1 and wo.appointment_at == ticket.appointment_at
+                v.booked = ticket.recorded_at if same else wo.dispatched_at
+        x = wo.confirmed_at
+        if x is not None and (v.confirmed is None or x < v.confirmed):
+            v.confirmed = x
+        x = wo.acknowledged_at
+        if x is not None and (v.acknowledged is None or x < v.acknowledged):
+            v.acknowledged = x
+        x = wo.contacted_at
+        if x is not None and (v.contacted is None or x < v.contacted):
+            v.contacted = x
+        x = wo.arrived_at
+        if x is not None and (v.arrived is None or x < v.arrived):
+            v.arrived = x
+        x = wo.diagnosed_at
+        if x is not None and (v.diagnosed is None or x < v.diagnosed):
+            v.diagnosed = x
+        x = wo.planned_at
+        if x is not None and (v.planned is None or x < v.planned):
+            v.planned = x
+        if wo.unable:
+            v.unables = tuple(sorted((*v.unables, *(u.at for u in wo.unable))))
+        if wo.returned_at is not None:
+            v.returns = (*v.returns, wo.returned_at)
+    if ticket.desk_resolutions:
+        pending = iter(ticket.desk_resolutions)
+        for v in views:
+            if v.dispatched is None:
+                v.desk = next(pending, None)
+                if v.desk is not None:
+                    v.returns = (v.desk,)
+    return views
+
+
+def terminal_at(ticket: Ticket) -> datetime | None:
+    """When the ticket was closed or cancelled (no event follows a cancellation)."""
+    if ticket.state is State.CLOSED:
+        return ticket.closed_at
+    if ticket.state is State.CANCELLED:
+        return ticket.last_at
+    return None
+
+
+# ------------------------------------------------------------------ milestones
+
+MilestoneFn = Callable[[CycleView, datetime | None], datetime | None]
+OccurrenceFn = Callable[[CycleView], Sequence[datetime]]
+
+
+@attrs.frozen
+class Milestone:
+    """A named point of a ticket's life.  ``fn(view, start)`` gives its time in
+    the cycle (``start``: the clock's start, for "the first … after it")."""
+
+    name: str
+    text: str
+    fn: MilestoneFn
+
+
+@attrs.frozen
+class Occurrences:
+    """A named series of points in a cycle, each starting its own clock (``per="each"``)."""
+
+    name: str
+    text: str
+    fn: OccurrenceFn
+
+
+def _first_after(times: Sequence[datetime], s: datetime | None) -> datetime | None:
+    for t in times:
+        if s is None or t >= s:
+            return t
+    return None
+
+
+def _reached_level(v: CycleView, s: datetime | None, level: int) -> datetime | None:
+    # a level, once reached, stays (R-54): reached before the start stops at the start
+    for e in v.ticket.escalations:
+        if e.level >= level:
+            return e.at if s is None or e.at > s else s
+    return None
+
+
+def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
+    for r in v.ticket.replies:
+        if s is None or r.at >= s:
+            return r.at
+    return None
+
+
+def _answer(v: CycleView, s: datetime | None) -> datetime | None:
+    for r in v.ticket.replies:
+        if r.answers and (s is None or r.at >= s):
+            return r.at
+    return None
+
+
+def _completed_any(v: CycleView, s: datetime | None) -> datetime | None:
+    t = v.ticket
+    first = t.desk_resolutions[0] if t.desk_resolutions else None
+    for wo in t.work_orders:
+        if wo.completed_at is not None and (first is None or wo.completed_at < first):
+            first = wo.completed_at
+    if first is None:
+        return None
+    return first if s is None or first > s else s
+
+
+def _service_start(v: CycleView, s: datetime | None) -> datetime | None:
+    t = v.ticket
+    if t.mode is Mode.APPOINTMENT and t.appointment_at is not None:
+        return t.appointment_at
+    return t.received_at
+
+
+MILESTONES: dict[str, Milestone] = {m.name: m for m in (
+    Milestone("received", "received by the desk", lambda v, s: v.ticket.received_at),
+    Milestone("recorded", "recorded", lambda v, s: v.ticket.recorded_at),
+    Milestone("cycle_start", "the cycle's start (recorded; a rework: its start)",
+              lambda v, s: v.start),
+    Milestone("cycle_origin",
+              "originated: the first receiver got it (a rework cycle: its start)",
+              lambda v, s: v.ticket.originated_at if v.cycle == 1 else v.start),
+    Milestone("service_start", "received (appointments: the recorded appointment time)",
+              _service_start),
+    Milestone("dispatched", "dispatched (the cycle's first work order)",
+              lambda v, s: v.dispatched),
+    Milestone("confirmed", "confirmed (read back, 复述确认)", lambda v, s: v.confirmed),
+    Milestone("acknowledged", "acknowledged (signed for, 签收)", lambda v, s: v.acknowledged),
+    Milestone("contacted", "`contact_owner`", lambda v, s: v.contacted),
+    Milestone("arrived", "on site", lambda v, s: v.arrived),
+    Milestone("diagnosed", "diagnosed", lambda v, s: v.diagnosed),
+    Milestone("planned", "planned", lambda v, s: v.planned),
+    Milestone("appointment", "the cycle's appointment time", lambda v, s: v.appointment),
+    Milestone("desk_resolved", "the desk resolved it itself (desk `complete`)",
+              lambda v, s: v.desk),
+    Milestone("replied", "a `reply` (the record's reply counts)", _first_reply),
+    Milestone("answered", "a `reply` that answers", _answer),
+    Milestone("unable", "`unable` reported", lambda v, s: _first_after(v.unables, s)),
+    Milestone("escalated_1", "escalated to level ≥ 1", lambda v, s: _reached_level(v, s, 1)),
+    Milestone("escalated_2", "escalated to level 2", lambda v, s: _reached_level(v, s, 2)),
+    Milestone("completed", "completed (any cycle; or resolved by the desk)", _completed_any),
+    Milestone("called_back", "called back (the next callback)",
+              lambda v, s: _first_after([cb.at for cb in v.ticket.callbacks], s)),
+)}
+
+OCCURRENCES: dict[str, Occurrences] = {o.name: o for o in (
+    Occurrences("unables", "each `unable` reported", lambda v: v.unables),
+    Occurrences("returns", "each return, and each desk resolution", lambda v: v.returns),
+)}
+
+Condition = Callable[[CycleView, timedelta], bool]
+
+
+def _short_notice(v: CycleView, allowance: timedelta) -> bool:
+    return (v.appointment is not None and v.booked is not None
+            and v.appointment - v.booked < allowance)
+
+
+CONDITIONS: dict[str, tuple[str, Condition]] = {
+    "short_notice": ("the appointment was booked less than the allowance ahead (S-23)",
+                     _short_notice),
+}
+"""Named conditions under which a rule is not applicable (``Rule.unless``)."""
+
+
+# ------------------------------------------------------------------ clocks
+
+
+Clock = tuple[str, int, int, datetime | None, datetime | None, datetime | None,
+              datetime | None, str | None]
+"""One rule's clock in one cycle and occurrence, independent of the time of
+evaluation: ``(rule, cycle, occurrence, start, deadline, stop, void,
+deviation)``.  ``start`` is ``None`` when the rule does not apply (yet);
+``stop`` is the first stopping milestone, ``void`` the first milestone that
+makes the rule not applicable (closing or cancelling the ticket included)."""
+
+
+def _applies(c: _Compiled, v: CycleView, category: str | None) -> bool:
+    r = c.rule
+    if r.categories is not None and category not in r.categories:
+        return False
+    if r.desk_resolved is not None and (v.desk is not None) != r.desk_resolved:
+        return False
+    return not any(cond(v, c.allowance) for cond in c.unless)
+
+
+def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
+    """Every enabled rule's clock for every cycle of ``ticket``, in rule order."""
+    views = cycle_views(ticket)
+    first = views[:1]
+    terminal = terminal_at(ticket)
+    meeting = rules.meeting_after_day
+    source = ticket.source
+    category = ticket.category
+    out: list[Clock] = []
+    append = out.append
+    for c in rules._compiled:
+        (rid, rule, allowance, kind, first_only, modes, sources, filtered, start, each,
+         anchor_fn, stops, voids, _, early) = c
+        for v in (first if first_only else views):
+            cyc = v.cycle
+            if ((modes is not None and v.mode not in modes)
+                    or (sources is not None and source not in sources)
+                    or (filtered and not _applies(c, v, category))):
+                append((rid, cyc, 1, None, None, None, None, None))
+                continue
+            if each is None:
+                starts: Sequence[datetime | None] = (start(v, None),)  # type: ignore[misc]
+            else:
+                starts = each(v) or (None,)
+            occ = 0
+            for s in starts:
+                occ += 1
+                if s is None:
+                    append((rid, cyc, occ, None, None, None, None, None))
+                    continue
+                anchor = None
+                if kind == 0:
+                    d: datetime | None = s + allowance
+                elif kind == 1:
+                    anchor = anchor_fn(v, s)  # type: ignore[misc]
+                    d = anchor - allowance if anchor is not None else None
+                else:
+                    d = meeting(s) + allowance
+                if d is None:
+                    append((rid, cyc, occ, None, None, None, None, None))
+                    continue
+                stop = None
+                for fn in stops:
+                    x = fn(v, s)
+                    if x is not None and (stop is None or x < stop):
+                        stop = x
+                void = terminal
+                for fn in voids:
+                    x = fn(v, s)
+                    if x is not None and (void is None or x < void):
+                        void = x
+                dev = None
+                if (early is not None and stop is not None and anchor is not None
+                        and stop < anchor - early):
+                    dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
+                           f"appointment, more than {rule.early_s} s early")
+                append((rid, cyc, occ, s, d, stop, void, dev))
+    return out
+
+
+def whole_seconds(delta: timedelta) -> int:
+    """Whole seconds of a non-negative duration, a started second counting as one."""
+    return delta.days * 86400 + delta.seconds + (1 if delta.microseconds else 0)
+
+
+# ------------------------------------------------------------------ what is due
+
 
 AlertKind = Literal["warning", "breach"]
 AlertKey = tuple[str, int, int, AlertKind]
