@@ -63,6 +63,16 @@ def test_help_imports_no_command_module(tmp_path: Path) -> None:
     assert "sample-callback" in proc.stdout and "Exit codes" in proc.stdout
 
 
+def test_show_without_an_argument_stays_light(tmp_path: Path) -> None:
+    proc = _fresh_python(
+        "import sys\nfrom propdesk.cli import main\n"
+        "try:\n    main(['show'])\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
+        "heavy = [m for m in ('propdesk.desk', 'propdesk.domain.commands', 'attrs', 'rich', "
+        "'sqlite3', 'cattrs') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n", tmp_path)
+    assert "EXIT 2" in proc.stdout and "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
 def test_version_answers_before_click(tmp_path: Path) -> None:
     proc = _fresh_python(
         "import sys\nfrom propdesk.cli import main\nmain(['--version'])\n"

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from propdesk.cli.complete import complete_people, complete_tickets
 from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import App
-from propdesk.cli.verbs import complete_people, complete_tickets
 
 if TYPE_CHECKING:
     from propdesk.domain.model import Ticket

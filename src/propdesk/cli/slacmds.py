@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from propdesk.cli import slaview
+from propdesk.cli.complete import complete_tickets
 from propdesk.cli.read import json_option, pass_app
 from propdesk.cli.state import App
-from propdesk.cli.verbs import complete_tickets
 
 if TYPE_CHECKING:
     from rich.console import Group

@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from propdesk.cli.errors import CliError, ExitCode
 
 if TYPE_CHECKING:
@@ -29,13 +27,15 @@ CONFIG_NAME = "propdesk.toml"
 APP_NAME = "propdesk"
 
 
-@attrs.define
 class Overrides:
-    """What tests and the demo inject through ``ctx.obj``: a clock, a store."""
+    """What tests and the demo inject through ``ctx.obj``: a clock, a store, a width."""
 
-    clock: Clock | None = None
-    store_factory: Callable[[Config], EventStore] | None = None
-    width: int | None = None
+    def __init__(self, clock: Clock | None = None,
+                 store_factory: Callable[[Config], EventStore] | None = None,
+                 width: int | None = None) -> None:
+        self.clock = clock
+        self.store_factory = store_factory
+        self.width = width
 
 
 def user_config_path() -> Path:

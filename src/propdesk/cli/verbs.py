@@ -24,6 +24,7 @@ import attrs
 import click
 
 from propdesk.cli import COMMANDS
+from propdesk.cli.complete import COMPLETERS, complete_fees, complete_people, complete_tickets
 from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import TIME_FORMS, App
 from propdesk.domain.commands import COMMAND_TYPES, Command, FeeItem, MaterialItem, Money
@@ -193,7 +194,7 @@ def _option(field: attrs.Attribute[Any], hint: Any, verb: CommandName
         return click.Option([flag, name], metavar="N", required=required,
                             help=help_text), _int(flag)
     metavar = "AMOUNT" if Decimal in args or hint == Money else "TEXT"
-    complete = _COMPLETERS.get(name)
+    complete = COMPLETERS.get(name)
     default = field.default if has_default and isinstance(field.default, str) else None
     extra: dict[str, Any] = {"default": default, "show_default": True} if default else {}
     opt = click.Option([flag, name], metavar=metavar, required=required, help=help_text,
@@ -333,72 +334,6 @@ def _report(app: App, verb: CommandName, result: Any) -> None:
     for notice in result.notices:
         if notice.kind != "step":
             app.message(f"通知 {notice.to}：{notice.text}", f"notice to {notice.to}: {notice.text}")
-
-
-# ------------------------------------------------------------- completion
-
-
-def _completion_app(ctx: click.Context) -> App | None:
-    root = ctx.find_root()
-    try:
-        return App(config_path=root.params.get("config_path"), user=None, lang=None)
-    except Exception:
-        return None
-
-
-def _complete(ctx: click.Context, incomplete: str, values: Callable[[App], list[str]]
-              ) -> list[Any]:
-    from click.shell_completion import CompletionItem
-
-    app = _completion_app(ctx)
-    if app is None:
-        return []
-    try:
-        found = values(app)
-    except Exception:
-        return []
-    finally:
-        app.close()
-    return [CompletionItem(v) for v in found if v.startswith(incomplete)]
-
-
-def complete_people(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-    return _complete(ctx, incomplete, lambda app: [p.id for p in app.config.people])
-
-
-def complete_tickets(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-    return _complete(ctx, incomplete, lambda app: app.store().tickets()[-500:])
-
-
-def complete_fees(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-    return _complete(ctx, incomplete, lambda app: [f.code for f in app.config.fees])
-
-
-def _static(values: list[str]) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
-    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[Any]:
-        from click.shell_completion import CompletionItem
-
-        return [CompletionItem(v) for v in values if v.startswith(incomplete)]
-    return complete
-
-
-def _complete_categories(ctx: click.Context, _param: click.Parameter,
-                         incomplete: str) -> list[Any]:
-    return _complete(ctx, incomplete, lambda app: [c.id for c in app.config.categories])
-
-
-_COMPLETERS: dict[str, Any] = {
-    "source": _static(["owner_call", "property_internal", "desk_internal", "internal_need",
-                       "superior", "walk_in", "online"]),
-    "mode": _static(["immediate", "appointment", "emergency"]),
-    "satisfaction": _static(["satisfied", "basically_satisfied", "dissatisfied"]),
-    "channel": _static(["phone", "visit"]),
-    "field": _static(["location", "content", "contact", "phone", "area", "asset", "about"]),
-    "category": _complete_categories,
-    "to": complete_people,
-    "first_receiver": complete_people,
-    "override_by": complete_people,
-}
 
 
 def verb_classes() -> dict[str, type[Command]]:
