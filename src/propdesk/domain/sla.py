@@ -436,7 +436,8 @@ def _applies_text(r: Rule) -> str:
         parts.append("categories " + ", ".join(sorted(r.categories)))
     if r.desk_resolved is not None:
         parts.append("desk-resolved cycles" if r.desk_resolved else "cycles not desk-resolved")
-    scope = {"ticket": "the first cycle", "cycle": "every cycle", "each": "every cycle"}[r.per]
+    scope = {"ticket": "once per ticket", "cycle": "every cycle",
+             "each": "every cycle, each occurrence"}[r.per]
     return (", ".join(parts) or "all") + f"; {scope}"
 
 
