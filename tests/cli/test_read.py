@@ -84,6 +84,7 @@ def test_overdue_board_sla_due(a1: Run, clock: ManualClock) -> None:
     assert board["counts"] == {"open": 1, "warn": 0, "breach": 1}
     assert board["tickets"][0]["next"]["rule"] == "S-3"
     text = a1("board", "--once", lang="zh").stdout
+    assert text == a1("board", lang="zh").stdout  # not a terminal: one frame
     assert "未结 1" in text and "超时 1" in text and "S-3" in text
     rows = json.loads(a1("sla", "--json", "--status", "breached").stdout)
     # recorded 09:00:40, not read back by 09:02:40
@@ -169,3 +170,32 @@ def test_lang_from_config_then_locale(run: Run, community: Path,
     monkeypatch.setenv("PROPDESK_LANG", "en")
     rows = {r["key"]: r for r in json.loads(run("config", "show", "--json", lang=None).stdout)}
     assert rows["lang"]["source"] == "PROPDESK_LANG"
+
+
+def test_live_board_refreshes_until_ctrl_c(a1: Run, clock: ManualClock,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import propdesk.cli.slacmds as slacmds
+
+    ticks: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        ticks.append(seconds)
+        if len(ticks) == 3:
+            raise KeyboardInterrupt
+        clock.advance(seconds=60)
+
+    monkeypatch.setattr(slacmds._time, "sleep", sleep)
+    out = a1("board", "--live", "--interval", "2")
+    assert ticks == [2.0, 2.0, 2.0]
+    assert "open 1" in out.stdout
+
+
+def test_ctrl_c_exits_130(a1: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import propdesk.cli.read as read
+
+    def interrupted(*_a: object, **_k: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(read, "print_ticket", interrupted)
+    out = a1("show", "A1", expect=130)
+    assert "interrupted" in out.stderr

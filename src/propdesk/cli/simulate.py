@@ -156,7 +156,9 @@ def simulate(scenario: Path | None, seed: int, days: int | None, out_dir: Path |
         if seeds is not None or parsed:
             bar = _Bar(show, f"simulating {sc.name}")
             try:
-                exp = ex.run_experiment(sc, seeds=seeds or [seed], sweeps=parsed, days=days,
+                if seeds is None:  # a sweep without --seeds: the scenario's experiment.seeds
+                    seeds = list(range(seed, seed + sc.seeds))
+                exp = ex.run_experiment(sc, seeds=seeds, sweeps=parsed, days=days,
                                         jobs=jobs or ex.default_jobs(), share=share,
                                         progress=bar)
             finally:

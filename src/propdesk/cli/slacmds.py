@@ -85,11 +85,13 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
 @click.option("--at", "at_text", metavar="TIME", help="Show the board as of TIME (no refresh).")
 @click.option("--interval", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
               help="Seconds between refreshes.")
-@click.option("--once", is_flag=True,
-              help="Print one frame and exit (the default when stdout is not a terminal).")
+@click.option("--live/--once", default=None,
+              help="Refresh until Ctrl-C, or print one frame and exit [default: live on a "
+                   "terminal, once otherwise].")
 @json_option
 @pass_app
-def board(app: App, at_text: str | None, interval: float, once: bool, as_json: bool) -> None:
+def board(app: App, at_text: str | None, interval: float, live: bool | None,
+          as_json: bool) -> None:
     """Live board of open tickets: the next deadline of each, counting down.
 
     Yellow: past the warning point of its allowance; red: breached.  Press
@@ -100,18 +102,18 @@ def board(app: App, at_text: str | None, interval: float, once: bool, as_json: b
     if as_json:
         app.emit_json(board_frame(app, at or app.now())[1])
         return
-    if once or at is not None or not app.out.is_terminal:
+    if live is False or at is not None or (live is None and not app.out.is_terminal):
         app.out.print(board_frame(app, at or app.now())[0])
         return
     from rich.live import Live
 
     with Live(board_frame(app, app.now())[0], console=app.out, screen=False,
-              auto_refresh=False) as live:
+              auto_refresh=False) as view:
         try:
             while True:
                 _time.sleep(interval)
                 app.desk.refresh()
-                live.update(board_frame(app, app.now())[0], refresh=True)
+                view.update(board_frame(app, app.now())[0], refresh=True)
         except KeyboardInterrupt:
             pass
 
