@@ -79,6 +79,13 @@ def test_s2_later_reply(new: New, rules: SlaRules, reply_at: int, overrun: int |
         assert_breached(o, 300, overrun)  # ... until the stopping event
 
 
+def test_s2_met_by_the_desk_answering_it_itself(new: New, rules: SlaRules) -> None:
+    b = new().record(20, received=0, category="inquiry").do(c.Complete, 300)
+    o = outcome(b.now, rules, "S-2", 1000)
+    assert_met(o, 300)
+    assert o.stopped_at == t(300)
+
+
 def test_s2_not_applicable_to_internal_sources(new: New, rules: SlaRules) -> None:
     b = new().record(20, received=0, source="property_internal")
     assert_na(outcome(b.now, rules, "S-2", 1000))
