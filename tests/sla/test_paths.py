@@ -141,6 +141,15 @@ def test_allowance_override_and_switch_off(new: New) -> None:
     assert rules.allowances["S-12"] is None and "S-12" not in {r.id for r in rules.enabled}
 
 
+@pytest.mark.parametrize("rule", [r.id for r in RULES if not r.informational])
+def test_any_rule_can_be_switched_off(new: New, rule: str) -> None:
+    cfg = build_config(allowances={rule: None})
+    rules = SlaRules.from_config(cfg)
+    b = new(config=cfg).record(0, mode="emergency").dispatch(30)
+    found = {o.rule for o in evaluate(b.now, rules, t(100))}
+    assert found == {r.id for r in RULES if not r.informational} - {rule}
+
+
 def test_s12_allowance_is_a_grace_after_the_meeting(new: New) -> None:
     cfg = build_config(allowances={"S-12": 30 * 60})
     b = new(config=cfg).record(0)

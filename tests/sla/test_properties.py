@@ -59,7 +59,7 @@ def next_command(data: st.DataObject, ticket: Ticket, at: datetime) -> c.Command
     worker = {**base, "by": assignee or DESK}
     if name is C.DISPATCH:
         extra: dict[str, Any] = {}
-        if ticket.cycle > 1 and data.draw(st.booleans()):
+        if data.draw(st.booleans()):  # a rework's appointment, or a rescheduling
             extra["appointment_at"] = at + timedelta(seconds=data.draw(st.integers(60, 20000)))
         return c.Dispatch(**desk, to=data.draw(st.sampled_from(["eng-zhao", "eng-liu"])),
                           category=ticket.category or "engineering", **extra)
