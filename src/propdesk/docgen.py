@@ -67,7 +67,8 @@ def _pattern(name: str) -> re.Pattern[str]:
 def render(text: str, generators: dict[str, Callable[[], str]] | None = None) -> str:
     """``text`` with every known generated block rewritten."""
     for name, gen in (generators or GENERATORS).items():
-        text = _pattern(name).sub(lambda m, g=gen: m.group(1) + g() + m.group(3), text)
+        body = gen()
+        text = _pattern(name).sub(lambda m: m.group(1) + body + m.group(3), text)
     return text
 
 
