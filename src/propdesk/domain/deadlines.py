@@ -356,7 +356,7 @@ AlertKey = tuple[str, int, int, AlertKind]
 _RANK = {"warning": 0, "breach": 1}
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a dict class: cheaper to make, as Outcome
 class Alert:
     """A warning or breach of one rule of one ticket's cycle, falling due at ``at``."""
 
@@ -436,21 +436,30 @@ class DeadlineIndex:
         """The alerts due up to ``until`` not reported before, in time order
         (warnings before breaches at the same instant); each is reported once ever."""
         heap = self._heap
+        pop = heapq.heappop
+        current = self._alerts
+        reported = self._delivered
+        terminal = self._terminal
         out: list[Alert] = []
+        append = out.append
         while heap:
-            at, rank, _, tid, key, deadline = heap[0]
-            if at > until or (at == until and rank == 1):
+            top = heap[0]
+            at = top[0]
+            if at > until or (at == until and top[1] == 1):
                 break
-            heapq.heappop(heap)
-            alerts = self._alerts.get(tid)
+            pop(heap)
+            _, _, _, tid, key, deadline = top
+            alerts = current.get(tid)
             if alerts is None or alerts.get(key) != (at, deadline):
                 continue  # superseded by a later update
-            delivered = self._delivered.setdefault(tid, set())
-            if key in delivered:
+            delivered = reported.get(tid)
+            if delivered is None:
+                delivered = reported[tid] = set()
+            elif key in delivered:
                 continue
             delivered.add(key)
-            out.append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
-            if tid in self._terminal:
+            append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
+            if tid in terminal:
                 self._forget_if_done(tid)
         return out
 
