@@ -211,6 +211,33 @@ def test_a_new_rule_is_a_new_row(new: New, sla_config: Config) -> None:
     assert attrs.evolve(extra, allowance_s=1).allowance_s == 1
 
 
+def test_rows_can_filter_by_category_and_desk_resolution(new: New,
+                                                        sla_config: Config) -> None:
+    from propdesk.domain.sla import Rule
+
+    repairs = Rule("X-2", "repairs: on site within 20 minutes", "零修20分钟到场", "cycle",
+                   "dispatched", ("arrived",), 1200, categories=frozenset({"engineering"}))
+    desk_only = Rule("X-3", "desk answers: callback within 10 minutes", "前台答复后10分钟回访",
+                     "cycle", "desk_resolved", ("called_back",), 600, desk_resolved=True)
+    rules = SlaRules.from_config(sla_config, rules=(*RULES, repairs, desk_only))
+    repair = new("R1").record(0).dispatch(10)
+    assert outcome(repair.now, rules, "X-2", 20).deadline == t(1210)
+    assert outcome(repair.now, rules, "X-3", 20).status == "na"
+    inquiry = new("Q1").record(0, category="inquiry").do(c.Complete, 30)
+    assert outcome(inquiry.now, rules, "X-2", 40).status == "na"
+    assert outcome(inquiry.now, rules, "X-3", 40).deadline == t(630)
+
+
+def test_a_row_naming_an_unknown_milestone_is_refused(sla_config: Config) -> None:
+    from propdesk.domain.sla import Rule
+
+    bad = Rule("X-9", "?", "?", "cycle", "teleported", ("arrived",), 60)
+    with pytest.raises(ValueError, match="unknown milestone 'teleported'"):
+        SlaRules.from_config(sla_config, rules=(*RULES, bad))
+    with pytest.raises(ValueError, match="duplicate"):
+        SlaRules.from_config(sla_config, rules=(*RULES, RULES[0]))
+
+
 # ---------------------------------------------------------------- §12 output
 
 

@@ -138,20 +138,25 @@ RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
 
 def _check_rules(rules: Sequence[Rule]) -> None:
+    """Refuse a table naming unknown milestones, series or conditions (``ValueError``)."""
+    seen: set[str] = set()
     for r in rules:
+        if r.id in seen:
+            raise ValueError(f"{r.id}: duplicate rule id")
+        seen.add(r.id)
         if r.informational:
             continue
         names = (r.start,) if r.per != "each" else ()
         for name in (*names, *r.stop, *r.void, *((r.anchor,) if r.anchor else ())):
             if name not in MILESTONES:
-                raise AssertionError(f"{r.id}: unknown milestone {name!r}")
+                raise ValueError(f"{r.id}: unknown milestone {name!r}")
         if r.per == "each" and r.start not in OCCURRENCES:
-            raise AssertionError(f"{r.id}: unknown occurrences {r.start!r}")
+            raise ValueError(f"{r.id}: unknown occurrences {r.start!r}")
         if (r.deadline == "before_anchor") != (r.anchor is not None):
-            raise AssertionError(f"{r.id}: an anchor goes with before_anchor deadlines")
+            raise ValueError(f"{r.id}: an anchor goes with before_anchor deadlines")
         for cond in r.unless:
             if cond not in CONDITIONS:
-                raise AssertionError(f"{r.id}: unknown condition {cond!r}")
+                raise ValueError(f"{r.id}: unknown condition {cond!r}")
 
 
 _check_rules(RULES)
@@ -232,6 +237,8 @@ class SlaRules:
               zone: ZoneInfo | None = None, meeting: time = time(9, 0),
               rules: Sequence[Rule] = RULES) -> SlaRules:
         """Defaults of ``rules`` with ``overrides`` (rule id -> seconds or ``None`` = off)."""
+        if rules is not RULES:
+            _check_rules(rules)
         by_id = {r.id: r for r in rules}
         allowances: dict[str, int | None] = {r.id: r.allowance_s for r in rules}
         for key, value in overrides.items():
