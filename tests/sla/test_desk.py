@@ -67,3 +67,17 @@ def test_due_follows_the_desk_as_commands_arrive() -> None:
         ("A2", "warning"), ("A2", "breach")]
     assert desk.due(until=t(300) + timedelta(seconds=1), since=t(200)) == [
         a for a in window if a.at > t(200)]
+
+
+def test_due_follows_batch_files_too() -> None:
+    desk, _clock = make_desk()
+    assert desk.due(t(0)) == []  # the index exists before the batch
+    lines = [
+        '{"at":"2026-03-02T09:00:00+08:00","cmd":"record","ticket":"B1",'
+        '"received_at":"2026-03-02T09:00:00+08:00","source":"property_internal",'
+        '"by":"desk-wang","content":"路灯不亮","mode":"immediate","location":"3号楼"}',
+    ]
+    assert [r.ok for r in desk.apply(lines)] == [True]
+    got = desk.due(t(121))
+    assert [(a.ticket, a.rule, a.kind) for a in got if a.rule == "S-3"] == [
+        ("B1", "S-3", "warning"), ("B1", "S-3", "breach")]
