@@ -51,10 +51,18 @@ def commands_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def sla_rules() -> str:
+    """The table of time standards (from :data:`propdesk.domain.sla.RULES`)."""
+    from propdesk.domain.sla import rules_markdown
+
+    return rules_markdown()
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "lifecycle-diagram": lifecycle_diagram,
     "lifecycle-states": states_table,
     "lifecycle-commands": commands_table,
+    "sla-rules": sla_rules,
 }
 
 
@@ -67,8 +75,9 @@ def _pattern(name: str) -> re.Pattern[str]:
 def render(text: str, generators: dict[str, Callable[[], str]] | None = None) -> str:
     """``text`` with every known generated block rewritten."""
     for name, gen in (generators or GENERATORS).items():
-        body = gen()
-        text = _pattern(name).sub(lambda m: m.group(1) + body + m.group(3), text)
+        m = _pattern(name).search(text)
+        if m is not None:
+            text = text[:m.start(2)] + gen() + text[m.end(2):]
     return text
 
 

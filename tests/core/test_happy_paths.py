@@ -202,6 +202,7 @@ def test_reply_follow_up_and_cancel(drive) -> None:
     d.do(c.Cancel, by="desk-wang", reason="业主自行修好", confirmed_by_source=True)
     t = d.desk.ticket("A1")
     assert t.state is State.CANCELLED and t.follow_ups == 2 and len(t.replies) == 2
+    assert t.cancelled_at == t.last_at and t.cancel_reason == "业主自行修好"
 
 
 def test_sample_callback_on_closed_ticket_changes_nothing(drive) -> None:

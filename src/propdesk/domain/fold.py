@@ -248,7 +248,8 @@ _EVOLVERS: dict[str, Callable[[Ticket, Event], Changes]] = {
         "dispute_settled": t.dispute_settled or t.charge_disputed},
     "sample_callback": lambda t, e: {
         "sample_callbacks": (*t.sample_callbacks, _callback_record(e))},
-    "cancel": lambda t, e: {"state": State.CANCELLED, "cancel_reason": e.data["reason"]},
+    "cancel": lambda t, e: {"state": State.CANCELLED, "cancel_reason": e.data["reason"],
+                            "cancelled_at": e.at},
 }
 
 

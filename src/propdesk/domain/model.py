@@ -180,6 +180,7 @@ class Ticket:
     charge_disputed: bool = False
     dispute_settled: bool = False
     cancel_reason: str | None = None
+    cancelled_at: datetime | None = None
     closed_at: datetime | None = None
     follow_ups: int = 0
 
