@@ -98,3 +98,24 @@ def test_registered_in_the_root_group(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["simulate", str(path)])
     assert res.exit_code == 8
     assert "$.probabilities.rework" in res.output
+
+
+def test_replay_through_the_cli_gives_the_same_kpi_bytes(tmp_path: Path) -> None:
+    """§10 log + propdesk.toml -> `propdesk apply` into SQLite -> `propdesk kpi
+    --json` over the run's period prints exactly the run's kpi.json."""
+    from propdesk.cli.app import cli
+
+    out = tmp_path / "day"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["simulate", REF, "--seed", "3", "--days", "1", "--out", str(out)],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    cfg = str(out / "propdesk.toml")
+    res = runner.invoke(cli, ["--config", cfg, "apply", str(out / "events.jsonl")],
+                        catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    res = runner.invoke(cli, ["--config", cfg, "kpi", "--from", summary["period"]["start"],
+                              "--to", summary["as_of"], "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert res.stdout == (out / "kpi.json").read_text(encoding="utf-8")

@@ -183,14 +183,27 @@ def simulate(scenario: Path | None, seed: int, days: int | None, out_dir: Path |
                                "simulator (R-91)") from None
     if out_dir is not None:
         sim_run.write_outputs(result, out_dir)
-        click.echo(f"wrote {out_dir}; replay with: propdesk --config "
-                   f"{out_dir / 'propdesk.toml'} apply "
-                   f"{out_dir / ('community-0/' if sc.communities > 1 else '')}events.jsonl",
-                   err=True)
+        _prepare_replay(sc, out_dir)
     if as_json:
         click.echo(json.dumps(sim_run.summary(result), sort_keys=True, ensure_ascii=False))
     else:
         click.echo(sim_run.report_text(result), nl=False)
+
+
+def _prepare_replay(sc: Any, out_dir: Path) -> None:
+    """Create the empty store the written propdesk.toml names (SQLite
+    ``propdesk.db`` in the folder), so the log replays with ``apply`` at once."""
+    from propdesk.plugins import open_store
+
+    log = "community-0/events.jsonl" if sc.communities > 1 else "events.jsonl"
+    db = out_dir / "propdesk.db"
+    if db.exists() and db.stat().st_size > 0:
+        click.echo(f"note: {db} exists from an earlier run; delete it before replaying",
+                   err=True)
+    else:
+        open_store(sc.config.storage, out_dir).close()
+    click.echo(f"wrote {out_dir}; replay with: propdesk --config "
+               f"{out_dir / 'propdesk.toml'} apply {out_dir / log}", err=True)
 
 
 def _experiment_out(exp: Any, out_dir: Path | None, as_json: bool) -> None:

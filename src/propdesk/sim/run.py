@@ -58,8 +58,14 @@ class RunResult:
 
     @property
     def period(self) -> kpi.Period:
+        """The statistics' period: from the start to the end of the run (with
+        ``drain``, when the last ticket closed).  Every ticket is received before
+        the horizon, so the period holds the same tickets as the simulated days,
+        and ``propdesk kpi --from START --to AS_OF`` on the replayed log computes
+        exactly this."""
         c0 = self.communities[0]
-        return kpi.Period(c0.start, c0.end, f"{self.days} days")
+        return kpi.Period(c0.start, max(c.as_of for c in self.communities),
+                          f"{self.days} days")
 
     @property
     def tally(self) -> kpi.Tally:
@@ -74,10 +80,11 @@ class RunResult:
                                      kpi_targets(self.scenario))
 
     def kpi_json(self) -> dict[str, Any]:
-        """The §12 shape, plus the period."""
-        inds = self.indicators()
-        out: dict[str, Any] = {k: indicator_dict(v) for k, v in inds.items()}
-        return out
+        """The §12 shape, written by the production report code (the same text as
+        ``propdesk kpi --json``)."""
+        from propdesk.reports.render import indicators_json
+
+        return indicators_json(self.indicators())
 
     @property
     def tickets(self) -> int:
@@ -99,27 +106,9 @@ def kpi_targets(sc: Scenario) -> dict[str, kpi.Target | None]:
     return out
 
 
-def _num(x: int | Fraction) -> int | float:
-    if isinstance(x, Fraction):
-        return x.numerator if x.denominator == 1 else fmt(float(x))
-    return x
-
-
 def fmt(x: float) -> float:
     """Fixed float formatting for outputs: six decimals."""
     return round(float(x), 6)
-
-
-def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
-    """``{"numerator", "denominator", "value", "target", "met"}`` (§12)."""
-    value = ind.value
-    return {
-        "numerator": _num(ind.numerator),
-        "denominator": ind.denominator,
-        "value": None if value is None else fmt(float(value)),
-        "target": ind.target.text(ind.count) if ind.target is not None else None,
-        "met": ind.met,
-    }
 
 
 class _Evaluator:
@@ -347,7 +336,8 @@ def write_outputs(result: RunResult, out: str | Path) -> list[Path]:
             put(folder / "sla.json", _outcomes_text(c.outcomes))
         if many:
             put(folder / "propdesk.toml", sc.config_toml)
-    put(root / "kpi.json", dumps(result.kpi_json()))
+    # the text `propdesk kpi --json` prints for the replayed log (keys in §12 order)
+    put(root / "kpi.json", json.dumps(result.kpi_json(), ensure_ascii=False, indent=2) + "\n")
     put(root / "summary.json", dumps(summary(result)))
     put(root / "report.txt", report_text(result))
     return written
