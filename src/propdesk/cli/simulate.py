@@ -191,19 +191,23 @@ def simulate(scenario: Path | None, seed: int, days: int | None, out_dir: Path |
 
 
 def _prepare_replay(sc: Any, out_dir: Path) -> None:
-    """Create the empty store the written propdesk.toml names (SQLite
-    ``propdesk.db`` in the folder), so the log replays with ``apply`` at once."""
+    """Create the empty store each written propdesk.toml names (SQLite
+    ``propdesk.db`` next to it), so a log replays with ``apply`` at once; with
+    several communities each folder ``community-N/`` replays into its own."""
     from propdesk.plugins import open_store
 
-    log = "community-0/events.jsonl" if sc.communities > 1 else "events.jsonl"
-    db = out_dir / "propdesk.db"
-    if db.exists() and db.stat().st_size > 0:
-        click.echo(f"note: {db} exists from an earlier run; delete it before replaying",
-                   err=True)
-    else:
-        open_store(sc.config.storage, out_dir).close()
-    click.echo(f"wrote {out_dir}; replay with: propdesk --config "
-               f"{out_dir / 'propdesk.toml'} apply {out_dir / log}", err=True)
+    folders = ([out_dir / f"community-{i}" for i in range(sc.communities)]
+               if sc.communities > 1 else [out_dir])
+    for folder in folders:
+        db = folder / "propdesk.db"
+        if db.exists() and db.stat().st_size > 0:
+            click.echo(f"note: {db} exists from an earlier run; delete it before replaying",
+                       err=True)
+        else:
+            open_store(sc.config.storage, folder).close()
+    first = folders[0]
+    click.echo(f"wrote {out_dir}; replay with: propdesk --config {first / 'propdesk.toml'} "
+               f"apply {first / 'events.jsonl'}", err=True)
 
 
 def _experiment_out(exp: Any, out_dir: Path | None, as_json: bool) -> None:
