@@ -256,8 +256,7 @@ class Community:
         self.tickets[job.id] = after
         self.commands += 1
         if self.log is not None:
-            self.log.write(command_line(cmd, self.zone))
-            self.log.write("\n")
+            self.log.write(command_line(cmd, self.zone) + "\n")
         if self.keep_events:
             self.events.extend(events)
         return after

@@ -205,9 +205,9 @@ def run_experiment(
     results: list[SeedResult | None] = [None] * len(tasks)
     args = (dict(sc.raw), sc.base_dir, points, days)
     done = 0
-    if progress:
-        progress(0, len(tasks))
     if jobs <= 1 or len(tasks) == 1:
+        if progress:
+            progress(0, len(tasks))
         _init_worker(*args)
         for i, task in enumerate(tasks):
             results[i] = _run_task(task)
@@ -219,6 +219,9 @@ def run_experiment(
                                  initargs=args) as pool:
             futures = {pool.submit(_run_task, t): i for i, t in enumerate(tasks)}
             from concurrent.futures import as_completed
+
+            if progress:  # after the workers are forked: the bar runs a thread
+                progress(0, len(tasks))
 
             for fut in as_completed(futures):
                 results[futures[fut]] = fut.result()

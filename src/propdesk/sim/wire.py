@@ -36,7 +36,12 @@ def _fields(cls: type[Any]) -> tuple[tuple[str, Any], ...]:
     return found
 
 
+_SCALARS = (str, int, bool, float)
+
+
 def _plain(value: Any, zone: ZoneInfo) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(zone).isoformat()
     if isinstance(value, Decimal):
