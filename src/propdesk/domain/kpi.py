@@ -257,55 +257,56 @@ class Tally:
     breaches_by_rule: Counter[str] = attrs.field(factory=Counter)
     asset_down: dict[str, list[tuple[datetime, datetime]]] = attrs.field(factory=dict)
 
-    def add(self, f: TicketFacts, satisfied: frozenset[str] = SATISFIED) -> None:
-        """Count one ticket received in the period (as it stood at its end)."""
+    def add(self, f: TicketFacts, satisfied: frozenset[str] = SATISFIED, n: int = 1) -> None:
+        """Count one ticket received in the period (as it stood at its end); ``n``
+        tickets with the same facts at once."""
         num, den = self.num, self.den
-        self.received += 1
-        self.by_category[f.category or "-"] += 1
-        self.by_source[f.source] += 1
-        den["K-2"] += 1
+        self.received += n
+        self.by_category[f.category or "-"] += n
+        self.by_source[f.source] += n
+        den["K-2"] += n
         if f.complete and not f.amended:
-            num["K-2"] += 1
+            num["K-2"] += n
         if f.category is not None:
-            den["K-3"] += 1
+            den["K-3"] += n
             if not f.reclassified:
-                num["K-3"] += 1
+                num["K-3"] += n
         if f.cancelled:
-            self.cancelled += 1
+            self.cancelled += n
             return
-        self.by_department[f.department or "-"] += 1
-        self.by_assignee[f.assignee or "-"] += 1
-        den["K-1"] += 1
+        self.by_department[f.department or "-"] += n
+        self.by_assignee[f.assignee or "-"] += n
+        den["K-1"] += n
         if not f.breaches:
-            num["K-1"] += 1
+            num["K-1"] += n
         for rule in f.breaches:
-            self.breaches_by_rule[rule] += 1
+            self.breaches_by_rule[rule] += n
         if f.last_satisfaction is not None:
-            den["K-4"] += 1
+            den["K-4"] += n
             if f.last_satisfaction in satisfied:
-                num["K-4"] += 1
+                num["K-4"] += n
         if f.accepted:
-            den["K-5"] += 1
+            den["K-5"] += n
             if f.first_acceptance_passed and not f.reworked:
-                num["K-5"] += 1
+                num["K-5"] += n
         if f.returned:
-            den["K-6"] += 1
+            den["K-6"] += n
             if f.called_back:
-                num["K-6"] += 1
+                num["K-6"] += n
         if f.category == "complaint":
-            den["K-7"] += 1
+            den["K-7"] += n
             if f.closed:
-                num["K-7"] += 1
+                num["K-7"] += n
         elif f.category == "engineering":
-            den["K-8"] += 1
+            den["K-8"] += n
             if not f.breaches:
-                num["K-8"] += 1
+                num["K-8"] += n
         elif f.category == "security" and f.major_incident:
-            self.major_incidents += 1
+            self.major_incidents += n
         for agrees in f.samples:
-            den["K-12"] += 1
+            den["K-12"] += n
             if agrees:
-                num["K-12"] += 1
+                num["K-12"] += n
 
     def add_downtime(self, f: TicketFacts, period: Period, as_of: datetime,
                      assets: frozenset[str]) -> None:
@@ -412,16 +413,24 @@ def compute(
                  satisfied=satisfied).indicators(period, len(config.assets), targets)
 
 
-def sla_breaches(config: Config) -> BreachFn:
+class SlaBreaches:
+    """The breach function of the SLA engine (:mod:`propdesk.domain.sla`) for
+    a configuration; ``rules`` lets a KPI projection compute breach times."""
+
+    def __init__(self, config: Config) -> None:
+        import propdesk.domain.sla as sla
+
+        self.rules = sla.SlaRules.from_config(config)
+        self._evaluate = sla.evaluate
+
+    def __call__(self, ticket: Ticket, at: datetime) -> list[str]:
+        return [o.rule for o in self._evaluate(ticket, self.rules, at)
+                if o.status == "breached"]
+
+
+def sla_breaches(config: Config) -> SlaBreaches:
     """The breach function of the SLA engine (:mod:`propdesk.domain.sla`)."""
-    import propdesk.domain.sla as sla
-
-    rules = sla.SlaRules.from_config(config)
-
-    def breaches(ticket: Ticket, at: datetime) -> list[str]:
-        return [o.rule for o in sla.evaluate(ticket, rules, at) if o.status == "breached"]
-
-    return breaches
+    return SlaBreaches(config)
 
 
 def tickets_as_of(events: Iterable[Event], as_of: datetime) -> list[Ticket]:
