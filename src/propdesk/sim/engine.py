@@ -55,6 +55,9 @@ CONTACT_LEAD = 20 * 60.0
 LEAVE_LEAD = 15 * 60.0
 """Appointments: the work order joins the assignee's queue this long before."""
 EARLY = 4 * 60.0
+DRAIN_LIMIT = 30 * 86400.0
+"""With ``drain``, a run that still has open tickets this long after the horizon
+is stuck (work queued for a department that is never on duty): it fails."""
 """Appointments: aim to arrive this long before (S-8's window is 3–5 min)."""
 
 
@@ -218,6 +221,11 @@ class Community:
             t, _p, _s, action, job = pop(heap)
             if t >= horizon and (not drain or self.active == 0):
                 break
+            if t > horizon + DRAIN_LIMIT:
+                raise SimulationError(
+                    f"{self.active} ticket(s) still open {DRAIN_LIMIT / 86400:.0f} days after "
+                    f"the last arrival (seed {self.seed}, community {self.index}): work waits "
+                    "for a department with no one on duty")
             self.now = t
             action(job)  # type: ignore[arg-type]
         if drain and self.active:
@@ -284,8 +292,8 @@ class Community:
             self.schedule(max(t, self.now), P_DUTY, self._duty, None)
         nxt = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
         t_next = (nxt.astimezone(UTC) - self.t0).total_seconds()
-        if t_next < self.horizon or (self.sc.drain and self.active):
-            self.schedule(t_next, P_DUTY, self._day, None)
+        # always: the run loop stops at the horizon once nothing is open (drain)
+        self.schedule(t_next, P_DUTY, self._day, None)
 
     def _duty(self, _job: Job | None) -> None:
         now_on = set(on_duty(self.cfg, self.at()))
