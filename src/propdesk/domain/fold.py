@@ -44,6 +44,18 @@ def replace(inst: Any, changes: dict[str, Any]) -> Any:
 
 
 def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
+    if "__dict__" in cls.__dict__ or not hasattr(cls, "__slots__"):
+        # dict-backed frozen classes (Ticket, WorkOrder): two C-level dict updates
+        new_object = object.__new__
+
+        def replace_dict(self: Any, ch: dict[str, Any]) -> Any:
+            new = new_object(cls)
+            state = new.__dict__
+            state.update(self.__dict__)
+            state.update(ch)
+            return new
+
+        return replace_dict
     names = [a.name for a in attrs.fields(cls)]
     body = ["def replace(self, ch):", "    new = _new(_cls)", "    get = ch.get"]
     body += [f"    _set(new, {n!r}, get({n!r}, self.{n}))" for n in names]
