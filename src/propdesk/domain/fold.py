@@ -49,7 +49,7 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
         new_object = object.__new__
 
         def replace_dict(self: Any, ch: dict[str, Any]) -> Any:
-            new = new_object(cls)
+            new: Any = new_object(cls)
             state = new.__dict__
             state.update(self.__dict__)
             state.update(ch)
