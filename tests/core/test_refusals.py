@@ -299,3 +299,14 @@ def test_complaint_is_never_dispatched_to_its_subject(desk: Desk) -> None:
         refused(desk, c.Dispatch(ticket="C1", by="desk-wang", at=at(2), to=who),
                 "complaint_subject", value=who, about="engineering")
     desk.handle(c.Dispatch(ticket="C1", by="desk-wang", at=at(2), to="svc-chief"))
+
+
+def test_unknown_asset_is_refused_on_record_and_amend(desk: Desk, drive) -> None:
+    refused(desk, c.Record(ticket="S1", by="desk-wang", at=at(1), received_at=at(0),
+                           source="walk_in", content="电梯异响", mode="immediate",
+                           asset="lift-9-9"), "invalid_choice", field="asset")
+    d: Driver = drive().record(asset="lift-3-1")
+    refused(d.desk, c.Amend(ticket="A1", by="desk-wang", at=at(60), field="asset",
+                            value="lift-9-9", reason="x"), "invalid_choice", field="asset")
+    d.do(c.Amend, by="desk-wang", field="asset", value="pump-1", reason="业主说错了设备")
+    assert d.desk.ticket("A1").asset == "pump-1"

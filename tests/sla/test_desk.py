@@ -20,7 +20,7 @@ def make_desk() -> tuple[Desk, ManualClock]:
 def record(desk: Desk, tid: str, at: float) -> None:
     desk.handle(c.Record(ticket=tid, by=DESK, at=t(at), received_at=t(at),
                          source="property_internal", content="路灯不亮", mode="immediate",
-                         location="3号楼"))
+                         location="3号楼", reply="收到"))  # S-2 met at once
 
 
 def test_sla_status_of_one_ticket_at_now_and_at_a_time() -> None:

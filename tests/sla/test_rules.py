@@ -86,9 +86,14 @@ def test_s2_met_by_the_desk_answering_it_itself(new: New, rules: SlaRules) -> No
     assert o.stopped_at == t(300)
 
 
-def test_s2_not_applicable_to_internal_sources(new: New, rules: SlaRules) -> None:
-    b = new().record(20, received=0, source="property_internal")
-    assert_na(outcome(b.now, rules, "S-2", 1000))
+@pytest.mark.parametrize("source", ["property_internal", "desk_internal", "internal_need",
+                                    "superior"])
+def test_s2_applies_to_internal_sources_too(new: New, rules: SlaRules, source: str) -> None:
+    # the manual's 业主信息 is everything the desk receives, internal owners included
+    b = new().record(20, received=0, source=source)
+    assert_breached(outcome(b.now, rules, "S-2", 301), 300, 1)
+    b = new().record(20, received=0, source=source, reply="收到")
+    assert_met(outcome(b.now, rules, "S-2", 1000), 300)
 
 
 # ---------------------------------------------------------------- S-3 classify and transmit

@@ -114,7 +114,7 @@ _ENUM_VALUES: dict[Any, frozenset[str]] = {
 
 
 def _choice(field: str, value: str, allowed: Any) -> None:
-    known = _ENUM_VALUES.get(allowed)
+    known = _ENUM_VALUES.get(allowed) if isinstance(allowed, type) else None
     if known is not None and value in known:
         return
     values = [a.value if hasattr(a, "value") else a for a in allowed]

@@ -443,7 +443,7 @@ class Community:
             ticket=job.id, by=op, at=self.at(), received_at=self.at(received), source=source,
             content=f"{s.name}: {self.sc.name}", mode=mode, appointment_at=appointment,
             category=s.category if job.desk else None, area=area,
-            reply="已收到，马上安排" if owner else None, **fields)
+            reply="已收到，马上安排", **fields)
         self.apply(job, cmd)
         if job.desk:
             self.schedule(self.now + job.durations["answer"](), P_WORK, self._answered, job)
