@@ -121,7 +121,9 @@ class EventStoreContract:
 
     @pytest.fixture
     def store_factory(self) -> StoreFactory:
-        raise NotImplementedError("a store's test class must provide the store_factory fixture")
+        """Override in the store's test class: return a callable opening a fresh store."""
+        pytest.fail("a store's test class must override the store_factory fixture "
+                    "(docs/plugins.md, step 5: the contract test)", pytrace=False)
 
     @pytest.fixture
     def open_store(self, store_factory: StoreFactory) -> Iterator[StoreFactory]:
