@@ -287,8 +287,9 @@ class Desk:
                 self._catch_up()
             if self.on_commit:
                 self._run_commit_hooks(list(self.store.read_all(after=head))[:written])
-            for after, events in changed:
-                self._notify(after, events)
+            if self.notifiers or self.outbox:
+                for after, events in changed:
+                    self._notify(after, events)
         return out
 
     def _run_commit_hooks(self, stored: Sequence[StoredEvent]) -> None:

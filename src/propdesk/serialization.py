@@ -15,11 +15,14 @@ from typing import Any
 
 from propdesk.domain.events import Event, iso, parse_iso
 
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              allow_nan=False).encode
+
 
 def canonical_json(value: Any) -> str:
-    """The one canonical JSON text of a JSON-native value."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False)
+    """The one canonical JSON text of a JSON-native value (keys sorted, no
+    insignificant white space, UTF-8 text rather than ``\\u`` escapes, no NaN)."""
+    return _canonical(value)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
