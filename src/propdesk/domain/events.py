@@ -40,6 +40,8 @@ class Event:
 
 def utc(dt: datetime) -> datetime:
     """Return ``dt`` in UTC; refuses naive datetimes (R-32)."""
+    if dt.tzinfo is UTC:
+        return dt
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime {dt.isoformat()} has no time zone")
     return dt.astimezone(UTC)
