@@ -57,8 +57,8 @@ def test_a_refusal_fails_the_run_loudly(reference: Scenario) -> None:
     import pytest
 
     from propdesk.domain import commands as c
-    from propdesk.sim.engine import Job
     from propdesk.sim.errors import SimulationError
+    from propdesk.sim.jobs import Job
 
     com = Community(reference, 1, days=1)
     job = Job("X1", reference.streams[0], 0.0, {})

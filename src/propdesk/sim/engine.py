@@ -26,7 +26,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TextIO
 
@@ -40,90 +40,12 @@ from propdesk.domain.lifecycle import ACTIVE_WORK
 from propdesk.domain.model import Ticket
 from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
-from propdesk.sim.draws import Picker, Sampler
+from propdesk.sim import jobs
+from propdesk.sim.draws import Picker
 from propdesk.sim.errors import SimulationError
-from propdesk.sim.scenario import DEFAULT_DURATIONS, Scenario, Stream
+from propdesk.sim.jobs import Job, Stat
+from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
-
-# heap priorities at equal times: roster changes, then work, then new calls
-P_DUTY, P_WORK, P_ARRIVAL = 0, 1, 2
-# desk queue classes
-Q_EMERGENCY, Q_CALL, Q_DISPATCH, Q_CALLBACK = 0, 1, 2, 3
-
-CONTACT_LEAD = 20 * 60.0
-"""Appointments: the assignee calls the owner this long before (S-6 asks 15 min)."""
-LEAVE_LEAD = 15 * 60.0
-"""Appointments: the work order joins the assignee's queue this long before."""
-EARLY = 4 * 60.0
-DRAIN_LIMIT = 30 * 86400.0
-"""With ``drain``, a run that still has open tickets this long after the horizon
-is stuck (work queued for a department that is never on duty): it fails."""
-"""Appointments: aim to arrive this long before (S-8's window is 3–5 min)."""
-
-
-class Job:
-    """The simulator's side of one ticket."""
-
-    __slots__ = (
-        "appointment",
-        "arrival",
-        "assignee",
-        "category",
-        "desk",
-        "durations",
-        "emergency",
-        "id",
-        "no_show_done",
-        "priority",
-        "queued_at",
-        "resume",
-        "stream",
-        "ticket",
-    )
-
-    def __init__(self, jid: str, stream: Stream, arrival: float,
-                 durations: dict[str, Sampler]) -> None:
-        self.id = jid
-        self.stream = stream
-        self.arrival = arrival
-        self.category = stream.category
-        self.durations = durations
-        self.ticket: Ticket | None = None
-        self.emergency = False
-        self.appointment: float | None = None
-        self.desk = False
-        self.assignee = ""
-        self.priority = 1
-        self.queued_at = 0.0
-        self.resume = False
-        self.no_show_done = False
-
-
-class Stat:
-    """Count, sum, sum of squares and maximum of a series of waits (seconds)."""
-
-    __slots__ = ("max", "n", "sum", "sum2")
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.sum = 0.0
-        self.sum2 = 0.0
-        self.max = 0.0
-
-    def add(self, x: float) -> None:
-        self.n += 1
-        self.sum += x
-        self.sum2 += x * x
-        if x > self.max:
-            self.max = x
-
-    @property
-    def mean(self) -> float:
-        return self.sum / self.n if self.n else 0.0
-
-    def to_dict(self) -> dict[str, float | int]:
-        return {"n": self.n, "mean_s": round(self.mean, 3), "max_s": round(self.max, 3)}
-
 
 Action = Callable[[Job], None]
 
@@ -211,7 +133,7 @@ class Community:
 
     def run(self) -> dict[str, Ticket]:
         """Simulate to the horizon (and, with ``drain``, until every ticket is done)."""
-        self.schedule(0.0, P_DUTY, self._day, None)
+        self.schedule(0.0, jobs.P_DUTY, self._day, None)
         self._next_arrival(0.0)
         heap = self._heap
         pop = heapq.heappop
@@ -221,9 +143,9 @@ class Community:
             t, _p, _s, action, job = pop(heap)
             if t >= horizon and (not drain or self.active == 0):
                 break
-            if t > horizon + DRAIN_LIMIT:
+            if t > horizon + jobs.DRAIN_LIMIT:
                 raise SimulationError(
-                    f"{self.active} ticket(s) still open {DRAIN_LIMIT / 86400:.0f} days after "
+                    f"{self.active} ticket(s) still open {jobs.DRAIN_LIMIT / 86400:.0f} days after "
                     f"the last arrival (seed {self.seed}, community {self.index}): work waits "
                     "for a department with no one on duty")
             self.now = t
@@ -289,11 +211,11 @@ class Community:
         for tm in self._boundaries:
             inst = datetime.combine(day, tm, tzinfo=self.zone).astimezone(UTC)
             t = (inst - self.t0).total_seconds()
-            self.schedule(max(t, self.now), P_DUTY, self._duty, None)
+            self.schedule(max(t, self.now), jobs.P_DUTY, self._duty, None)
         nxt = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
         t_next = (nxt.astimezone(UTC) - self.t0).total_seconds()
         # always: the run loop stops at the horizon once nothing is open (drain)
-        self.schedule(t_next, P_DUTY, self._day, None)
+        self.schedule(t_next, jobs.P_DUTY, self._day, None)
 
     def _duty(self, _job: Job | None) -> None:
         now_on = set(on_duty(self.cfg, self.at()))
@@ -350,7 +272,7 @@ class Community:
                 if x < end:
                     if x < self.horizon:
                         assert picker is not None
-                        self.schedule(x, P_ARRIVAL, self._arrive, None)
+                        self.schedule(x, jobs.P_ARRIVAL, self._arrive, None)
                         self._pending_picker = picker
                     return
             t = end
@@ -368,7 +290,7 @@ class Community:
         if mode == "appointment":
             job.appointment = -1.0  # set when recorded: lead time after the record
         job.priority = 0 if job.emergency else 1
-        self._desk_request(job, Q_EMERGENCY if job.emergency else Q_CALL, self._call)
+        self._desk_request(job, jobs.Q_EMERGENCY if job.emergency else jobs.Q_CALL, self._call)
         self._next_arrival(self.now)
 
     # ------------------------------------------------------------ desk pool
@@ -387,7 +309,7 @@ class Community:
         self._busy_since[pid] = self.now
         wait = self.now - since
         self.desk_wait.add(wait)
-        if qclass <= Q_CALL:
+        if qclass <= jobs.Q_CALL:
             self.desk_wait_calls.add(wait)
             if wait > 0:
                 self.desk_waited += 1
@@ -417,7 +339,7 @@ class Community:
 
     def _call(self, job: Job) -> None:
         job.queued_at = self.now  # the operator picked up
-        self.schedule(self.now + job.durations["record"](), P_WORK, self._recorded, job)
+        self.schedule(self.now + job.durations["record"](), jobs.P_WORK, self._recorded, job)
 
     def _recorded(self, job: Job) -> None:
         s = job.stream
@@ -446,9 +368,9 @@ class Community:
             reply="已收到，马上安排", **fields)
         self.apply(job, cmd)
         if job.desk:
-            self.schedule(self.now + job.durations["answer"](), P_WORK, self._answered, job)
+            self.schedule(self.now + job.durations["answer"](), jobs.P_WORK, self._answered, job)
         else:
-            self.schedule(self.now + job.durations["dispatch"](), P_WORK, self._dispatch, job)
+            self.schedule(self.now + job.durations["dispatch"](), jobs.P_WORK, self._dispatch, job)
 
     def _answered(self, job: Job) -> None:
         self.apply(job, c.Complete(ticket=job.id, by=job.assignee, at=self.at()))
@@ -456,7 +378,7 @@ class Community:
         self._returned_to_desk(job)
 
     def _redispatch(self, job: Job) -> None:
-        self.schedule(self.now + job.durations["dispatch"](), P_WORK, self._dispatch, job)
+        self.schedule(self.now + job.durations["dispatch"](), jobs.P_WORK, self._dispatch, job)
 
     def _dispatch(self, job: Job) -> None:
         op = job.assignee
@@ -468,7 +390,7 @@ class Community:
             wrong = next(x.id for x in self.cfg.categories if x.id != category)
             self.apply(job, c.Classify(ticket=job.id, by=op, at=at, category=wrong))
         self.apply(job, c.Dispatch(ticket=job.id, by=op, at=at, category=category))
-        self.schedule(self.now + job.durations["read_back"](), P_WORK, self._confirm, job)
+        self.schedule(self.now + job.durations["read_back"](), jobs.P_WORK, self._confirm, job)
 
     def _confirm(self, job: Job) -> None:
         ticket = job.ticket
@@ -480,8 +402,8 @@ class Community:
         wo = ticket.work_order
         if wo is not None and wo.appointment_at is not None and job.appointment is not None:
             appt = job.appointment
-            self.schedule(max(self.now, appt - CONTACT_LEAD), P_WORK, self._contact, job)
-            self.schedule(max(self.now, appt - LEAVE_LEAD), P_WORK, self._release, job)
+            self.schedule(max(self.now, appt - jobs.CONTACT_LEAD), jobs.P_WORK, self._contact, job)
+            self.schedule(max(self.now, appt - jobs.LEAVE_LEAD), jobs.P_WORK, self._release, job)
         else:
             job.appointment = None
             self._release(job)
@@ -497,10 +419,10 @@ class Community:
         self._hand_over(job, transfer=False)
 
     def _returned_to_desk(self, job: Job) -> None:
-        self._desk_request(job, Q_CALLBACK, self._callback_start)
+        self._desk_request(job, jobs.Q_CALLBACK, self._callback_start)
 
     def _callback_start(self, job: Job) -> None:
-        self.schedule(self.now + job.durations["callback"](), P_WORK, self._callback, job)
+        self.schedule(self.now + job.durations["callback"](), jobs.P_WORK, self._callback, job)
 
     def _callback(self, job: Job) -> None:
         x = self._random()
@@ -560,7 +482,7 @@ class Community:
         job.assignee = pid
         d = job.durations
         if job.resume:
-            self.schedule(self.now + d["travel"](), P_WORK, self._diagnose, job)
+            self.schedule(self.now + d["travel"](), jobs.P_WORK, self._diagnose, job)
             return
         ticket = job.ticket
         assert ticket is not None
@@ -568,8 +490,8 @@ class Community:
             self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=self.at()))
         arrive = self.now + d["travel"]()
         if job.appointment is not None:
-            arrive = max(arrive, job.appointment - EARLY)
-        self.schedule(arrive, P_WORK, self._arrive_on_site, job)
+            arrive = max(arrive, job.appointment - jobs.EARLY)
+        self.schedule(arrive, jobs.P_WORK, self._arrive_on_site, job)
 
     def _field_release(self, pid: str) -> None:
         self.busy[pid] = False
@@ -585,16 +507,16 @@ class Community:
         if (job.appointment is not None and not job.no_show_done and self.p["no_show"]
                 and self._random() < self.p["no_show"]):
             job.no_show_done = True
-            self.schedule(self.now + d["no_show_wait"](), P_WORK, self._no_show, job)
+            self.schedule(self.now + d["no_show_wait"](), jobs.P_WORK, self._no_show, job)
             return
-        self.schedule(self.now + d["diagnose"](), P_WORK, self._diagnosed, job)
+        self.schedule(self.now + d["diagnose"](), jobs.P_WORK, self._diagnosed, job)
 
     def _no_show(self, job: Job) -> None:
         pid = job.assignee
         self.apply(job, c.FollowUp(ticket=job.id, by=pid, at=self.at(),
                                    note="业主不在家，另约时间 / owner not at home"))
         self._field_release(pid)
-        self.schedule(self.now + job.durations["no_show_return"](), P_WORK, self._revisit, job)
+        self.schedule(self.now + job.durations["no_show_return"](), jobs.P_WORK, self._revisit, job)
 
     def _revisit(self, job: Job) -> None:
         job.resume = True
@@ -604,7 +526,7 @@ class Community:
     def _diagnose(self, job: Job) -> None:
         """A revisit after a no-show: back on site (already ``on_site``), diagnose."""
         job.resume = False
-        self.schedule(self.now + job.durations["diagnose"](), P_WORK, self._diagnosed, job)
+        self.schedule(self.now + job.durations["diagnose"](), jobs.P_WORK, self._diagnosed, job)
 
     def _diagnosed(self, job: Job) -> None:
         pid = job.assignee
@@ -616,30 +538,30 @@ class Community:
                 and self._random() < self.p["escalate"]):
             self.apply(job, c.UnableToHandle(ticket=job.id, by=pid, at=self.at(),
                                              reason="需主管协调 / needs the supervisor"))
-            self.schedule(self.now + d["escalation"](), P_WORK, self._escalate, job)
+            self.schedule(self.now + d["escalation"](), jobs.P_WORK, self._escalate, job)
             return
-        self.schedule(self.now + d["plan"](), P_WORK, self._plan, job)
+        self.schedule(self.now + d["plan"](), jobs.P_WORK, self._plan, job)
 
     def _escalate(self, job: Job) -> None:
         pid = job.assignee
         self.apply(job, c.Escalate(ticket=job.id, by=pid, at=self.at(), level=1,
                                    reason="上报主管 / reported to the supervisor"))
-        self.schedule(self.now + job.durations["plan"](), P_WORK, self._plan, job)
+        self.schedule(self.now + job.durations["plan"](), jobs.P_WORK, self._plan, job)
 
     def _plan(self, job: Job) -> None:
         pid = job.assignee
         self.apply(job, c.Plan(ticket=job.id, by=pid, at=self.at()))
-        self.schedule(self.now + job.durations["agree"](), P_WORK, self._agree, job)
+        self.schedule(self.now + job.durations["agree"](), jobs.P_WORK, self._agree, job)
 
     def _agree(self, job: Job) -> None:
         pid = job.assignee
         self.apply(job, c.Agree(ticket=job.id, by=pid, at=self.at()))
-        self.schedule(self.now + job.durations["repair"](), P_WORK, self._complete, job)
+        self.schedule(self.now + job.durations["repair"](), jobs.P_WORK, self._complete, job)
 
     def _complete(self, job: Job) -> None:
         pid = job.assignee
         self.apply(job, c.Complete(ticket=job.id, by=pid, at=self.at()))
-        self.schedule(self.now + job.durations["acceptance"](), P_WORK, self._acceptance, job)
+        self.schedule(self.now + job.durations["acceptance"](), jobs.P_WORK, self._acceptance, job)
 
     def _acceptance(self, job: Job) -> None:
         pid = job.assignee
@@ -649,7 +571,7 @@ class Community:
                                      opinion="不合格 / not right"))
             self._field_release(pid)
             job.appointment = None
-            self._desk_request(job, Q_DISPATCH, self._redispatch)
+            self._desk_request(job, jobs.Q_DISPATCH, self._redispatch)
             return
         self.apply(job, c.Accept(ticket=job.id, by=pid, at=at, signer="业主", owner_copy=True))
         ticket = job.ticket
@@ -658,7 +580,7 @@ class Community:
         if wo is not None and wo.acknowledged_at is None:
             # emergency: sign for the form after the first stage (S-14)
             self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=at))
-        self.schedule(self.now + job.durations["return"](), P_WORK, self._form_back, job)
+        self.schedule(self.now + job.durations["return"](), jobs.P_WORK, self._form_back, job)
 
     def _form_back(self, job: Job) -> None:
         pid = job.assignee
@@ -666,7 +588,3 @@ class Community:
         self._field_release(pid)
         self._returned_to_desk(job)
 
-
-def stage_names() -> Iterator[str]:
-    """The stages a scenario may give durations for."""
-    return iter(DEFAULT_DURATIONS)
