@@ -10,11 +10,13 @@ hash chain.  Third-party stores may use them too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from propdesk.domain.events import Event, iso, parse_iso
-from propdesk.ports import AuditReport, DuplicateCommand, StoredEvent
+import attrs
+
+from propdesk.domain.events import Event, iso, parse_iso, utc
+from propdesk.ports import AuditReport, ConcurrencyConflict, DuplicateCommand, StoredEvent
 from propdesk.serialization import GENESIS_HASH, canonical_json, chain_hash
 
 Group = tuple[str, int, Sequence[Event], str | None, str]
@@ -79,6 +81,62 @@ def encode_event(prev_hash: str, event: Event) -> tuple[str, str, str]:
     data_text = canonical_json(dict(event.data))
     entry_hash = chain_hash(prev_hash, event, data_text)  # also refuses text UTF-8 cannot encode
     return iso(event.at), data_text, entry_hash
+
+
+@attrs.frozen
+class PlannedWrite:
+    """What one atomic append writes: the event rows (in the column order of
+    every SQL store), the ``commands`` rows, and — when asked — the entries as
+    a reader will see them."""
+
+    rows: list[tuple[Any, ...]]
+    commands: list[tuple[str, str, str, int, int]]
+    stored: list[StoredEvent]
+
+
+def plan_write(
+    batch: Sequence[Group],
+    *,
+    seq: int,
+    prev_hash: str,
+    version_of: Callable[[str], int],
+    command_taken: Callable[[str], bool],
+    keep: bool,
+) -> PlannedWrite:
+    """Check and encode a batch against the log's head (``seq``, ``prev_hash``).
+
+    ``version_of(ticket)`` gives a stream's stored version (asked once per
+    ticket) and ``command_taken(id)`` whether a command id is used; both are
+    the store's own look-ups, made inside its write transaction.  Raises
+    :class:`~propdesk.ports.DuplicateCommand` or
+    :class:`~propdesk.ports.ConcurrencyConflict` before anything is written.
+    The one place where every SQL store numbers, chains and hashes events.
+    """
+    versions: dict[str, int] = {}
+    rows: list[tuple[Any, ...]] = []
+    commands: list[tuple[str, str, str, int, int]] = []
+    stored: list[StoredEvent] = []
+    for ticket, expected, events, command_id, digest in batch:
+        if command_id is not None:
+            if command_taken(command_id):
+                raise DuplicateCommand(command_id)
+            commands.append((command_id, digest, ticket, expected + 1, expected + len(events)))
+        current = versions.get(ticket)
+        if current is None:
+            current = version_of(ticket)
+        if current != expected:
+            raise ConcurrencyConflict(ticket, expected, current)
+        versions[ticket] = expected + len(events)
+        for event in events:
+            at_text, data_text, entry_hash = encode_event(prev_hash, event)
+            seq += 1
+            rows.append((seq, ticket, event.version, event.kind, at_text, event.by, data_text,
+                         command_id, prev_hash, entry_hash))
+            if keep:
+                copy = attrs.evolve(event, at=utc(event.at), data=json.loads(data_text))
+                stored.append(StoredEvent(seq, copy, command_id, prev_hash, entry_hash))
+            prev_hash = entry_hash
+    return PlannedWrite(rows, commands, stored)
 
 
 def decode_event(ticket: str, version: int, kind: str, at: str, by: str, data: str) -> Event:

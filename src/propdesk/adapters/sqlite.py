@@ -27,17 +27,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
-from propdesk.adapters import Group, audit_entries, check_batch, decode_event, decode_row
-from propdesk.adapters import encode_event as _encode
-from propdesk.domain.events import Event, utc
+from propdesk.adapters import (
+    Group,
+    audit_entries,
+    check_batch,
+    decode_event,
+    decode_row,
+    plan_write,
+)
+from propdesk.domain.events import Event
 from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.ports import (
     AuditReport,
     CommandRecord,
-    ConcurrencyConflict,
-    DuplicateCommand,
     StoredEvent,
     StoreUnavailable,
 )
@@ -322,47 +324,21 @@ class SQLiteStore:
         """Inside an open transaction: check, encode and insert every group."""
         row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (0, GENESIS_HASH) if row is None else (int(row[0]), str(row[1]))
-        versions: dict[str, int] = {}
-        rows: list[tuple[Any, ...]] = []
-        commands: list[tuple[str, str, str, int, int]] = []
-        stored: list[StoredEvent] = []
-        for ticket, expected, events, command_id, digest in batch:
-            if command_id is not None:
-                if conn.execute(
-                    "SELECT 1 FROM commands WHERE command_id = ?", (command_id,)
-                ).fetchone():
-                    raise DuplicateCommand(command_id)
-                commands.append((command_id, digest, ticket, expected + 1, expected + len(events)))
-            current = versions.get(ticket)
-            if current is None:
-                found = conn.execute(
-                    "SELECT MAX(version) FROM events WHERE ticket = ?", (ticket,)
-                ).fetchone()[0]
-                current = int(found or 0)
-            if current != expected:
-                raise ConcurrencyConflict(ticket, expected, current)
-            versions[ticket] = expected + len(events)
-            for event in events:
-                at_text, data_text, entry_hash = _encode(prev, event)
-                seq += 1
-                rows.append(
-                    (
-                        seq,
-                        ticket,
-                        event.version,
-                        event.kind,
-                        at_text,
-                        event.by,
-                        data_text,
-                        command_id,
-                        prev,
-                        entry_hash,
-                    )
-                )
-                if keep:
-                    copy = attrs.evolve(event, at=utc(event.at), data=_json_copy(data_text))
-                    stored.append(StoredEvent(seq, copy, command_id, prev, entry_hash))
-                prev = entry_hash
+
+        def version_of(ticket: str) -> int:
+            found = conn.execute(
+                "SELECT MAX(version) FROM events WHERE ticket = ?", (ticket,)
+            ).fetchone()[0]
+            return int(found or 0)
+
+        def command_taken(command_id: str) -> bool:
+            return conn.execute(
+                "SELECT 1 FROM commands WHERE command_id = ?", (command_id,)
+            ).fetchone() is not None
+
+        plan = plan_write(batch, seq=seq, prev_hash=prev, version_of=version_of,
+                          command_taken=command_taken, keep=keep)
+        rows, commands, stored = plan.rows, plan.commands, plan.stored
         try:
             conn.executemany(_INSERT, rows)
             if commands:
@@ -374,12 +350,6 @@ class SQLiteStore:
         except sqlite3.IntegrityError as exc:  # a backstop: the checks above hold the lock
             raise StoreUnavailable(f"SQLite refused the append: {exc}") from exc
         return stored
-
-
-def _json_copy(text: str) -> Any:
-    import json
-
-    return json.loads(text)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

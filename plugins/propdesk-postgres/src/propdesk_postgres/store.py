@@ -22,15 +22,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from propdesk.adapters import Group, audit_entries, check_batch, decode_event, decode_row
-from propdesk.adapters import encode_event as _encode
-from propdesk.domain.events import Event, utc
+from propdesk.adapters import (
+    Group,
+    audit_entries,
+    check_batch,
+    decode_event,
+    decode_row,
+    plan_write,
+)
+from propdesk.domain.events import Event
 from propdesk.plugins import ConfigKeyError, check_keys
 from propdesk.ports import (
     AuditReport,
@@ -273,38 +278,9 @@ class PostgresStore:
         for ticket, version in version_cur.fetchall():
             versions[str(ticket)] = int(version)
         taken = {str(r[0]) for r in command_cur.fetchall()}
-        rows: list[tuple[Any, ...]] = []
-        commands: list[tuple[str, str, str, int, int]] = []
-        stored: list[StoredEvent] = []
-        for ticket, expected, events, command_id, digest in batch:
-            if command_id is not None:
-                if command_id in taken:
-                    raise DuplicateCommand(command_id)
-                commands.append((command_id, digest, ticket, expected + 1, expected + len(events)))
-            if versions[ticket] != expected:
-                raise ConcurrencyConflict(ticket, expected, versions[ticket])
-            versions[ticket] = expected + len(events)
-            for event in events:
-                at_text, data_text, entry_hash = _encode(prev, event)
-                seq += 1
-                rows.append(
-                    (
-                        seq,
-                        ticket,
-                        event.version,
-                        event.kind,
-                        at_text,
-                        event.by,
-                        data_text,
-                        command_id,
-                        prev,
-                        entry_hash,
-                    )
-                )
-                if keep:
-                    copy = attrs.evolve(event, at=utc(event.at), data=_loads(data_text))
-                    stored.append(StoredEvent(seq, copy, command_id, prev, entry_hash))
-                prev = entry_hash
+        plan = plan_write(batch, seq=seq, prev_hash=prev, version_of=versions.__getitem__,
+                          command_taken=taken.__contains__, keep=keep)
+        rows, commands, stored = plan.rows, plan.commands, plan.stored
         with conn.cursor() as cur:
             if rows:
                 cur.executemany(_INSERT, rows)
@@ -315,12 +291,6 @@ class PostgresStore:
                     commands,
                 )
         return stored
-
-
-def _loads(text: str) -> Any:
-    import json
-
-    return json.loads(text)
 
 
 def _safe_dsn(dsn: str) -> str:
