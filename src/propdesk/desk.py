@@ -132,7 +132,7 @@ class Desk:
         self._view: dict[str, Ticket] | None = None
         self._seq = 0
         self._observers: list[Observer] = []
-        self._publications: list[datetime] = []
+        self._window: tuple[int, datetime | None] = (-1, None)
 
     # ------------------------------------------------------------- commands
 
@@ -314,7 +314,6 @@ class Desk:
         version = self.store.version(DESK_STREAM)
         event = Event(DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
         self.store.append(DESK_STREAM, version, [event])
-        self._publications.append(when)
         return event
 
     # ---------------------------------------------------------------- reads
@@ -437,9 +436,14 @@ class Desk:
         return Context(self.config, {}, self._question_window())
 
     def _question_window(self) -> datetime | None:
-        if self._view is None:
-            self._ensure_view()
-        return self._publications[-1] + QUESTION_WINDOW if self._publications else None
+        """The end of the K-11 question window, from the small ``@desk`` stream
+        (re-read only when that stream grew; never a fold of the whole log)."""
+        version = self.store.version(DESK_STREAM)
+        if version != self._window[0]:
+            published = [e.at for e in self.store.load(DESK_STREAM)
+                         if e.kind == "publish_report"]
+            self._window = (version, published[-1] + QUESTION_WINDOW if published else None)
+        return self._window[1]
 
     def _open_counts(self) -> Counter[str]:
         counts: Counter[str] = Counter()
@@ -453,7 +457,6 @@ class Desk:
         if self._view is None:
             self._view = {}
             self._seq = 0
-            self._publications = []
         self._catch_up()
         return self._view
 
@@ -463,10 +466,7 @@ class Desk:
         changed: dict[str, None] = {}
         for entry in self.store.read_all(after=self._seq):
             ev = entry.event
-            if ev.ticket.startswith("@"):
-                if ev.kind == "publish_report":
-                    self._publications.append(ev.at)
-            else:
+            if not ev.ticket.startswith("@"):
                 self._view[ev.ticket] = evolve(self._view.get(ev.ticket), ev)
                 changed[ev.ticket] = None
             self._seq = entry.seq

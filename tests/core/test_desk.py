@@ -146,3 +146,26 @@ def test_open_desk_uses_the_configured_store(config, clock, tmp_path: Path) -> N
     desk = open_desk(cfg, clock=clock)
     desk.handle(record())
     assert (tmp_path / "d.db").exists() and desk.ticket("A1").state.value == "recorded"
+
+
+def test_a_single_command_does_not_fold_the_whole_log(config, clock) -> None:
+    """One-shot callers (the CLI) pay for their ticket, not for the whole log."""
+    store = MemoryStore()
+    first = Desk(config, store, clock=clock)
+    for i in range(30):
+        first.handle(record(f"B{i}"))
+    reads: list[int] = []
+    original = store.read_all
+
+    def counting_read_all(after: int = 0, limit: int | None = None):  # type: ignore[no-untyped-def]
+        reads.append(after)
+        return original(after, limit)
+
+    store.read_all = counting_read_all  # type: ignore[method-assign]
+    fresh = Desk(config, store, clock=clock)
+    fresh.handle(c.Reply(ticket="B3", by="desk-wang", at=at(2), text="收到"))
+    fresh.handle(c.Dispatch(ticket="B4", by="desk-wang", at=at(3), category="engineering",
+                            to="eng-zhao"))
+    assert reads == []
+    fresh.handle(c.Dispatch(ticket="B5", by="desk-wang", at=at(4), category="engineering"))
+    assert reads  # routing without an assignee needs every open work order
