@@ -133,3 +133,31 @@ def test_messages_in_the_chosen_language(run: Run, lang: str, text: str) -> None
     run(*RECORD)
     out = run("dispatch", "A1", "--category", "engineering", "--at", "09:01", lang=lang)
     assert text in out.stderr
+
+
+def test_now_is_one_instant_per_command(community) -> None:
+    """On a clock that moves between reads (the system clock does), ``--received-at
+    now`` must not come out later than the command's own time."""
+    from datetime import timedelta
+
+    from click.testing import CliRunner
+    from tests.cli.cli_support import T0
+
+    from propdesk.cli import cli
+    from propdesk.cli.state import Overrides
+
+    class Ticking:
+        def __init__(self) -> None:
+            self.t = T0
+
+        def now(self):  # type: ignore[no-untyped-def]
+            self.t += timedelta(microseconds=7)
+            return self.t
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(community), "--as", "desk-wang", "--lang", "en", "record",
+              "--received-at", "now", "--source", "walk_in", "--mode", "immediate",
+              "--content", "门禁卡失灵"], obj=Overrides(clock=Ticking()),
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "20260302-001"

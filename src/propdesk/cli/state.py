@@ -69,6 +69,7 @@ class App:
         self.user = user
         self._lang = lang
         self.overrides = overrides or Overrides()
+        self._instant: datetime | None = None
         self.sources = sources or {}
         self.json_mode = False
         self.cache: dict[str, Any] = {}
@@ -164,7 +165,15 @@ class App:
         return self.overrides.clock
 
     def now(self) -> datetime:
-        return self.clock.now()
+        """The current time; while a command is being built, the one instant
+        taken for it (so ``--received-at now`` and the default ``--at`` agree)."""
+        return self._instant or self.clock.now()
+
+    def hold_now(self) -> datetime:
+        """Take the instant of the command being built: every ``now`` of its
+        options, and its own time when ``--at`` is not given, is this instant."""
+        self._instant = self.clock.now()
+        return self._instant
 
     def store(self) -> EventStore:
         """The event store the configuration chooses (it must already exist)."""

@@ -272,7 +272,8 @@ def run_verb(app: App, verb: CommandName, values: dict[str, Any],
 
     app.json_mode = bool(values.get("as_json"))
     by = app.require_user(values.get("by"))
-    at = app.parse_time(values["at"], "--at") if values.get("at") else app.now()
+    now = app.hold_now()
+    at = app.parse_time(values["at"], "--at") if values.get("at") else now
     raw: dict[str, Any] = {"cmd": verb.value, "by": by, "at": at.isoformat()}
     for name, conv in converters.items():
         value = conv(app, values.get(name))
