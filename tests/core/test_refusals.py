@@ -310,3 +310,12 @@ def test_unknown_asset_is_refused_on_record_and_amend(desk: Desk, drive) -> None
                             value="lift-9-9", reason="x"), "invalid_choice", field="asset")
     d.do(c.Amend, by="desk-wang", field="asset", value="pump-1", reason="业主说错了设备")
     assert d.desk.ticket("A1").asset == "pump-1"
+
+
+def test_chinese_refusals_name_commands_and_roles_in_chinese(drive) -> None:
+    d: Driver = drive().to("dispatched")
+    err = refused(d.desk, c.Arrive(ticket="A1", by=d.assignee, at=at(50)), "wrong_state")
+    assert "复述确认/接单" in err.message("zh") and "confirm" not in err.message("zh")
+    err = refused(d.desk, c.Confirm(ticket="A1", by="eng-liu", at=at(50)), "forbidden")
+    assert "专业责任人" in err.message("zh") and "当前处理人" in err.message("zh")
+    assert "the assignee" in err.message("en")

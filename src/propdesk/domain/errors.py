@@ -17,7 +17,7 @@ from propdesk.domain.labels import Lang
 MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_state": (
         "ticket {ticket} is {state}: '{command}' is not allowed there; allowed here: {allowed}",
-        "工单 {ticket} 当前为「{state_zh}」，不能执行「{command_zh}」；此状态允许：{allowed}",
+        "工单 {ticket} 当前为「{state_zh}」，不能执行「{command_zh}」；此状态允许：{allowed_zh}",
     ),
     "unknown_ticket": ("no ticket {ticket}", "没有工单 {ticket}"),
     "duplicate_ticket": (
@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "forbidden": (
         "ticket {ticket}: {person} ({role}) may not '{command}'; allowed: {allowed}",
-        "工单 {ticket}：{person}（{role}）无权执行「{command_zh}」；有权者：{allowed}",
+        "工单 {ticket}：{person}（{role_zh}）无权执行「{command_zh}」；有权者：{allowed_zh}",
     ),
     "time_before_previous": (
         "ticket {ticket}: '{command}' dated {at} is before the ticket's previous event "
@@ -196,12 +196,19 @@ class DomainError(Exception):
 class _Defaulting(dict[str, Any]):
     def __init__(self, params: Mapping[str, Any]) -> None:
         super().__init__(params)
-        from propdesk.domain.labels import COMMAND_LABELS, STATE_LABELS, label
+        from propdesk.domain.labels import COMMAND_LABELS, ROLE_LABELS, STATE_LABELS, label
 
         if "command" in params and "command_zh" not in params:
             self["command_zh"] = label(COMMAND_LABELS, str(params["command"]), "zh")
         if "state" in params and "state_zh" not in params:
             self["state_zh"] = label(STATE_LABELS, str(params["state"]), "zh")
+        if "role" in params and "role_zh" not in params:
+            self["role_zh"] = label(ROLE_LABELS, str(params["role"]), "zh")
+        if "allowed" in params and "allowed_zh" not in params:
+            # command names become their Chinese labels; other words stay as they are
+            self["allowed_zh"] = "、".join(
+                label(COMMAND_LABELS, part.strip(), "zh")
+                for part in str(params["allowed"]).split(","))
 
     def __missing__(self, key: str) -> str:
         return "?"

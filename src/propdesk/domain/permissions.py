@@ -51,6 +51,7 @@ def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> 
         role=person.role.value,
         command=command.value,
         allowed=describe(command),
+        allowed_zh=describe(command, "zh"),
     )
 
 
@@ -77,15 +78,30 @@ def _allowed(config: Config, ticket: Ticket | None, command: C, person: Person) 
     return False
 
 
-def describe(command: C) -> str:
+_WHO: dict[str, tuple[str, str]] = {
+    "assignee": ("the assignee", "当前处理人"),
+    "desk_resolves": ("desk (desk-resolvable categories, from recorded)",
+                      "前台（可由前台直接处理的分类，已录入时）"),
+    "first_receiver": ("the first receiver", "首接负责人"),
+    "dept_supervisor": ("the assignee's department supervisor", "处理人所在部门主管"),
+}
+
+
+def describe(command: C, lang: str = "en") -> str:
     """Who may issue ``command``, in words (for the refusal text and the docs)."""
-    parts = [r.value for r in sorted(ROLE_PERMISSIONS.get(command, frozenset()))]
+    from propdesk.domain.labels import ROLE_LABELS, label
+
+    zh = lang == "zh"
+    parts = [label(ROLE_LABELS, r.value, "zh") if zh else r.value
+             for r in sorted(ROLE_PERMISSIONS.get(command, frozenset()))]
+    extra: list[str] = []
     if command in ASSIGNEE_COMMANDS:
-        parts.append("the assignee")
+        extra.append("assignee")
     if command is C.COMPLETE:
-        parts = ["the assignee", "desk (desk-resolvable categories, from recorded)"]
+        parts, extra = [], ["assignee", "desk_resolves"]
     if command is C.FOLLOW_UP:
-        parts.append("the first receiver")
+        extra.append("first_receiver")
     if command is C.TRANSFER:
-        parts.append("the assignee's department supervisor")
-    return ", ".join(parts)
+        extra.append("dept_supervisor")
+    parts += [_WHO[key][1 if zh else 0] for key in extra]
+    return ("、" if zh else ", ").join(parts)
