@@ -5,6 +5,10 @@ names its ``ticket`` and the acting person ``by``; ``at`` is when it
 happened (``None``: the Desk's clock fills it in); ``command_id`` makes a
 retry idempotent.  Money and quantities are decimal strings or
 :class:`~decimal.Decimal`, never float.
+
+The classes are dict-backed (``slots=False``): a frozen slotted class sets
+each field through ``object.__setattr__``, and building commands is on the
+simulator's hot path (0.7 instead of 1.1 µs for a four-field command).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from propdesk.domain.enums import CommandName
 Money = Decimal | str | int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Command:
     """Fields common to every command."""
 
@@ -31,7 +35,7 @@ class Command:
     command_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class FeeItem:
     """A fee schedule code and quantity in a plan."""
 
@@ -42,7 +46,7 @@ class FeeItem:
     """``name`` and ``price`` only for an item off the schedule, with a supervisor override."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class MaterialItem:
     """A material used, with its quantity."""
 
@@ -50,7 +54,7 @@ class MaterialItem:
     qty: Money = "1"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Record(Command):
     """Take a piece of information into the log (录入)."""
 
@@ -74,7 +78,7 @@ class Record(Command):
     major_incident: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Classify(Command):
     """Set or change the category (a change is a reclassification, K-3)."""
 
@@ -82,7 +86,7 @@ class Classify(Command):
     category: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Dispatch(Command):
     """Issue a work order; without ``to``, routing chooses (R-51)."""
 
@@ -92,35 +96,35 @@ class Dispatch(Command):
     appointment_at: datetime | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Confirm(Command):
     """The assignee read the order back (复述确认 / 接单)."""
 
     name = CommandName.CONFIRM
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Acknowledge(Command):
     """The assignee signed for the work order at the desk (签收)."""
 
     name = CommandName.ACKNOWLEDGE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ContactOwner(Command):
     """Appointment: the assignee contacted the owner ahead of time (S-6)."""
 
     name = CommandName.CONTACT_OWNER
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Arrive(Command):
     """The assignee is on site."""
 
     name = CommandName.ARRIVE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Diagnose(Command):
     """The diagnosis on site."""
 
@@ -128,7 +132,7 @@ class Diagnose(Command):
     diagnosis: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Plan(Command):
     """The initial plan, with fee items from the schedule (R-60)."""
 
@@ -138,7 +142,7 @@ class Plan(Command):
     override_by: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Agree(Command):
     """The source agreed the plan (and was shown the fee schedule, R-61)."""
 
@@ -146,7 +150,7 @@ class Agree(Command):
     schedule_shown: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class UnableToHandle(Command):
     """The assignee cannot handle or coordinate the work (S-11)."""
 
@@ -154,7 +158,7 @@ class UnableToHandle(Command):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Complete(Command):
     """Work finished (or, from ``recorded``, resolved by the desk itself)."""
 
@@ -165,7 +169,7 @@ class Complete(Command):
     note: str | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Accept(Command):
     """The source accepted the work and signed (验收)."""
 
@@ -175,7 +179,7 @@ class Accept(Command):
     owner_copy: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Reject(Command):
     """The acceptance failed (验收不合格): rework (R-40)."""
 
@@ -185,14 +189,14 @@ class Reject(Command):
     owner_copy: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Return(Command):
     """The form is back at the desk, complete and signed."""
 
     name = CommandName.RETURN
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Callback(Command):
     """The desk called the source back (R-41).  ``close`` also closes a passed callback."""
 
@@ -204,14 +208,14 @@ class Callback(Command):
     close: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Close(Command):
     """Archive a called-back ticket."""
 
     name = CommandName.CLOSE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Reply(Command):
     """A reply to the source (S-2); ``answers`` when it answers the request (S-9)."""
 
@@ -220,7 +224,7 @@ class Reply(Command):
     answers: bool = False
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Escalate(Command):
     """Raise the escalation level: 1 supervisor, 2 managers' meeting (R-54)."""
 
@@ -229,7 +233,7 @@ class Escalate(Command):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Transfer(Command):
     """Move the work to another person: a new work order (R-2)."""
 
@@ -238,7 +242,7 @@ class Transfer(Command):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Amend(Command):
     """Correct a recorded field, keeping the old value (R-15)."""
 
@@ -248,7 +252,7 @@ class Amend(Command):
     reason: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class FollowUp(Command):
     """A follow-up note (R-1)."""
 
@@ -256,7 +260,7 @@ class FollowUp(Command):
     note: str
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class SampleCallback(Command):
     """A sampled callback by the community supervisor or a foreman (R-42)."""
 
@@ -267,7 +271,7 @@ class SampleCallback(Command):
     channel: str = "phone"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Cancel(Command):
     """Withdrawn by the source (撤销), with its confirmation."""
 

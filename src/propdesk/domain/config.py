@@ -141,6 +141,15 @@ class Config:
     category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
     department_by_id: Mapping[str, Department] = attrs.field(factory=dict, eq=False, repr=False)
     fee_by_code: Mapping[str, Fee] = attrs.field(factory=dict, eq=False, repr=False)
+    person_index: Mapping[str, int] = attrs.field(eq=False, repr=False, init=False)
+    """Roster position of each person id (routing's last tie-break, duty order)."""
+    memo: dict[Any, Any] = attrs.field(factory=dict, eq=False, repr=False, init=False)
+    """Results of pure functions of this configuration, kept for speed (the duty
+    roster by local weekday and minute, see :mod:`propdesk.domain.roster`)."""
+
+    @person_index.default
+    def _person_index(self) -> Mapping[str, int]:
+        return {p.id: i for i, p in enumerate(self.people)}
 
     @classmethod
     def build(

@@ -9,7 +9,7 @@ JSON-native (see :mod:`propdesk.domain.events`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -53,9 +53,11 @@ Outcome = list[tuple[str, Data]]
 
 def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
     """The events ``cmd`` produces on ``ticket`` (``None`` before ``record``), or a refusal."""
-    if cmd.at is None:
+    at = cmd.at
+    if at is None:
         raise ValueError("the command has no time; the Desk fills it in from its clock")
-    at = utc(_aware(cmd.at, "at"))
+    if at.tzinfo is not UTC:  # (UTC-aware times, the usual case, need no conversion)
+        at = utc(_aware(at, "at"))
     person = ctx.config.person_by_id.get(cmd.by)
     if person is None:
         raise DomainError("unknown_person", field="by", value=cmd.by)
@@ -79,9 +81,13 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         )
     permissions.check(ctx.config, ticket, cmd.name, person)
     outcome = _DECIDERS[cmd.name](ticket, cmd, ctx, rows[0], at, person)
+    version = ticket.version
+    if len(outcome) == 1:
+        kind, data = outcome[0]
+        return [Event(ticket.id, version + 1, kind, at, cmd.by, data)]
     return [
-        Event(ticket.id, ticket.version + i + 1, kind, at, cmd.by, data)
-        for i, (kind, data) in enumerate(outcome)
+        Event(ticket.id, version + i, kind, at, cmd.by, data)
+        for i, (kind, data) in enumerate(outcome, 1)
     ]
 
 
@@ -109,6 +115,8 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
     return value
 
 
+_SOURCES: dict[str, Source] = {m.value: m for m in Source}
+_MODES: dict[str, Mode] = {m.value: m for m in Mode}
 _ENUM_VALUES: dict[Any, frozenset[str]] = {
     e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
 
@@ -157,7 +165,7 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
         raise DomainError("time_order", field="originated_at", value=iso(originated),
                           limit_field="received_at", limit=iso(received))
     content = _text(ctx, "content", cmd.content, required=True)
-    mode = Mode(cmd.mode)
+    mode = _MODES[cmd.mode]
     appointment = None
     if mode is Mode.APPOINTMENT:
         if cmd.appointment_at is None:
@@ -181,7 +189,7 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
     missing = []
     if fields["location"] is None:
         missing.append("location")
-    if Source(cmd.source).is_owner:
+    if _SOURCES[cmd.source].is_owner:
         missing += [f for f in ("contact", "phone") if fields[f] is None]
     if not cmd.ticket or len(cmd.ticket) > ctx.config.limits.other:
         raise DomainError("invalid_value", field="ticket", reason="a ticket id of 1 to "

@@ -45,14 +45,18 @@ def replace(inst: Any, changes: dict[str, Any]) -> Any:
 
 def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
     if "__dict__" in cls.__dict__ or not hasattr(cls, "__slots__"):
-        # dict-backed frozen classes (Ticket, WorkOrder): two C-level dict updates
+        # dict-backed frozen classes (Ticket, WorkOrder): copy the instance dict and
+        # install the copy as the new instance's dict.  A plain dict copies with one
+        # memcpy, where updating the fresh instance's (key-sharing) dict inserts key
+        # by key: a third of the time for the 43 fields of a ticket
         new_object = object.__new__
+        set_dict = object.__setattr__
 
         def replace_dict(self: Any, ch: dict[str, Any]) -> Any:
-            new: Any = new_object(cls)
-            state = new.__dict__
-            state.update(self.__dict__)
+            state = self.__dict__.copy()
             state.update(ch)
+            new: Any = new_object(cls)
+            set_dict(new, "__dict__", state)
             return new
 
         return replace_dict
@@ -67,6 +71,11 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
     return fn
 
 
+_replace_ticket: Callable[[Ticket, dict[str, Any]], Ticket] = _make_replacer(Ticket)
+_replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
+# enum members by value: a dict look-up, where ``Mode(text)`` goes through EnumType.__call__
+_SOURCES: dict[str, Source] = {m.value: m for m in Source}
+_MODES: dict[str, Mode] = {m.value: m for m in Mode}
 
 
 def _opt_time(value: Any) -> datetime | None:
@@ -79,9 +88,9 @@ def _start(e: Event) -> Ticket:
     replies = (Reply(e.at, e.by, reply, False),) if reply else ()
     return Ticket(
         id=e.ticket, version=e.version, state=State.RECORDED, last_at=e.at,
-        source=Source(d["source"]), first_receiver=d["first_receiver"], recorded_by=e.by,
+        source=_SOURCES[d["source"]], first_receiver=d["first_receiver"], recorded_by=e.by,
         originated_at=parse_iso(d["originated_at"]), received_at=parse_iso(d["received_at"]),
-        recorded_at=e.at, content=d["content"], mode=Mode(d["mode"]),
+        recorded_at=e.at, content=d["content"], mode=_MODES[d["mode"]],
         location=d.get("location"), event_at=_opt_time(d.get("event_at")),
         contact=d.get("contact"), phone=d.get("phone"),
         appointment_at=_opt_time(d.get("appointment_at")), area=d.get("area"),
@@ -97,9 +106,8 @@ Changes = dict[str, Any]
 
 def _wo(t: Ticket, **changes: Any) -> Changes:
     """Ticket changes that apply ``changes`` to the current work order."""
-    wos = list(t.work_orders)
-    wos[-1] = replace(wos[-1], changes)
-    return {"work_orders": tuple(wos)}
+    wos = t.work_orders
+    return {"work_orders": (*wos[:-1], _replace_wo(wos[-1], changes))}
 
 
 def _classify(t: Ticket, e: Event) -> Changes:
@@ -113,7 +121,7 @@ def _dispatch(t: Ticket, e: Event) -> Changes:
     cat = d["category"]
     wo = WorkOrder(
         number=d["work_order"], cycle=d["cycle"], assignee=d["assignee"], dispatched_at=e.at,
-        mode=Mode(d["mode"]), appointment_at=_opt_time(d.get("appointment_at")),
+        mode=_MODES[d["mode"]], appointment_at=_opt_time(d.get("appointment_at")),
         routing=dict(d.get("routing") or {}), notices=tuple(d.get("notices") or ()),
         department=d.get("department"),
     )
@@ -208,7 +216,7 @@ def _transfer(t: Ticket, e: Event) -> Changes:
                     dispatched_at=e.at, mode=old.mode, appointment_at=old.appointment_at,
                     routing={"rule": "transfer", "from": d["from"], "reason": d["reason"]},
                     department=d.get("department"))
-    voided = replace(old, {"voided_at": e.at, "transferred_to": d["to"]})
+    voided = _replace_wo(old, {"voided_at": e.at, "transferred_to": d["to"]})
     return {"state": State.DISPATCHED, "work_orders": (*t.work_orders[:-1], voided, new)}
 
 
@@ -274,8 +282,7 @@ def evolve(ticket: Ticket | None, event: Event) -> Ticket:
     changes = _EVOLVERS[event.kind](ticket, event)
     changes["version"] = event.version
     changes["last_at"] = event.at
-    result: Ticket = replace(ticket, changes)
-    return result
+    return _replace_ticket(ticket, changes)
 
 
 def fold(events: Iterable[Event]) -> Ticket | None:

@@ -108,6 +108,12 @@ ROWS_BY_COMMAND: dict[C, tuple[Transition, ...]] = {
     c: tuple(t for t in TABLE if t.command is c) for c in C
 }
 
+_ROWS_FROM: dict[tuple[C, State], tuple[Transition, ...]] = {
+    (c, s): tuple(t for t in ROWS_BY_COMMAND[c] if s in t.sources) for c in C for s in State
+}
+"""The rows of a command leaving a state, in table order (``rows_for``'s index:
+deciding a command is the simulation's and the Desk's hot path)."""
+
 
 def cycle_mode(ticket: Ticket) -> Mode:
     """The service mode of the ticket's current cycle (S-22)."""
@@ -135,10 +141,8 @@ def guard_holds(guard: str, ticket: Ticket, desk_resolvable: frozenset[str]) -> 
 
 def rows_for(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> list[Transition]:
     """The rows of ``command`` that apply to ``ticket`` now."""
-    return [
-        t for t in ROWS_BY_COMMAND[command]
-        if ticket.state in t.sources and guard_holds(t.guard, ticket, desk_resolvable)
-    ]
+    return [t for t in _ROWS_FROM[command, ticket.state]
+            if not t.guard or guard_holds(t.guard, ticket, desk_resolvable)]
 
 
 def allowed_commands(ticket: Ticket, desk_resolvable: frozenset[str]) -> list[C]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
 from propdesk.domain.config import WEEKDAYS, Config, Shift, parse_hhmm
@@ -13,8 +14,7 @@ def shift_covers(shift: Shift, local: datetime) -> bool:
     A shift whose end is not after its start crosses midnight and belongs to
     the weekday on which it starts; ``24:00`` ends at midnight.
     """
-    start = parse_hhmm(shift.start, "start")
-    end = parse_hhmm(shift.end, "end", allow_24=True)
+    start, end = _bounds(shift)
     t = local.time().replace(tzinfo=None)
     day = WEEKDAYS[local.weekday()]
     prev_day = WEEKDAYS[(local.weekday() - 1) % 7]
@@ -27,21 +27,50 @@ def shift_covers(shift: Shift, local: datetime) -> bool:
     return prev_day in shift.days and t < end
 
 
+_BOUNDS: dict[tuple[str, str], tuple[time, time]] = {}
+
+
+def _bounds(shift: Shift) -> tuple[time, time]:
+    """The parsed start and end of ``shift`` (parsed once per text)."""
+    key = (shift.start, shift.end)
+    got = _BOUNDS.get(key)
+    if got is None:
+        got = _BOUNDS[key] = (parse_hhmm(shift.start, "start"),
+                              parse_hhmm(shift.end, "end", allow_24=True))
+    return got
+
+
+def duty_at(config: Config, at: datetime) -> tuple[Mapping[str, int], tuple[str, ...]]:
+    """Who is on duty at ``at`` (aware): person id -> index of the first shift of
+    the roster covering it, and the ids in roster order.
+
+    Shifts start and end on whole minutes, so the answer depends only on the
+    local weekday, hour and minute; it is kept in ``config.memo`` under that
+    key (at most a week of minutes), which makes routing and the simulator's
+    roster changes a dictionary look-up.  Treat the mapping as read-only."""
+    local = at.astimezone(config.zone)
+    key = ("duty", local.weekday(), local.hour, local.minute)
+    hit: tuple[Mapping[str, int], tuple[str, ...]] | None = config.memo.get(key)
+    if hit is None:
+        first: dict[str, int] = {}
+        for i, shift in enumerate(config.shifts):
+            if shift_covers(shift, local):
+                for pid in shift.people:
+                    first.setdefault(pid, i)
+        order = config.person_index
+        ids = tuple(sorted(first, key=lambda pid: order.get(pid, len(order))))
+        hit = config.memo[key] = (first, ids)
+    return hit
+
+
 def on_duty(config: Config, at: datetime) -> list[str]:
     """Ids of people on duty at ``at`` (aware), in roster order, without repeats."""
-    local = at.astimezone(config.zone)
-    seen: dict[str, None] = {}
-    for shift in config.shifts:
-        if shift_covers(shift, local):
-            for pid in shift.people:
-                seen.setdefault(pid, None)
-    order = {p.id: i for i, p in enumerate(config.people)}
-    return sorted(seen, key=lambda pid: order.get(pid, len(order)))
+    return list(duty_at(config, at)[1])
 
 
 def is_on_duty(config: Config, person: str, at: datetime) -> bool:
     """Whether ``person`` is on duty at ``at``."""
-    return person in on_duty(config, at)
+    return person in duty_at(config, at)[0]
 
 
 def local_day_start(config: Config, at: datetime) -> datetime:

@@ -33,7 +33,7 @@ import attrs
 from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
-from propdesk.domain.roster import shift_covers
+from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
 """The ``about`` value of an owner's question about the public management report (K-11)."""
@@ -75,15 +75,10 @@ def supervisor_chain(config: Config, department: str | None) -> list[str]:
     return chain
 
 
-def duty_shifts(config: Config, at: datetime) -> dict[str, int]:
-    """Person id -> index of the first shift of the roster covering ``at``."""
-    local = at.astimezone(config.zone)
-    out: dict[str, int] = {}
-    for i, shift in enumerate(config.shifts):
-        if shift_covers(shift, local):
-            for pid in shift.people:
-                out.setdefault(pid, i)
-    return out
+def duty_shifts(config: Config, at: datetime) -> Mapping[str, int]:
+    """Person id -> index of the first shift of the roster covering ``at``
+    (read-only: it is shared, see :func:`~propdesk.domain.roster.duty_at`)."""
+    return duty_at(config, at)[0]
 
 
 def _shift_text(index: int, shift: Shift) -> dict[str, object]:
@@ -223,7 +218,7 @@ def rank(
     """Candidates best first (area, then fewest open work orders, then roster
     order) and what decided between the first two: ``only_candidate``,
     ``area``, ``open_work_orders`` or ``roster_order``."""
-    index = {p.id: i for i, p in enumerate(config.people)}
+    index = config.person_index
 
     def key(p: Person) -> tuple[int, int, int]:
         return (0 if area and area in p.areas else 1, open_counts.get(p.id, 0), index[p.id])

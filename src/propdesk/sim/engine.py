@@ -76,6 +76,7 @@ class Community:
         self.t0 = local0.astimezone(UTC)
         self.horizon = self.days * 86400.0
         self.now = 0.0
+        self._at_second, self._at_value = 0, self.t0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
         self._seq = 0
         self.counts: Counter[str] = Counter()
@@ -128,8 +129,12 @@ class Community:
 
     def at(self, t: float | None = None) -> datetime:
         """The aware time of simulated second ``t`` (rounded to whole seconds)."""
-        s = self.now if t is None else t
-        return self.t0 + timedelta(seconds=int(s + 0.5))
+        second = int((self.now if t is None else t) + 0.5)
+        if second == self._at_second:  # one step issues several commands at one time
+            return self._at_value
+        value = self.t0 + timedelta(seconds=second)
+        self._at_second, self._at_value = second, value
+        return value
 
     def run(self) -> dict[str, Ticket]:
         """Simulate to the horizon (and, with ``drain``, until every ticket is done)."""
@@ -175,13 +180,16 @@ class Community:
         for e in events:
             after = evolve(after, e)
         assert after is not None
-        old = ticket.assignee if ticket is not None and ticket.state in ACTIVE_WORK else None
+        # the open work orders per person (routing's input), as the Desk's view
+        # counts them: the assignee of a ticket in active work holds one
+        old = job.counted
         new = after.assignee if after.state in ACTIVE_WORK else None
         if old != new:
             if old:
                 self.counts[old] -= 1
             if new:
                 self.counts[new] += 1
+            job.counted = new
         job.ticket = after
         self.tickets[job.id] = after
         self.commands += 1
