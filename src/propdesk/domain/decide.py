@@ -194,9 +194,10 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
     if not cmd.ticket or len(cmd.ticket) > ctx.config.limits.other:
         raise DomainError("invalid_value", field="ticket", reason="a ticket id of 1 to "
                           f"{ctx.config.limits.other} characters is required")
+    received_text = iso(received)
     return _drop_none({
-        "received_at": iso(received),
-        "originated_at": iso(originated),
+        "received_at": received_text,
+        "originated_at": received_text if originated is received else iso(originated),
         "source": cmd.source,
         "first_receiver": first_receiver,
         "content": content,

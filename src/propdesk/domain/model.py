@@ -208,8 +208,15 @@ class Ticket:
     @property
     def assignee(self) -> str | None:
         """The current work order's assignee, if any."""
-        wo = self.work_order
-        return wo.assignee if wo is not None else None
+        # work_order's test written out: permissions and routing ask this for
+        # nearly every command, and a property calling a property costs twice
+        wos = self.work_orders
+        if not wos:
+            return None
+        wo = wos[-1]
+        if wo.voided_at is not None or wo.cycle != self.cycle:
+            return None
+        return wo.assignee
 
     @property
     def open(self) -> bool:

@@ -48,6 +48,7 @@ from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
 
 Action = Callable[[Job], None]
+_OWNER_SOURCES = frozenset(s.value for s in Source if s.is_owner)
 
 
 class Community:
@@ -353,7 +354,7 @@ class Community:
         s = job.stream
         op = job.assignee
         source = self._sources[s.name]()
-        owner = Source(source).is_owner
+        owner = source in _OWNER_SOURCES
         area = self._area()
         fields: dict[str, Any] = {
             "location": f"{area}-{1 + int(self._random() * 20)}-{101 + int(self._random() * 2000)}",
