@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 
@@ -44,12 +45,17 @@ def duty_at(config: Config, at: datetime) -> tuple[Mapping[str, int], tuple[str,
     """Who is on duty at ``at`` (aware): person id -> index of the first shift of
     the roster covering it, and the ids in roster order.
 
-    Shifts start and end on whole minutes, so the answer depends only on the
-    local weekday, hour and minute; it is kept in ``config.memo`` under that
-    key (at most a week of minutes), which makes routing and the simulator's
-    roster changes a dictionary look-up.  Treat the mapping as read-only."""
+    Between two consecutive shift boundaries (any shift's start or end) of a
+    local weekday nobody comes or goes, so the answer is kept in
+    ``config.memo`` per (weekday, stretch between boundaries): at most a few
+    dozen entries, which makes routing and the simulator's roster changes a
+    look-up.  Treat the mapping as read-only."""
     local = at.astimezone(config.zone)
-    key = ("duty", local.weekday(), local.hour, local.minute)
+    bounds: list[int] | None = config.memo.get("duty-bounds")
+    if bounds is None:
+        bounds = config.memo["duty-bounds"] = _boundaries(config)
+    second = local.hour * 3600 + local.minute * 60 + local.second
+    key = ("duty", local.weekday(), bisect_right(bounds, second))
     hit: tuple[Mapping[str, int], tuple[str, ...]] | None = config.memo.get(key)
     if hit is None:
         first: dict[str, int] = {}
@@ -61,6 +67,16 @@ def duty_at(config: Config, at: datetime) -> tuple[Mapping[str, int], tuple[str,
         ids = tuple(sorted(first, key=lambda pid: order.get(pid, len(order))))
         hit = config.memo[key] = (first, ids)
     return hit
+
+
+def _boundaries(config: Config) -> list[int]:
+    """Every shift start and end of the roster, as seconds after local midnight."""
+    out = set()
+    for shift in config.shifts:
+        for t in _bounds(shift):
+            if t != time.max:
+                out.add(t.hour * 3600 + t.minute * 60 + t.second)
+    return sorted(out)
 
 
 def on_duty(config: Config, at: datetime) -> list[str]:
