@@ -153,11 +153,9 @@ def choose(
     if subject is not None and category == "complaint":
         return _route_complaint_about(config, dept_id, subject, table, duty, at)
 
-    in_dept = [
-        config.person_by_id[pid] for pid in duty
-        if config.person_by_id[pid].department == dept_id
-        and not _is_subject(config, pid, subject)
-    ]
+    people = config.person_by_id
+    in_dept = [p for p in map(people.__getitem__, duty) if p.department == dept_id
+               and (subject is None or not _is_subject(config, p.id, subject))]
     candidates, tier = _tier(dept.supervisor, category, in_dept)
     rule = "R-51"
     if not candidates and mode is Mode.EMERGENCY:
