@@ -21,7 +21,7 @@ from propdesk.domain.enums import Channel, Mode, Role, Satisfaction, Source
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event, iso, utc
-from propdesk.domain.lifecycle import Transition, allowed_commands, rows_for
+from propdesk.domain.lifecycle import Transition, allowed_commands, first_row
 from propdesk.domain.model import Ticket
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
 from propdesk.domain.roster import is_on_duty
@@ -72,15 +72,15 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
     if at < ticket.last_at:
         raise DomainError("time_before_previous", ticket=ticket.id, command=cmd.name.value,
                           at=iso(at), previous=iso(ticket.last_at))
-    rows = rows_for(ticket, cmd.name, ctx.desk_resolvable)
-    if not rows:
+    row = first_row(ticket, cmd.name, ctx.desk_resolvable)
+    if row is None:
         raise DomainError(
             "wrong_state", ticket=ticket.id, state=ticket.state.value, command=cmd.name.value,
             allowed=", ".join(x.value for x in allowed_commands(ticket, ctx.desk_resolvable))
             or "(none)",
         )
     permissions.check(ctx.config, ticket, cmd.name, person)
-    outcome = _DECIDERS[cmd.name](ticket, cmd, ctx, rows[0], at, person)
+    outcome = _DECIDERS[cmd.name](ticket, cmd, ctx, row, at, person)
     version = ticket.version
     if len(outcome) == 1:
         kind, data = outcome[0]

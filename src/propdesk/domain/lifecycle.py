@@ -111,8 +111,9 @@ ROWS_BY_COMMAND: dict[C, tuple[Transition, ...]] = {
 _ROWS_FROM: dict[tuple[C, State], tuple[Transition, ...]] = {
     (c, s): tuple(t for t in ROWS_BY_COMMAND[c] if s in t.sources) for c in C for s in State
 }
-"""The rows of a command leaving a state, in table order (``rows_for``'s index:
-deciding a command is the simulation's and the Desk's hot path)."""
+"""The rows of a command leaving a state, in table order: the index of
+``rows_for`` and ``first_row`` (deciding a command is the simulation's and
+the Desk's hot path)."""
 
 
 def cycle_mode(ticket: Ticket) -> Mode:
@@ -143,6 +144,15 @@ def rows_for(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> lis
     """The rows of ``command`` that apply to ``ticket`` now."""
     return [t for t in _ROWS_FROM[command, ticket.state]
             if not t.guard or guard_holds(t.guard, ticket, desk_resolvable)]
+
+
+def first_row(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> Transition | None:
+    """The first row of ``command`` that applies to ``ticket`` now (the one
+    ``decide`` follows), or ``None`` when the command is not allowed."""
+    for t in _ROWS_FROM[command, ticket.state]:
+        if not t.guard or guard_holds(t.guard, ticket, desk_resolvable):
+            return t
+    return None
 
 
 def allowed_commands(ticket: Ticket, desk_resolvable: frozenset[str]) -> list[C]:
