@@ -39,7 +39,7 @@ from propdesk.domain.enums import Mode, State
 from propdesk.domain.model import Ticket
 
 if TYPE_CHECKING:
-    from propdesk.domain.sla import SlaRules, _Compiled
+    from propdesk.domain.sla import Rule, SlaRules
 
 # ------------------------------------------------------------------ cycle view
 
@@ -79,15 +79,26 @@ class CycleView:
         self.desk: datetime | None = None
 
 
+# Enum members looked up on their class cost a metaclass look-up each (about a
+# tenth of a microsecond on CPython 3.11): the hot paths below use these instead.
+_EMERGENCY = Mode.EMERGENCY
+_IMMEDIATE = Mode.IMMEDIATE
+_APPOINTMENT = Mode.APPOINTMENT
+_CLOSED = State.CLOSED
+_CANCELLED = State.CANCELLED
+
+
 def cycle_views(ticket: Ticket) -> list[CycleView]:
     """One :class:`CycleView` per cycle of ``ticket``, in order (one pass over its work orders)."""
     starts = ticket.cycle_starts or (ticket.recorded_at,)
-    later_mode = Mode.EMERGENCY if ticket.mode is Mode.EMERGENCY else Mode.IMMEDIATE
-    views = [
-        CycleView(ticket, k + 1, starts[k] if k < len(starts) else starts[-1],
-                  ticket.mode if k == 0 else later_mode)
-        for k in range(max(ticket.cycle, 1))
-    ]
+    views = [CycleView(ticket, 1, starts[0], ticket.mode)]
+    n = ticket.cycle
+    if n > 1:  # rework cycles: emergencies stay emergencies, the rest is immediate
+        later_mode = _EMERGENCY if ticket.mode is _EMERGENCY else _IMMEDIATE
+        last = len(starts) - 1
+        for k in range(1, n):
+            views.append(CycleView(ticket, k + 1, starts[k] if k <= last else starts[last],
+                                   later_mode))
     for wo in ticket.work_orders:
         v = views[wo.cycle - 1]
         if v.dispatched is None:
@@ -131,9 +142,10 @@ def cycle_views(ticket: Ticket) -> list[CycleView]:
 
 def terminal_at(ticket: Ticket) -> datetime | None:
     """When the ticket was closed or cancelled (no event follows a cancellation)."""
-    if ticket.state is State.CLOSED:
+    state = ticket.state
+    if state is _CLOSED:
         return ticket.closed_at
-    if ticket.state is State.CANCELLED:
+    if state is _CANCELLED:
         return ticket.last_at
     return None
 
@@ -203,9 +215,16 @@ def _completed_any(v: CycleView, s: datetime | None) -> datetime | None:
     return first if s is None or first > s else s
 
 
+def _called_back(v: CycleView, s: datetime | None) -> datetime | None:
+    for cb in v.ticket.callbacks:
+        if s is None or cb.at >= s:
+            return cb.at
+    return None
+
+
 def _service_start(v: CycleView, s: datetime | None) -> datetime | None:
     t = v.ticket
-    if t.mode is Mode.APPOINTMENT and t.appointment_at is not None:
+    if t.mode is _APPOINTMENT and t.appointment_at is not None:
         return t.appointment_at
     return t.received_at
 
@@ -237,8 +256,7 @@ MILESTONES: dict[str, Milestone] = {m.name: m for m in (
     Milestone("escalated_1", "escalated to level ≥ 1", lambda v, s: _reached_level(v, s, 1)),
     Milestone("escalated_2", "escalated to level 2", lambda v, s: _reached_level(v, s, 2)),
     Milestone("completed", "completed (any cycle; or resolved by the desk)", _completed_any),
-    Milestone("called_back", "called back (the next callback)",
-              lambda v, s: _first_after([cb.at for cb in v.ticket.callbacks], s)),
+    Milestone("called_back", "called back (the next callback)", _called_back),
 )}
 
 OCCURRENCES: dict[str, Occurrences] = {o.name: o for o in (
@@ -273,72 +291,92 @@ deviation)``.  ``start`` is ``None`` when the rule does not apply (yet);
 makes the rule not applicable (closing or cancelling the ticket included)."""
 
 
-def _applies(c: _Compiled, v: CycleView, category: str | None) -> bool:
-    r = c.rule
-    if r.categories is not None and category not in r.categories:
+def _applies(rule: Rule, unless: tuple[Condition, ...], allowance: timedelta, v: CycleView,
+            category: str | None) -> bool:
+    """Whether ``rule`` applies to cycle ``v`` of a ticket in ``category``, as far
+    as its categories, desk resolution and conditions go (modes and sources: see
+    :meth:`SlaRules.plan <propdesk.domain.sla.SlaRules.plan>`)."""
+    if rule.categories is not None and category not in rule.categories:
         return False
-    if r.desk_resolved is not None and (v.desk is not None) != r.desk_resolved:
+    if rule.desk_resolved is not None and (v.desk is not None) != rule.desk_resolved:
         return False
-    return not any(cond(v, c.allowance) for cond in c.unless)
+    return not any(cond(v, allowance) for cond in unless)
 
 
 def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
-    """Every enabled rule's clock for every cycle of ``ticket``, in rule order."""
+    """Every enabled rule's clock for every cycle of ``ticket``, in rule order
+    (then cycle, then occurrence).
+
+    Worked out cycle by cycle, each with its :meth:`~propdesk.domain.sla.SlaRules.plan`
+    (the rules its mode and the ticket's source admit, worked out once); a
+    ticket of several cycles is then sorted into rule order (a stable sort keeps
+    cycles and occurrences in order)."""
     views = cycle_views(ticket)
-    first = views[:1]
     terminal = terminal_at(ticket)
     meeting = rules.meeting_after_day
+    plan_for = rules.plan
     source = ticket.source
     category = ticket.category
     out: list[Clock] = []
     append = out.append
-    for c in rules._compiled:
-        (rid, rule, allowance, kind, first_only, modes, sources, filtered, start, each,
-         anchor_fn, stops, voids, _, early) = c
-        for v in (first if first_only else views):
-            cyc = v.cycle
-            if ((modes is not None and v.mode not in modes)
-                    or (sources is not None and source not in sources)
-                    or (filtered and not _applies(c, v, category))):
-                append((rid, cyc, 1, None, None, None, None, None))
+    for v in views:
+        cyc = v.cycle
+        # na: the rule's clock when it does not apply to this cycle (made once, shared)
+        for na, c in plan_for(cyc, v.mode, source):
+            if c is None:  # not for this mode or source
+                append(na)
+                continue
+            (rid, rule, allowance, kind, _, _, _, filtered, start, each, anchor_fn,
+             first_stop, more_stops, voids, unless, early) = c
+            if filtered and not _applies(rule, unless, allowance, v, category):
+                append(na)
                 continue
             if each is None:
-                starts: Sequence[datetime | None] = (start(v, None),)  # type: ignore[misc]
+                s0 = start(v, None)  # type: ignore[misc]  # set when each is None
+                if s0 is None:
+                    append(na)
+                    continue
+                starts: Sequence[datetime] = (s0,)
             else:
-                starts = each(v) or (None,)
+                starts = each(v)
+                if not starts:
+                    append(na)
+                    continue
             occ = 0
             for s in starts:
                 occ += 1
-                if s is None:
-                    append((rid, cyc, occ, None, None, None, None, None))
-                    continue
                 anchor = None
                 if kind == 0:
-                    d: datetime | None = s + allowance
+                    d = s + allowance
                 elif kind == 1:
                     anchor = anchor_fn(v, s)  # type: ignore[misc]
-                    d = anchor - allowance if anchor is not None else None
+                    if anchor is None:
+                        append((rid, cyc, occ, None, None, None, None, None))
+                        continue
+                    d = anchor - allowance
                 else:
                     d = meeting(s) + allowance
-                if d is None:
-                    append((rid, cyc, occ, None, None, None, None, None))
-                    continue
-                stop = None
-                for fn in stops:
-                    x = fn(v, s)
-                    if x is not None and (stop is None or x < stop):
-                        stop = x
+                # most rules have one stop and no void: the ifs skip an empty loop
+                stop = first_stop(v, s)
+                if more_stops:
+                    for fn in more_stops:
+                        x = fn(v, s)
+                        if x is not None and (stop is None or x < stop):
+                            stop = x
                 void = terminal
-                for fn in voids:
-                    x = fn(v, s)
-                    if x is not None and (void is None or x < void):
-                        void = x
+                if voids:
+                    for fn in voids:
+                        x = fn(v, s)
+                        if x is not None and (void is None or x < void):
+                            void = x
                 dev = None
                 if (early is not None and stop is not None and anchor is not None
                         and stop < anchor - early):
                     dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
                            f"appointment, more than {rule.early_s} s early")
                 append((rid, cyc, occ, s, d, stop, void, dev))
+    if len(views) > 1:
+        out.sort(key=rules.rule_order)
     return out
 
 

@@ -38,7 +38,7 @@ from fractions import Fraction
 import attrs
 
 from propdesk.domain.config import Config
-from propdesk.domain.enums import State
+from propdesk.domain.enums import Source, State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
@@ -120,7 +120,7 @@ class Period:
         return int((self.end - self.start).total_seconds())
 
 
-@attrs.frozen(slots=True)
+@attrs.frozen(slots=False, init=False)  # a dict class with a written-out __init__: see below
 class TicketFacts:
     """One ticket as it stood at the period end, reduced to what the
     indicators need.  No personal data: no names, phones, rooms or text."""
@@ -149,58 +149,132 @@ class TicketFacts:
     asset: str | None = None
     down: tuple[tuple[datetime, datetime | None], ...] = ()
 
+    def __init__(self, id: str, received_at: datetime, source: str, category: str | None,
+                 cancelled: bool = False, complete: bool = True, amended: bool = False,
+                 reclassified: bool = False, breaches: tuple[str, ...] = (),
+                 last_satisfaction: str | None = None, accepted: bool = False,
+                 first_acceptance_passed: bool = False, reworked: bool = False,
+                 returned: bool = False, called_back: bool = False, closed: bool = False,
+                 desk_resolved: bool = False, major_incident: bool = False,
+                 samples: tuple[bool, ...] = (), department: str | None = None,
+                 assignee: str | None = None, asset: str | None = None,
+                 down: tuple[tuple[datetime, datetime | None], ...] = ()) -> None:
+        # written out (as sla.Outcome): one is made per ticket of every report and per
+        # closed ticket of a simulation; the generated __init__ of a frozen class sets
+        # each of the 23 fields through object.__setattr__, about twice the cost (a
+        # dict class reads its fields a little slower than slots, far less than that)
+        d = self.__dict__
+        d["id"] = id
+        d["received_at"] = received_at
+        d["source"] = source
+        d["category"] = category
+        d["cancelled"] = cancelled
+        d["complete"] = complete
+        d["amended"] = amended
+        d["reclassified"] = reclassified
+        d["breaches"] = breaches
+        d["last_satisfaction"] = last_satisfaction
+        d["accepted"] = accepted
+        d["first_acceptance_passed"] = first_acceptance_passed
+        d["reworked"] = reworked
+        d["returned"] = returned
+        d["called_back"] = called_back
+        d["closed"] = closed
+        d["desk_resolved"] = desk_resolved
+        d["major_incident"] = major_incident
+        d["samples"] = samples
+        d["department"] = department
+        d["assignee"] = assignee
+        d["asset"] = asset
+        d["down"] = down
+
+
+# ``.value`` of an enum member is a property and a member looked up on its class
+# goes through the metaclass: ticket_facts reads these instead
+_SOURCE_VALUE: dict[Source, str] = {s: s.value for s in Source}
+_CANCELLED = State.CANCELLED
+_CLOSED = State.CLOSED
+
 
 def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
     """Reduce ``ticket`` (folded from its events with ``at <= as_of``) and the
     SLA rules it has breached at ``as_of`` to :class:`TicketFacts`."""
     wos = ticket.work_orders
-    acceptances = sorted(
-        [(w.accepted_at, True) for w in wos if w.accepted_at is not None]
-        + [(w.rejected_at, False) for w in wos if w.rejected_at is not None])
-    returns = [w.returned_at for w in wos if w.returned_at is not None]
-    returns += list(ticket.desk_resolutions)
-    last_return = max(returns) if returns else None
-    last_cb = ticket.callbacks[-1] if ticket.callbacks else None
-    samples = []
-    for s in ticket.sample_callbacks:
-        desk = [cb for cb in ticket.callbacks if cb.at <= s.at]
-        ref = desk[-1] if desk else None
-        samples.append(ref is not None and ref.fixed == s.fixed
-                       and ref.satisfaction == s.satisfaction)
+    state = ticket.state
+    cancelled = state is _CANCELLED
+    # one pass over the work orders: the first acceptance and the first rejection
+    # (K-5: the first decision passed when the acceptance came strictly first; at
+    # the same instant the rejection counts first), and the last return
+    first_ok: datetime | None = None
+    first_no: datetime | None = None
+    last_return: datetime | None = None
+    for w in wos:
+        x = w.accepted_at
+        if x is not None and (first_ok is None or x < first_ok):
+            first_ok = x
+        x = w.rejected_at
+        if x is not None and (first_no is None or x < first_no):
+            first_no = x
+        x = w.returned_at
+        if x is not None and (last_return is None or x > last_return):
+            last_return = x
+    desk = ticket.desk_resolutions
+    for x in desk:  # a desk resolution returns the form too
+        if last_return is None or x > last_return:
+            last_return = x
+    callbacks = ticket.callbacks
+    last_cb = callbacks[-1] if callbacks else None
+    samples: tuple[bool, ...] = ()
+    if ticket.sample_callbacks:
+        agree = []
+        for s in ticket.sample_callbacks:
+            ref = None  # the desk's last callback (in order) up to the sample
+            for cb in callbacks:
+                if cb.at <= s.at:
+                    ref = cb
+            agree.append(ref is not None and ref.fixed == s.fixed
+                         and ref.satisfaction == s.satisfaction)
+        samples = tuple(agree)
+    accepted = first_ok is not None
+    passed = first_ok is not None and (first_no is None or first_ok < first_no)
+    called_back = (last_cb is not None and last_return is not None
+                   and last_cb.at >= last_return)
     last_wo = wos[-1] if wos else None
-    down: list[tuple[datetime, datetime | None]] = []
-    if ticket.asset is not None and ticket.category == "engineering" and (
-            ticket.state is not State.CANCELLED):
+    category = ticket.category
+    down: tuple[tuple[datetime, datetime | None], ...] = ()
+    if ticket.asset is not None and category == "engineering" and not cancelled:
+        spans: list[tuple[datetime, datetime | None]] = []
         starts = list(ticket.cycle_starts) or [ticket.recorded_at]
         starts[0] = ticket.received_at
         for cycle, begin in enumerate(starts, start=1):
             done = [w.completed_at for w in wos if w.cycle == cycle and w.completed_at]
-            down.append((begin, min(done) if done else None))
+            spans.append((begin, min(done) if done else None))
+        down = tuple(spans)
+    # positional (keywords cost about as much again); the fields in order, named alongside
     return TicketFacts(
-        id=ticket.id,
-        received_at=ticket.received_at,
-        source=ticket.source.value,
-        category=ticket.category,
-        cancelled=ticket.state is State.CANCELLED,
-        complete=not ticket.incomplete,
-        amended=bool(ticket.amendments),
-        reclassified=ticket.reclassified,
-        breaches=tuple(breaches),
-        last_satisfaction=last_cb.satisfaction if last_cb is not None else None,
-        accepted=bool(acceptances) and any(ok for _, ok in acceptances),
-        first_acceptance_passed=bool(acceptances) and acceptances[0][1],
-        reworked=ticket.rework_count > 0,
-        returned=last_return is not None,
-        called_back=last_cb is not None and last_return is not None
-        and last_cb.at >= last_return,
-        closed=ticket.state is State.CLOSED,
-        desk_resolved=bool(ticket.desk_resolutions),
-        major_incident=ticket.major_incident,
-        samples=tuple(samples),
-        department=last_wo.department if last_wo is not None else None,
-        assignee=last_wo.assignee if last_wo is not None else None,
-        asset=ticket.asset,
-        down=tuple(down),
+        ticket.id,                                              # id
+        ticket.received_at,                                     # received_at
+        _SOURCE_VALUE[ticket.source],                           # source
+        category,                                               # category
+        cancelled,                                              # cancelled
+        not ticket.incomplete,                                  # complete
+        bool(ticket.amendments),                                # amended
+        ticket.reclassified,                                    # reclassified
+        tuple(breaches),                                        # breaches
+        last_cb.satisfaction if last_cb is not None else None,  # last_satisfaction
+        accepted,                                               # accepted
+        passed,                                                 # first_acceptance_passed
+        ticket.rework_count > 0,                                # reworked
+        last_return is not None,                                # returned
+        called_back,                                            # called_back
+        state is _CLOSED,                                       # closed
+        bool(desk),                                             # desk_resolved
+        ticket.major_incident,                                  # major_incident
+        samples,                                                # samples
+        last_wo.department if last_wo is not None else None,    # department
+        last_wo.assignee if last_wo is not None else None,      # assignee
+        ticket.asset,                                           # asset
+        down,                                                   # down
     )
 
 
@@ -261,13 +335,14 @@ class Tally:
         """Count one ticket received in the period (as it stood at its end); ``n``
         tickets with the same facts at once."""
         num, den = self.num, self.den
+        category = f.category
         self.received += n
-        self.by_category[f.category or "-"] += n
+        self.by_category[category or "-"] += n
         self.by_source[f.source] += n
         den["K-2"] += n
         if f.complete and not f.amended:
             num["K-2"] += n
-        if f.category is not None:
+        if category is not None:
             den["K-3"] += n
             if not f.reclassified:
                 num["K-3"] += n
@@ -277,13 +352,17 @@ class Tally:
         self.by_department[f.department or "-"] += n
         self.by_assignee[f.assignee or "-"] += n
         den["K-1"] += n
-        if not f.breaches:
+        breaches = f.breaches
+        if breaches:
+            by_rule = self.breaches_by_rule
+            for rule in breaches:
+                by_rule[rule] += n
+        else:
             num["K-1"] += n
-        for rule in f.breaches:
-            self.breaches_by_rule[rule] += n
-        if f.last_satisfaction is not None:
+        last = f.last_satisfaction
+        if last is not None:
             den["K-4"] += n
-            if f.last_satisfaction in satisfied:
+            if last in satisfied:
                 num["K-4"] += n
         if f.accepted:
             den["K-5"] += n
@@ -293,15 +372,15 @@ class Tally:
             den["K-6"] += n
             if f.called_back:
                 num["K-6"] += n
-        if f.category == "complaint":
+        if category == "complaint":
             den["K-7"] += n
             if f.closed:
                 num["K-7"] += n
-        elif f.category == "engineering":
+        elif category == "engineering":
             den["K-8"] += n
-            if not f.breaches:
+            if not breaches:
                 num["K-8"] += n
-        elif f.category == "security" and f.major_incident:
+        elif category == "security" and f.major_incident:
             self.major_incidents += n
         for agrees in f.samples:
             den["K-12"] += n
@@ -312,13 +391,16 @@ class Tally:
                      assets: frozenset[str]) -> None:
         """K-9: the part of ``f``'s out-of-order intervals inside ``period``
         (an interval still open at ``as_of`` runs to ``as_of``)."""
-        if f.asset is None or f.asset not in assets or f.cancelled:
+        asset = f.asset
+        if asset is None or asset not in assets or f.cancelled:
             return
+        start, end_ = period.start, period.end
         for begin, done in f.down:
             end = done if done is not None else as_of
-            lo, hi = max(begin, period.start), min(end, period.end)
+            lo = begin if begin >= start else start  # max(begin, start)
+            hi = end if end <= end_ else end_  # min(end, end_)
             if lo < hi:
-                self.asset_down.setdefault(f.asset, []).append((lo, hi))
+                self.asset_down.setdefault(asset, []).append((lo, hi))
 
     def __add__(self, other: Tally) -> Tally:
         out = Tally()
@@ -421,11 +503,10 @@ class SlaBreaches:
         import propdesk.domain.sla as sla
 
         self.rules = sla.SlaRules.from_config(config)
-        self._evaluate = sla.evaluate
+        self._verdicts = sla.verdicts  # (rule, cycle, status, ...): no Outcome objects
 
     def __call__(self, ticket: Ticket, at: datetime) -> list[str]:
-        return [o.rule for o in self._evaluate(ticket, self.rules, at)
-                if o.status == "breached"]
+        return [v[0] for v in self._verdicts(ticket, self.rules, at) if v[2] == "breached"]
 
 
 def sla_breaches(config: Config) -> SlaBreaches:

@@ -12,14 +12,14 @@ Everything here is pure: the time of evaluation is an argument.  A *clock*
 (rule, cycle, occurrence, start, deadline, stop, void) does not depend on the
 time of evaluation; the milestones, the clocks and the deadline index live in
 :mod:`propdesk.domain.deadlines`, and :func:`evaluate` turns clocks into
-outcomes at a time T.
+outcomes at a time T (:func:`verdicts`: the same as plain tuples).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -31,6 +31,7 @@ from propdesk.domain.deadlines import (
     OCCURRENCES,
     Clock,
     Condition,
+    CycleView,
     MilestoneFn,
     OccurrenceFn,
     clocks,
@@ -167,37 +168,67 @@ _check_rules(RULES)
 _KINDS = {"after_start": 0, "before_anchor": 1, "meeting": 2}
 
 
+def _never(v: CycleView, s: datetime | None) -> datetime | None:
+    """The stop of a rule without stopping milestones: it never happens."""
+    return None
+
+
 class _Compiled(NamedTuple):
+    """A rule with its allowance, ready for :func:`~propdesk.domain.deadlines.clocks`:
+    milestone names resolved to functions, durations to timedeltas."""
+
     id: str
     rule: Rule
     allowance: timedelta
     kind: int
+    """0: after the start, 1: before the anchor, 2: at the meeting after the start's day."""
     first_only: bool
     modes: frozenset[Mode] | None
     sources: frozenset[Source] | None
     filtered: bool
+    """Whether ``deadlines._applies`` must look at the cycle
+    (categories, desk resolution, conditions)."""
     start: MilestoneFn | None
     each: OccurrenceFn | None
     anchor: MilestoneFn | None
-    stops: tuple[MilestoneFn, ...]
+    stop: MilestoneFn
+    """The first stopping milestone (a rule without any: one that never happens)."""
+    more_stops: tuple[MilestoneFn, ...]
     voids: tuple[MilestoneFn, ...]
     unless: tuple[Condition, ...]
     early: timedelta | None
+    """Before-anchor rules only: how early a stop is a deviation (S-8)."""
 
 
 def _compile(r: Rule, seconds: int) -> _Compiled:
+    stops = tuple(MILESTONES[n].fn for n in r.stop)
+    kind = _KINDS[r.deadline]
     return _Compiled(
-        r.id, r, timedelta(seconds=seconds), _KINDS[r.deadline], r.per == "ticket",
+        r.id, r, timedelta(seconds=seconds), kind, r.per == "ticket",
         r.modes, r.sources,
         r.categories is not None or r.desk_resolved is not None or bool(r.unless),
         MILESTONES[r.start].fn if r.per != "each" else None,
         OCCURRENCES[r.start].fn if r.per == "each" else None,
         MILESTONES[r.anchor].fn if r.anchor else None,
-        tuple(MILESTONES[n].fn for n in r.stop),
+        stops[0] if stops else _never, stops[1:],
         tuple(MILESTONES[n].fn for n in r.void),
         tuple(CONDITIONS[n][1] for n in r.unless),
-        timedelta(seconds=r.early_s) if r.early_s is not None else None,
+        # without an anchor there is no deviation to note
+        timedelta(seconds=r.early_s) if r.early_s is not None and kind == 1 else None,
     )
+
+
+_Fields = tuple[str, Rule, timedelta, int, bool, frozenset[Mode] | None,
+                frozenset[Source] | None, bool, MilestoneFn | None, OccurrenceFn | None,
+                MilestoneFn | None, MilestoneFn, tuple[MilestoneFn, ...],
+                tuple[MilestoneFn, ...], tuple[Condition, ...], timedelta | None]
+"""The fields of :class:`_Compiled`, as a plain tuple."""
+
+Plan = tuple[tuple[Clock, _Fields | None], ...]
+"""The rules for one cycle of a ticket, in order: per rule the clock it has when
+it does not apply (occurrence 1), and the compiled rule (the fields of
+:class:`_Compiled` as a plain tuple), ``None`` when the cycle's mode or the
+ticket's source rules it out."""
 
 
 @attrs.frozen
@@ -214,12 +245,16 @@ class SlaRules:
     _compiled: tuple[_Compiled, ...] = attrs.field(init=False, repr=False, eq=False)
     _meetings: dict[date, datetime] = attrs.field(init=False, repr=False, eq=False,
                                                   factory=dict)
+    _plans: dict[tuple[int, Mode, Source], Plan] = attrs.field(init=False, repr=False,
+                                                               eq=False, factory=dict)
+    _order: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         compiled = tuple(
             _compile(r, seconds) for r in self.rules
             if not r.informational and (seconds := self.allowances.get(r.id)) is not None)
         object.__setattr__(self, "_compiled", compiled)
+        self._order.update((c.id, k) for k, c in enumerate(compiled))
 
     @classmethod
     def from_config(cls, config: Config, rules: Sequence[Rule] = RULES) -> SlaRules:
@@ -261,6 +296,28 @@ class SlaRules:
     def enabled(self) -> tuple[Rule, ...]:
         """The rules that are evaluated (switched on, not informational)."""
         return tuple(c.rule for c in self._compiled)
+
+    def plan(self, cycle: int, mode: Mode, source: Source) -> Plan:
+        """The rules that apply to a ``cycle`` (ticket rules: the first only) in
+        ``mode`` of a ticket from ``source``, worked out once per combination."""
+        key = (cycle, mode, source)
+        found = self._plans.get(key)
+        if found is None:
+            entries: list[tuple[Clock, _Fields | None]] = []
+            for c in self._compiled:
+                if cycle > 1 and c.first_only:
+                    continue
+                admitted = ((c.modes is None or mode in c.modes)
+                            and (c.sources is None or source in c.sources))
+                # a plain tuple: CPython 3.11 unpacks a tuple fast, a NamedTuple by iterating
+                fields = cast(_Fields, tuple(c)) if admitted else None
+                entries.append(((c.id, cycle, 1, None, None, None, None, None), fields))
+            found = self._plans[key] = tuple(entries)
+        return found
+
+    def rule_order(self, clock: Clock) -> int:
+        """The position of ``clock``'s rule among the enabled rules (a sort key)."""
+        return self._order[clock[0]]
 
     def meeting_after_day(self, at: datetime) -> datetime:
         """The first managers' meeting after the local day of ``at``, in UTC.
@@ -342,17 +399,23 @@ def outcome_at(ticket_id: str, clock: Clock, at: datetime) -> Outcome:
     return Outcome(ticket_id, rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ)
 
 
-def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
-    """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``
-    (in rule order, then cycle, then occurrence).  The same as
+Verdict = tuple[str, int, Status, datetime | None, int | None, datetime | None,
+                datetime | None, str | None, int]
+"""An outcome without its ticket id: ``(rule, cycle, status, deadline, overrun_s,
+started_at, stopped_at, deviation, occurrence)``, the arguments of
+:class:`Outcome` after the ticket id."""
+
+
+def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
+    """The outcomes of :func:`evaluate` as plain tuples, in the same order, without
+    making :class:`Outcome` objects (a tuple is about ten times cheaper to make; the
+    simulator and the KPI breach function only count them).  The same as
     :func:`outcome_at` over :func:`clocks`, written out for speed."""
-    tid = ticket.id
-    out: list[Outcome] = []
+    out: list[Verdict] = []
     append = out.append
-    new = Outcome
     for rule, cyc, occ, s, d, stop, void, dev in clocks(ticket, rules):
         if s is None or d is None:
-            append(new(tid, rule, cyc, NA, None, None, None, None, None, occ))
+            append((rule, cyc, NA, None, None, None, None, None, occ))
             continue
         if stop is not None and stop > at:
             stop = None
@@ -360,19 +423,30 @@ def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
             void = None
         if stop is not None and (void is None or stop <= void):
             if stop <= d:
-                append(new(tid, rule, cyc, MET, d, None, s, stop, dev, occ))
+                append((rule, cyc, MET, d, None, s, stop, dev, occ))
             else:
-                append(new(tid, rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
+                append((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
         elif void is not None:
             if void <= d:
-                append(new(tid, rule, cyc, NA, None, None, s, void, None, occ))
+                append((rule, cyc, NA, None, None, s, void, None, occ))
             else:
-                append(new(tid, rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None,
-                           occ))
+                append((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
         elif at <= d:
-            append(new(tid, rule, cyc, PENDING, d, None, s, None, None, occ))
+            append((rule, cyc, PENDING, d, None, s, None, None, occ))
         else:
-            append(new(tid, rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
+            append((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
+    return out
+
+
+def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
+    """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``
+    (in rule order, then cycle, then occurrence): :func:`verdicts` as :class:`Outcome`."""
+    tid = ticket.id
+    out: list[Outcome] = []
+    append = out.append
+    new = Outcome
+    for rule, cyc, status, d, overrun, s, stop, dev, occ in verdicts(ticket, rules, at):
+        append(new(tid, rule, cyc, status, d, overrun, s, stop, dev, occ))  # (no *v: slower)
     return out
 
 

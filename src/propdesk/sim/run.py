@@ -18,12 +18,14 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
 
 from propdesk.domain import kpi, sla
+from propdesk.domain.enums import State
 from propdesk.domain.model import Ticket
 from propdesk.sim.engine import Community
 from propdesk.sim.scenario import Scenario
@@ -111,57 +113,89 @@ def fmt(x: float) -> float:
     return round(float(x), 6)
 
 
+_OPEN = frozenset(s for s in State if not s.terminal)
+"""The states of an open ticket (``Ticket.open``, without two enum look-ups per call)."""
+
+
 class _Evaluator:
     """Evaluates tickets with the production SLA engine and KPI calculators and
     adds them up: at the end of the run, or as each ticket closes when its
     outcomes can no longer change (nothing pending), so long runs keep only
-    open tickets in memory."""
+    open tickets in memory.
+
+    Per ticket it takes the SLA engine's :func:`~propdesk.domain.sla.verdicts`
+    (plain tuples; :class:`~propdesk.domain.sla.Outcome` objects are made only
+    when the outcomes are kept).  Tickets repeat a few patterns of (rules,
+    statuses): each pattern is counted, with its breaches worked out once, and
+    :attr:`counts` expands the patterns into the per-rule table."""
 
     def __init__(self, sc: Scenario, period: kpi.Period, outcomes: bool) -> None:
         self.rules = sla.SlaRules.from_config(sc.config)
         self.period = period
+        self._start, self._end = period.start, period.end
         self.assets = frozenset(a.id for a in sc.config.assets)
         self.zone = sc.config.zone
         self.tally = kpi.Tally()
-        self.counts: dict[str, dict[str, int]] = {}
+        # (rules, statuses) -> [tickets, breached rules]
+        self._patterns: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
         self.outcomes: list[dict[str, Any]] | None = [] if outcomes else None
         self.tickets = 0
         self.reworks = 0
         self.escalations = 0
         self.open_at_end = 0
 
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Outcomes per rule and status (rules in the order first met)."""
+        out: dict[str, dict[str, int]] = {}
+        for (rules, statuses), (n, _) in self._patterns.items():
+            for rule, status in zip(rules, statuses, strict=True):
+                by = out.get(rule)
+                if by is None:
+                    by = out[rule] = {"met": 0, "breached": 0, "pending": 0, "na": 0}
+                by[status] += n
+        return out
+
     def closed(self, t: Ticket, at: datetime) -> bool:
         """Count ``t`` now if it is final (no rule pending at its closing)."""
-        outs = sla.evaluate(t, self.rules, at)
-        if any(o.status == "pending" for o in outs):
+        vs = sla.verdicts(t, self.rules, at)
+        statuses = tuple(map(_STATUS, vs))
+        if "pending" in statuses:
             return False
-        self._add(t, outs, at)
+        self._add(t, vs, statuses, at)
         return True
 
     def add(self, t: Ticket, as_of: datetime) -> None:
-        self._add(t, sla.evaluate(t, self.rules, as_of), as_of)
+        vs = sla.verdicts(t, self.rules, as_of)
+        self._add(t, vs, tuple(map(_STATUS, vs)), as_of)
 
-    def _add(self, t: Ticket, outs: list[sla.Outcome], as_of: datetime) -> None:
-        counts = self.counts
-        breaches = []
-        for o in outs:
-            by = counts.get(o.rule)
-            if by is None:
-                by = counts[o.rule] = {"met": 0, "breached": 0, "pending": 0, "na": 0}
-            by[o.status] += 1
-            if o.status == "breached":
-                breaches.append(o.rule)
-            if self.outcomes is not None:
-                self.outcomes.append(sla.outcome_to_dict(o, self.zone))
-        facts = kpi.ticket_facts(t, breaches)
-        if self.period.start <= facts.received_at < self.period.end:
+    def _add(self, t: Ticket, vs: list[sla.Verdict], statuses: tuple[str, ...],
+             as_of: datetime) -> None:
+        key = (tuple(map(_RULE, vs)), statuses)
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            breaches = tuple(r for r, s in zip(*key, strict=True) if s == "breached")
+            pattern = self._patterns[key] = [0, breaches]
+        pattern[0] += 1
+        if self.outcomes is not None:
+            tid, zone, new = t.id, self.zone, sla.Outcome
+            self.outcomes.extend(sla.outcome_to_dict(new(tid, *v), zone) for v in vs)
+        facts = kpi.ticket_facts(t, pattern[1])
+        if self._start <= facts.received_at < self._end:
             self.tally.add(facts)
         if facts.down:
             self.tally.add_downtime(facts, self.period, as_of, self.assets)
         self.tickets += 1
         self.reworks += t.rework_count
-        self.escalations += 1 if t.escalation_level else 0
-        self.open_at_end += 1 if t.open else 0
+        if t.escalation_level:
+            self.escalations += 1
+        if t.state in _OPEN:
+            self.open_at_end += 1
+
+
+_RULE = itemgetter(0)
+_STATUS = itemgetter(2)
+"""A verdict's rule and status."""
 
 
 def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = None,
@@ -183,8 +217,9 @@ def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = Non
     for t in tickets.values():  # with outcomes: every ticket, in order, at the end
         ev.add(t, as_of)
     stats = community_stats(com, ev)
+    counts = ev.counts
     return CommunityResult(index, seed, com.n_tickets, com.commands, start, end, as_of,
-                           ev.tally, {k: ev.counts[k] for k in sorted(ev.counts, key=_rule_key)},
+                           ev.tally, {k: counts[k] for k in sorted(counts, key=_rule_key)},
                            stats, ev.outcomes,
                            buf.getvalue() if isinstance(buf, io.StringIO) else None)
 
