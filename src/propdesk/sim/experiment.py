@@ -20,14 +20,13 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import attrs
 
 from propdesk.domain.enums import Role
 from propdesk.sim.errors import ScenarioError
-from propdesk.sim.run import fmt, kpi_targets, run_community
+from propdesk.sim.run import fmt, kpi_targets, process_pool, run_community
 from propdesk.sim.scenario import Scenario, build_scenario
 from propdesk.sim.stats import mean_ci, wilson
 
@@ -215,8 +214,7 @@ def run_experiment(
             if progress:
                 progress(done, len(tasks))
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=args) as pool:
+        with process_pool(jobs, initializer=_init_worker, initargs=args) as pool:
             futures = {pool.submit(_run_task, t): i for i, t in enumerate(tasks)}
             from concurrent.futures import as_completed
 
