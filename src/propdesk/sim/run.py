@@ -254,9 +254,10 @@ def process_pool(workers: int, **options: Any) -> Iterator[ProcessPoolExecutor]:
     Workers are forked and share the parent's pages until they write to them.
     The cyclic garbage collector writes to every object it examines, so one
     full collection in a worker used to copy everything it inherited (the
-    summed PSS of a 100-community year on two workers: 45 MB, 38 MB with this).  The parent's objects are
-    moved out of the collector's reach (:func:`gc.freeze`) while the pool
-    lives, as the :mod:`gc` documentation advises for forking servers."""
+    summed PSS of a 100-community year on two workers: 45 MB, 38 MB with
+    this).  The parent's objects are moved out of the collector's reach
+    (:func:`gc.freeze`) while the pool lives, as the :mod:`gc` documentation
+    advises for forking servers."""
     gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, **options) as pool:
