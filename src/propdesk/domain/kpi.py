@@ -120,7 +120,7 @@ class Period:
         return int((self.end - self.start).total_seconds())
 
 
-@attrs.frozen(slots=False, init=False)  # a dict class with a written-out __init__: see below
+@attrs.frozen(slots=True)
 class TicketFacts:
     """One ticket as it stood at the period end, reduced to what the
     indicators need.  No personal data: no names, phones, rooms or text."""
@@ -148,45 +148,6 @@ class TicketFacts:
     assignee: str | None = None
     asset: str | None = None
     down: tuple[tuple[datetime, datetime | None], ...] = ()
-
-    def __init__(self, id: str, received_at: datetime, source: str, category: str | None,
-                 cancelled: bool = False, complete: bool = True, amended: bool = False,
-                 reclassified: bool = False, breaches: tuple[str, ...] = (),
-                 last_satisfaction: str | None = None, accepted: bool = False,
-                 first_acceptance_passed: bool = False, reworked: bool = False,
-                 returned: bool = False, called_back: bool = False, closed: bool = False,
-                 desk_resolved: bool = False, major_incident: bool = False,
-                 samples: tuple[bool, ...] = (), department: str | None = None,
-                 assignee: str | None = None, asset: str | None = None,
-                 down: tuple[tuple[datetime, datetime | None], ...] = ()) -> None:
-        # written out (as sla.Outcome): one is made per ticket of every report and per
-        # closed ticket of a simulation; the generated __init__ of a frozen class sets
-        # each of the 23 fields through object.__setattr__, about twice the cost (a
-        # dict class reads its fields a little slower than slots, far less than that)
-        d = self.__dict__
-        d["id"] = id
-        d["received_at"] = received_at
-        d["source"] = source
-        d["category"] = category
-        d["cancelled"] = cancelled
-        d["complete"] = complete
-        d["amended"] = amended
-        d["reclassified"] = reclassified
-        d["breaches"] = breaches
-        d["last_satisfaction"] = last_satisfaction
-        d["accepted"] = accepted
-        d["first_acceptance_passed"] = first_acceptance_passed
-        d["reworked"] = reworked
-        d["returned"] = returned
-        d["called_back"] = called_back
-        d["closed"] = closed
-        d["desk_resolved"] = desk_resolved
-        d["major_incident"] = major_incident
-        d["samples"] = samples
-        d["department"] = department
-        d["assignee"] = assignee
-        d["asset"] = asset
-        d["down"] = down
 
 
 # ``.value`` of an enum member is a property and a member looked up on its class
