@@ -17,7 +17,15 @@ import attrs
 from propdesk.domain import commands as c
 from propdesk.domain import permissions, routing
 from propdesk.domain.config import Config, Person
-from propdesk.domain.enums import Channel, Mode, Role, Satisfaction, Source
+from propdesk.domain.enums import (
+    MODE_BY_VALUE,
+    SOURCE_BY_VALUE,
+    Channel,
+    Mode,
+    Role,
+    Satisfaction,
+    Source,
+)
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event, iso, utc
@@ -115,8 +123,6 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
     return value
 
 
-_SOURCES: dict[str, Source] = {m.value: m for m in Source}
-_MODES: dict[str, Mode] = {m.value: m for m in Mode}
 _ENUM_VALUES: dict[Any, frozenset[str]] = {
     e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
 
@@ -165,7 +171,7 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
         raise DomainError("time_order", field="originated_at", value=iso(originated),
                           limit_field="received_at", limit=iso(received))
     content = _text(ctx, "content", cmd.content, required=True)
-    mode = _MODES[cmd.mode]
+    mode = MODE_BY_VALUE[cmd.mode]
     appointment = None
     if mode is Mode.APPOINTMENT:
         if cmd.appointment_at is None:
@@ -189,7 +195,7 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
     missing = []
     if fields["location"] is None:
         missing.append("location")
-    if _SOURCES[cmd.source].is_owner:
+    if SOURCE_BY_VALUE[cmd.source].is_owner:
         missing += [f for f in ("contact", "phone") if fields[f] is None]
     if not cmd.ticket or len(cmd.ticket) > ctx.config.limits.other:
         raise DomainError("invalid_value", field="ticket", reason="a ticket id of 1 to "

@@ -108,6 +108,12 @@ class Channel(StrEnum):
     VISIT = "visit"
 
 
+SOURCE_BY_VALUE: dict[str, Source] = {m.value: m for m in Source}
+MODE_BY_VALUE: dict[str, Mode] = {m.value: m for m in Mode}
+"""Members by value: a dict look-up, where ``Mode(text)`` goes through the
+metaclass (folding and deciding read these for every record)."""
+
+
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str, bool], ...] = (
     # id, Chinese label, English label, desk may resolve it itself
     ("complaint", "投诉", "Complaint", True),

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from propdesk.domain.enums import Mode, Source, State
+from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
 from propdesk.domain.model import (
     Amendment,
@@ -73,9 +73,6 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 
 _replace_ticket: Callable[[Ticket, dict[str, Any]], Ticket] = _make_replacer(Ticket)
 _replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
-# enum members by value: a dict look-up, where ``Mode(text)`` goes through EnumType.__call__
-_SOURCES: dict[str, Source] = {m.value: m for m in Source}
-_MODES: dict[str, Mode] = {m.value: m for m in Mode}
 
 
 def _opt_time(value: Any) -> datetime | None:
@@ -88,9 +85,9 @@ def _start(e: Event) -> Ticket:
     replies = (Reply(e.at, e.by, reply, False),) if reply else ()
     return Ticket(
         id=e.ticket, version=e.version, state=State.RECORDED, last_at=e.at,
-        source=_SOURCES[d["source"]], first_receiver=d["first_receiver"], recorded_by=e.by,
+        source=SOURCE_BY_VALUE[d["source"]], first_receiver=d["first_receiver"], recorded_by=e.by,
         originated_at=parse_iso(d["originated_at"]), received_at=parse_iso(d["received_at"]),
-        recorded_at=e.at, content=d["content"], mode=_MODES[d["mode"]],
+        recorded_at=e.at, content=d["content"], mode=MODE_BY_VALUE[d["mode"]],
         location=d.get("location"), event_at=_opt_time(d.get("event_at")),
         contact=d.get("contact"), phone=d.get("phone"),
         appointment_at=_opt_time(d.get("appointment_at")), area=d.get("area"),
@@ -121,7 +118,7 @@ def _dispatch(t: Ticket, e: Event) -> Changes:
     cat = d["category"]
     wo = WorkOrder(
         number=d["work_order"], cycle=d["cycle"], assignee=d["assignee"], dispatched_at=e.at,
-        mode=_MODES[d["mode"]], appointment_at=_opt_time(d.get("appointment_at")),
+        mode=MODE_BY_VALUE[d["mode"]], appointment_at=_opt_time(d.get("appointment_at")),
         routing=dict(d.get("routing") or {}), notices=tuple(d.get("notices") or ()),
         department=d.get("department"),
     )

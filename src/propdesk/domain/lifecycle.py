@@ -112,8 +112,7 @@ _ROWS_FROM: dict[tuple[C, State], tuple[Transition, ...]] = {
     (c, s): tuple(t for t in ROWS_BY_COMMAND[c] if s in t.sources) for c in C for s in State
 }
 """The rows of a command leaving a state, in table order: the index of
-``rows_for`` and ``first_row`` (deciding a command is the simulation's and
-the Desk's hot path)."""
+``first_row`` (deciding a command is the simulation's and the Desk's hot path)."""
 
 
 def cycle_mode(ticket: Ticket) -> Mode:
@@ -138,12 +137,6 @@ def guard_holds(guard: str, ticket: Ticket, desk_resolvable: frozenset[str]) -> 
     if guard == "desk":
         return ticket.category in desk_resolvable
     raise AssertionError(f"unknown guard {guard!r}")
-
-
-def rows_for(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> list[Transition]:
-    """The rows of ``command`` that apply to ``ticket`` now."""
-    return [t for t in _ROWS_FROM[command, ticket.state]
-            if not t.guard or guard_holds(t.guard, ticket, desk_resolvable)]
 
 
 def first_row(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> Transition | None:

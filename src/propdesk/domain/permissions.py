@@ -42,7 +42,7 @@ ASSIGNEE_COMMANDS: frozenset[C] = frozenset({
 
 def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> None:
     """Raise ``forbidden`` unless ``person`` may issue ``command`` on ``ticket`` now."""
-    if (command, person.role) in _BY_ROLE or _allowed(config, ticket, command, person):
+    if (command, person.role) in _BY_ROLE or _allowed_on_ticket(config, ticket, command, person):
         return
     raise DomainError(
         "forbidden",
@@ -59,9 +59,10 @@ _BY_ROLE: frozenset[tuple[C, Role]] = frozenset(
     (command, role) for command, roles in ROLE_PERMISSIONS.items() for role in roles)
 
 
-def _allowed(config: Config, ticket: Ticket | None, command: C, person: Person) -> bool:
-    if (command, person.role) in _BY_ROLE:
-        return True
+def _allowed_on_ticket(config: Config, ticket: Ticket | None, command: C,
+                       person: Person) -> bool:
+    """Grants that depend on the ticket (its assignee, first receiver, state);
+    the role grants are tested first, in :func:`check`."""
     if ticket is None:
         return False
     assignee = ticket.assignee
