@@ -75,6 +75,7 @@ class Community:
         self.zone = self.cfg.zone
         local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
         self.t0 = local0.astimezone(UTC)
+        self._t0_ts, self._from_ts = self.t0.timestamp(), datetime.fromtimestamp
         self.horizon = self.days * 86400.0
         self.now = 0.0
         self._at_second, self._at_value = 0, self.t0
@@ -120,6 +121,8 @@ class Community:
         self.busy_time: dict[str, float] = {}
         self._busy_since: dict[str, float] = {}
         self._stream_picker_cache: dict[int, tuple[float, Picker | None]] = {}
+        self._rate_block = -1
+        self._rate_value: tuple[float, float, Picker | None] = (0.0, 0.0, None)
         self._boundaries = self._shift_times()
 
     # ------------------------------------------------------------ the clock
@@ -133,7 +136,7 @@ class Community:
         second = int((self.now if t is None else t) + 0.5)
         if second == self._at_second:  # one step issues several commands at one time
             return self._at_value
-        value = self.t0 + timedelta(seconds=second)
+        value = self._from_ts(self._t0_ts + second, UTC)
         self._at_second, self._at_value = second, value
         return value
 
@@ -254,6 +257,8 @@ class Community:
     def _rate(self, t: float) -> tuple[float, float, Picker | None]:
         """(end of the hour block containing ``t``, arrivals per second, stream picker)."""
         block = int(t // 3600)
+        if block == self._rate_block:  # several arrivals in one hour
+            return self._rate_value
         local = (self.t0 + timedelta(seconds=block * 3600)).astimezone(self.zone)
         key = local.weekday() * 24 + local.hour
         end = (block + 1) * 3600.0
@@ -271,7 +276,8 @@ class Community:
             rate = sum(weights.values())
             picker = Picker(weights, self.rng) if rate > 0 else None
             cached = self._stream_picker_cache[key] = (rate, picker)
-        return end, cached[0], cached[1]
+        self._rate_block, self._rate_value = block, (end, cached[0], cached[1])
+        return self._rate_value
 
     def _next_arrival(self, t: float) -> None:
         while t < self.horizon:
@@ -403,11 +409,12 @@ class Community:
 
     def _confirm(self, job: Job) -> None:
         ticket = job.ticket
-        assert ticket is not None and ticket.assignee is not None
-        op = job.assignee
-        self.apply(job, c.Confirm(ticket=job.id, by=ticket.assignee, at=self.at()))
+        assert ticket is not None
+        op, assignee = job.assignee, ticket.assignee
+        assert assignee is not None
+        self.apply(job, c.Confirm(ticket=job.id, by=assignee, at=self.at()))
         self._desk_release(op)
-        job.assignee = ticket.assignee
+        job.assignee = assignee
         wo = ticket.work_order
         if wo is not None and wo.appointment_at is not None and job.appointment is not None:
             appt = job.appointment
