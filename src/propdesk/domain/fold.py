@@ -115,6 +115,32 @@ def _stamp(field: str, state: State | None, *, keep_first: bool = False,
     return evolve_
 
 
+def _blank(cls: type) -> dict[str, Any]:
+    """Every field's default (``NOTHING`` for required fields): the start of a
+    new instance's dict."""
+    out: dict[str, Any] = {}
+    for a in attrs.fields(cls):
+        default = a.default
+        out[a.name] = default.factory() if isinstance(default, attrs.Factory) else default
+    return out
+
+
+_TICKET_BLANK = _blank(Ticket)
+_WO_BLANK = _blank(WorkOrder)
+
+
+def _build(cls: type, blank: dict[str, Any], values: dict[str, Any]) -> Any:
+    """A new instance of a dict-backed model class from ``values`` over its
+    defaults, without the keyword handling of ``__init__`` (the model classes
+    have no validators or converters, see :func:`replace`).  ``values`` must
+    name every required field; mutable defaults must be given (``routing``)."""
+    state = blank.copy()
+    state.update(values)
+    new = object.__new__(cls)
+    object.__setattr__(new, "__dict__", state)
+    return new
+
+
 def _opt_time(value: Any) -> datetime | None:
     return parse_iso(value) if value else None
 
@@ -123,19 +149,26 @@ def _start(e: Event) -> Ticket:
     d = e.data
     reply = d.get("reply")
     replies = (Reply(e.at, e.by, reply, False),) if reply else ()
-    return Ticket(
-        id=e.ticket, version=e.version, state=State.RECORDED, last_at=e.at,
-        source=SOURCE_BY_VALUE[d["source"]], first_receiver=d["first_receiver"], recorded_by=e.by,
-        originated_at=parse_iso(d["originated_at"]), received_at=parse_iso(d["received_at"]),
-        recorded_at=e.at, content=d["content"], mode=MODE_BY_VALUE[d["mode"]],
-        location=d.get("location"), event_at=_opt_time(d.get("event_at")),
-        contact=d.get("contact"), phone=d.get("phone"),
-        appointment_at=_opt_time(d.get("appointment_at")), area=d.get("area"),
-        asset=d.get("asset"), about=d.get("about"),
-        major_incident=bool(d.get("major_incident")),
-        category=d.get("category"), first_category=d.get("category"),
-        missing=tuple(d.get("missing", ())), replies=replies, cycle_starts=(e.at,),
-    )
+    received_text, originated_text = d["received_at"], d["originated_at"]
+    received = parse_iso(received_text)
+    category = d.get("category")
+    ticket: Ticket = _build(Ticket, _TICKET_BLANK, {
+        "id": e.ticket, "version": e.version, "state": State.RECORDED, "last_at": e.at,
+        "source": SOURCE_BY_VALUE[d["source"]], "first_receiver": d["first_receiver"],
+        "recorded_by": e.by,
+        "originated_at": received if originated_text == received_text
+        else parse_iso(originated_text),
+        "received_at": received, "recorded_at": e.at, "content": d["content"],
+        "mode": MODE_BY_VALUE[d["mode"]],
+        "location": d.get("location"), "event_at": _opt_time(d.get("event_at")),
+        "contact": d.get("contact"), "phone": d.get("phone"),
+        "appointment_at": _opt_time(d.get("appointment_at")), "area": d.get("area"),
+        "asset": d.get("asset"), "about": d.get("about"),
+        "major_incident": bool(d.get("major_incident")),
+        "category": category, "first_category": category,
+        "missing": tuple(d.get("missing", ())), "replies": replies, "cycle_starts": (e.at,),
+    })
+    return ticket
 
 
 Changes = dict[str, Any]
@@ -156,12 +189,13 @@ def _classify(t: Ticket, e: Event) -> Changes:
 def _dispatch(t: Ticket, e: Event) -> Changes:
     d = e.data
     cat = d["category"]
-    wo = WorkOrder(
-        number=d["work_order"], cycle=d["cycle"], assignee=d["assignee"], dispatched_at=e.at,
-        mode=MODE_BY_VALUE[d["mode"]], appointment_at=_opt_time(d.get("appointment_at")),
-        routing=dict(d.get("routing") or {}), notices=tuple(d.get("notices") or ()),
-        department=d.get("department"),
-    )
+    wo = _build(WorkOrder, _WO_BLANK, {
+        "number": d["work_order"], "cycle": d["cycle"], "assignee": d["assignee"],
+        "dispatched_at": e.at, "mode": MODE_BY_VALUE[d["mode"]],
+        "appointment_at": _opt_time(d.get("appointment_at")),
+        "routing": dict(d.get("routing") or {}), "notices": tuple(d.get("notices") or ()),
+        "department": d.get("department"),
+    })
     return {"state": State.DISPATCHED, "category": cat,
             "first_category": t.first_category or cat,
             "reclassified": t.reclassified or (t.category is not None and t.category != cat),
