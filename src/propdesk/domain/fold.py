@@ -121,7 +121,8 @@ def _blank(cls: type) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for a in attrs.fields(cls):
         default = a.default
-        out[a.name] = default.factory() if isinstance(default, attrs.Factory) else default
+        factory = getattr(default, "factory", None)  # an attrs.Factory
+        out[a.name] = factory() if factory is not None else default
     return out
 
 
@@ -136,7 +137,7 @@ def _build(cls: type, blank: dict[str, Any], values: dict[str, Any]) -> Any:
     name every required field; mutable defaults must be given (``routing``)."""
     state = blank.copy()
     state.update(values)
-    new = object.__new__(cls)
+    new: Any = object.__new__(cls)
     object.__setattr__(new, "__dict__", state)
     return new
 

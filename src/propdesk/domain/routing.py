@@ -217,14 +217,15 @@ def rank(
     order) and what decided between the first two: ``only_candidate``,
     ``area``, ``open_work_orders`` or ``roster_order``."""
     index = config.person_index
-
-    def key(p: Person) -> tuple[int, int, int]:
-        return (0 if area and area in p.areas else 1, open_counts.get(p.id, 0), index[p.id])
-
-    ranked = sorted(candidates, key=key)
+    get = open_counts.get
+    # (area, open work orders, roster index, position, person): the position is
+    # unique, so the person itself is never compared
+    keyed = sorted([(0 if area and area in p.areas else 1, get(p.id, 0), index[p.id], i, p)
+                    for i, p in enumerate(candidates)])
+    ranked = [k[4] for k in keyed]
     if len(ranked) == 1:
         return ranked, "only_candidate"
-    a, b = key(ranked[0]), key(ranked[1])
+    a, b = keyed[0], keyed[1]
     tie = "area" if a[0] != b[0] else "open_work_orders" if a[1] != b[1] else "roster_order"
     return ranked, tie
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -79,8 +80,10 @@ class Dist:
             if p[0] == 0:
                 return lambda: 0.0
             rate = 1.0 / p[0]
-            expo = rng.expovariate
-            return lambda: expo(rate)
+            rnd, log = rng.random, math.log
+            # random.expovariate(rate) written out (the same arithmetic, so the
+            # same draws): one Python call per draw instead of two
+            return lambda: -log(1.0 - rnd()) / rate
         if self.kind == "lognormal":
             mean, sigma = p
             mu = math.log(mean) - sigma * sigma / 2.0
@@ -177,10 +180,9 @@ class Picker:
         self._random = rng.random
 
     def __call__(self) -> str:
-        if len(self._keys) == 1:
-            return self._keys[0]
-        x = self._random() * self._total
-        for k, c in zip(self._keys, self._cum, strict=True):
-            if x < c:
-                return k
-        return self._keys[-1]
+        keys = self._keys
+        if len(keys) == 1:
+            return keys[0]
+        # the first key whose cumulative weight exceeds x (the last one, if none)
+        i = bisect_right(self._cum, self._random() * self._total)
+        return keys[i] if i < len(keys) else keys[-1]

@@ -41,6 +41,7 @@ from propdesk.domain.model import Ticket
 from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
 from propdesk.sim import jobs
+from propdesk.sim.arrivals import Rates
 from propdesk.sim.draws import Picker
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
@@ -98,6 +99,7 @@ class Community:
         self._sources = {s.name: Picker(dict(s.sources), rng) for s in scenario.streams}
         self._lead = scenario.appointment_lead.sampler(rng)
         self._area = Picker(dict.fromkeys(scenario.areas, 1.0), rng)
+        self._rates = Rates(scenario, self.t0, self.zone, rng)
         self.p = dict(scenario.probabilities)
         # people
         self.person_index = {p.id: i for i, p in enumerate(self.cfg.people)}
@@ -120,9 +122,6 @@ class Community:
         self.desk_waited = 0
         self.busy_time: dict[str, float] = {}
         self._busy_since: dict[str, float] = {}
-        self._stream_picker_cache: dict[int, tuple[float, Picker | None]] = {}
-        self._rate_block = -1
-        self._rate_value: tuple[float, float, Picker | None] = (0.0, 0.0, None)
         self._boundaries = self._shift_times()
 
     # ------------------------------------------------------------ the clock
@@ -254,34 +253,9 @@ class Community:
 
     # ------------------------------------------------------------ arrivals
 
-    def _rate(self, t: float) -> tuple[float, float, Picker | None]:
-        """(end of the hour block containing ``t``, arrivals per second, stream picker)."""
-        block = int(t // 3600)
-        if block == self._rate_block:  # several arrivals in one hour
-            return self._rate_value
-        local = (self.t0 + timedelta(seconds=block * 3600)).astimezone(self.zone)
-        key = local.weekday() * 24 + local.hour
-        end = (block + 1) * 3600.0
-        cached = self._stream_picker_cache.get(key)
-        if cached is None:
-            sc = self.sc
-            total_share = sum(s.share for s in sc.streams)
-            day_factor = sc.weekday[local.weekday()] * 7 / sum(sc.weekday)
-            weights: dict[str, float] = {}
-            for s in sc.streams:
-                hourly = s.hourly or sc.hourly
-                hour_factor = hourly[local.hour] * 24 / sum(hourly)
-                weights[s.name] = (sc.per_day * sc.scale * s.share / total_share
-                                   * hour_factor * day_factor / 86400.0)
-            rate = sum(weights.values())
-            picker = Picker(weights, self.rng) if rate > 0 else None
-            cached = self._stream_picker_cache[key] = (rate, picker)
-        self._rate_block, self._rate_value = block, (end, cached[0], cached[1])
-        return self._rate_value
-
     def _next_arrival(self, t: float) -> None:
         while t < self.horizon:
-            end, rate, picker = self._rate(t)
+            end, rate, picker = self._rates.at(t)
             if rate > 0:
                 x = t + self.rng.expovariate(rate)
                 if x < end:
