@@ -1,0 +1,81 @@
+"""The fold's written-out fast paths (``fold._stamp``, ``fold._build``) give the
+tickets the general, attrs-based construction gives (R-31: state from events)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+from tests.conftest import Driver
+
+from propdesk.domain.enums import State
+from propdesk.domain.events import Event
+from propdesk.domain.fold import _WO_BLANK, evolve, fold
+from propdesk.domain.model import Ticket, WorkOrder
+
+
+def _same(a: object, b: object) -> None:
+    # equal field by field, and the instance dicts in field order (as __init__ makes them)
+    assert a == b
+    assert list(vars(a)) == [f.name for f in attrs.fields(type(a))]  # type: ignore[arg-type]
+    assert list(vars(a)) == list(vars(b))
+
+
+def test_record_and_dispatch_build_what_init_builds(drive) -> None:
+    d: Driver = drive().to("dispatched")
+    events = list(d.desk.events_of("A1"))
+    t = fold(events[:1])
+    assert t is not None
+    _same(t, Ticket(**{f.name: getattr(t, f.name) for f in attrs.fields(Ticket)}))
+    t2 = evolve(t, events[1])
+    wo = t2.work_orders[-1]
+    _same(wo, WorkOrder(**{f.name: getattr(wo, f.name) for f in attrs.fields(WorkOrder)}))
+    assert wo.routing == events[1].data["routing"]
+    assert wo.routing is not events[1].data["routing"]  # a copy, not the event's dict
+    assert _WO_BLANK["routing"] == {}  # the shared defaults are never written to
+
+
+def test_stamps_match_attrs_evolve(drive) -> None:
+    d: Driver = drive().to("closed")
+    events = list(d.desk.events_of("A1"))
+    ticket = None
+    for e in events:
+        before = ticket
+        ticket = evolve(ticket, e)
+        if before is None or e.kind not in ("confirm", "acknowledge", "contact_owner",
+                                            "arrive", "diagnose", "agree", "return"):
+            continue
+        wo = before.work_orders[-1]
+        field = {"confirm": "confirmed_at", "acknowledge": "acknowledged_at",
+                 "contact_owner": "contacted_at", "arrive": "arrived_at",
+                 "diagnose": "diagnosed_at", "agree": "agreed_at",
+                 "return": "returned_at"}[e.kind]
+        changes: dict[str, object] = {field: getattr(wo, field) or e.at}
+        if e.kind == "diagnose":
+            changes["diagnosis"] = e.data["diagnosis"]
+        if e.kind == "agree":
+            changes["schedule_shown"] = bool(e.data.get("schedule_shown"))
+        expected = attrs.evolve(before, work_orders=(
+            *before.work_orders[:-1], attrs.evolve(wo, **changes)),  # type: ignore[arg-type]
+            version=e.version, last_at=e.at)
+        state = {"confirm": State.CONFIRMED, "arrive": State.ON_SITE,
+                 "agree": State.IN_PROGRESS, "return": State.RETURNED}.get(e.kind)
+        if e.kind == "acknowledge" and before.state is State.CONFIRMED:
+            state = State.ACKNOWLEDGED
+        if state is not None:
+            expected = attrs.evolve(expected, state=state)
+        _same(ticket, expected)
+
+
+def test_repeated_sign_keeps_the_first_time(drive) -> None:
+    d: Driver = drive().to("acknowledged")
+    events = list(d.desk.events_of("A1"))
+    t = fold(events)
+    assert t is not None
+    first = t.work_orders[-1].acknowledged_at
+    again = Event("A1", t.version + 1, "acknowledge", t.last_at + timedelta(minutes=5),
+                  events[-1].by, {"work_order": 1})
+    t2 = evolve(t, again)
+    assert first is not None and t2.work_orders[-1].acknowledged_at == first
+    assert t2.state is State.ACKNOWLEDGED and t2.version == t.version + 1
+    assert t.work_orders[-1].acknowledged_at == first  # the old value is untouched
