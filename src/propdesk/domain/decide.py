@@ -66,35 +66,38 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         raise ValueError("the command has no time; the Desk fills it in from its clock")
     if at.tzinfo is not UTC:  # (UTC-aware times, the usual case, need no conversion)
         at = utc(_aware(at, "at"))
-    person = ctx.config.person_by_id.get(cmd.by)
+    config = ctx.config
+    by = cmd.by
+    person = config.person_by_id.get(by)
     if person is None:
-        raise DomainError("unknown_person", field="by", value=cmd.by)
-    if isinstance(cmd, c.Record):
+        raise DomainError("unknown_person", field="by", value=by)
+    name = cmd.name
+    if name is C.RECORD:
         if ticket is not None:
             raise DomainError("duplicate_ticket", ticket=cmd.ticket)
-        permissions.check(ctx.config, None, C.RECORD, person)
-        data = _record(cmd, at, ctx)
-        return [Event(cmd.ticket, 1, "record", at, cmd.by, data)]
+        permissions.check(config, None, C.RECORD, person)
+        data = _record(cmd, at, ctx)  # type: ignore[arg-type]  # (a Record: its name says so)
+        return [Event(cmd.ticket, 1, "record", at, by, data)]
     if ticket is None:
         raise DomainError("unknown_ticket", ticket=cmd.ticket)
     if at < ticket.last_at:
-        raise DomainError("time_before_previous", ticket=ticket.id, command=cmd.name.value,
+        raise DomainError("time_before_previous", ticket=ticket.id, command=name.value,
                           at=iso(at), previous=iso(ticket.last_at))
-    row = first_row(ticket, cmd.name, ctx.desk_resolvable)
+    row = first_row(ticket, name, ctx.desk_resolvable)
     if row is None:
         raise DomainError(
-            "wrong_state", ticket=ticket.id, state=ticket.state.value, command=cmd.name.value,
+            "wrong_state", ticket=ticket.id, state=ticket.state.value, command=name.value,
             allowed=", ".join(x.value for x in allowed_commands(ticket, ctx.desk_resolvable))
             or "(none)",
         )
-    permissions.check(ctx.config, ticket, cmd.name, person)
-    outcome = _DECIDERS[cmd.name](ticket, cmd, ctx, row, at, person)
+    permissions.check(config, ticket, name, person)
+    outcome = _DECIDERS[name](ticket, cmd, ctx, row, at, person)
     version = ticket.version
     if len(outcome) == 1:
         kind, data = outcome[0]
-        return [Event(ticket.id, version + 1, kind, at, cmd.by, data)]
+        return [Event(ticket.id, version + 1, kind, at, by, data)]
     return [
-        Event(ticket.id, version + i, kind, at, cmd.by, data)
+        Event(ticket.id, version + i, kind, at, by, data)
         for i, (kind, data) in enumerate(outcome, 1)
     ]
 
@@ -124,6 +127,7 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
     return value
 
 
+_MODE_TEXT = {m: m.value for m in Mode}  # (an enum's .value is a Python-level property)
 _ENUM_VALUES: dict[Any, frozenset[str]] = {
     e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
 
@@ -276,7 +280,7 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
         "department": department,
         "category": category,
         "previous_category": t.category if t.category != category else None,
-        "mode": mode.value,
+        "mode": _MODE_TEXT[mode],
         "appointment_at": iso(appointment) if appointment else None,
         "routing": reason,
         "notices": notices if mode is Mode.EMERGENCY else None,

@@ -50,6 +50,9 @@ from propdesk.sim.wire import command_line
 
 Action = Callable[[Job], None]
 _OWNER_SOURCES = frozenset(s.value for s in Source if s.is_owner)
+_DISSATISFIED, _BASICALLY, _SATISFIED = (Satisfaction.DISSATISFIED.value,
+                                         Satisfaction.BASICALLY_SATISFIED.value,
+                                         Satisfaction.SATISFIED.value)
 
 
 class Community:
@@ -418,14 +421,14 @@ class Community:
         x = self._random()
         p = self.p
         if x < p["dissatisfied"]:
-            sat = Satisfaction.DISSATISFIED
+            sat = _DISSATISFIED
         elif x < p["dissatisfied"] + p["basically_satisfied"]:
-            sat = Satisfaction.BASICALLY_SATISFIED
+            sat = _BASICALLY
         else:
-            sat = Satisfaction.SATISFIED
+            sat = _SATISFIED
         at = self.at()
         ticket = self.apply(job, c.Callback(ticket=job.id, by=job.assignee, at=at, fixed=True,
-                                            satisfaction=sat.value, close=True))
+                                            satisfaction=sat, close=True))
         self._desk_release(job.assignee)
         self.active -= 1
         if self.on_closed is not None and self.on_closed(ticket, at):
