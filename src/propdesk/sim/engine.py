@@ -152,13 +152,14 @@ class Community:
         horizon = self.horizon
         while heap:
             t, _p, _s, action, job = pop(heap)
-            if t >= horizon and (not drain or self.active == 0):
-                break
-            if t > horizon + jobs.DRAIN_LIMIT:
-                raise SimulationError(
-                    f"{self.active} ticket(s) still open {jobs.DRAIN_LIMIT / 86400:.0f} days after "
-                    f"the last arrival (seed {self.seed}, community {self.index}): work waits "
-                    "for a department with no one on duty")
+            if t >= horizon:
+                if not drain or self.active == 0:
+                    break
+                if t > horizon + jobs.DRAIN_LIMIT:
+                    raise SimulationError(
+                        f"{self.active} ticket(s) still open {jobs.DRAIN_LIMIT / 86400:.0f} days "
+                        f"after the last arrival (seed {self.seed}, community {self.index}): "
+                        "work waits for a department with no one on duty")
             self.now = t
             action(job)  # type: ignore[arg-type]
         if drain and self.active:
