@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import attrs
+import pytest
 from tests.conftest import Driver
 
 from propdesk.domain.enums import State
@@ -79,3 +80,35 @@ def test_repeated_sign_keeps_the_first_time(drive) -> None:
     assert first is not None and t2.work_orders[-1].acknowledged_at == first
     assert t2.state is State.ACKNOWLEDGED and t2.version == t.version + 1
     assert t.work_orders[-1].acknowledged_at == first  # the old value is untouched
+
+
+def test_make_event_is_the_constructor() -> None:
+    from datetime import UTC, datetime
+
+    from propdesk.domain.events import make_event
+
+    at = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
+    args = ("A1", 3, "arrive", at, "eng-zhao", {"work_order": 1})
+    made, built = make_event(*args), Event(*args)
+    assert made == built and repr(made) == repr(built)
+    assert attrs.astuple(made, recurse=False) == args
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.kind = "x"  # type: ignore[misc]
+
+
+def test_first_unguarded_row_is_first_row(drive) -> None:
+    from propdesk.domain.enums import CommandName
+    from propdesk.domain.lifecycle import FIRST_UNGUARDED, first_row
+
+    d: Driver = drive().to("closed")
+    ticket = None
+    resolvable = frozenset({"inquiry"})
+    seen = 0
+    for e in d.desk.events_of("A1"):
+        ticket = evolve(ticket, e)
+        for name in CommandName:
+            row = FIRST_UNGUARDED.get((name, ticket.state))
+            if row is not None:
+                seen += 1
+                assert row is first_row(ticket, name, resolvable)
+    assert seen > 20

@@ -28,8 +28,13 @@ from propdesk.domain.enums import (
 )
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.errors import DomainError
-from propdesk.domain.events import Event, iso, utc
-from propdesk.domain.lifecycle import Transition, allowed_commands, first_row
+from propdesk.domain.events import Event, iso, make_event, utc
+from propdesk.domain.lifecycle import (
+    FIRST_UNGUARDED,
+    Transition,
+    allowed_commands,
+    first_row,
+)
 from propdesk.domain.model import Ticket
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
 from propdesk.domain.roster import is_on_duty
@@ -77,13 +82,14 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
             raise DomainError("duplicate_ticket", ticket=cmd.ticket)
         permissions.check(config, None, C.RECORD, person)
         data = _record(cmd, at, ctx)  # type: ignore[arg-type]  # (a Record: its name says so)
-        return [Event(cmd.ticket, 1, "record", at, by, data)]
+        return [make_event(cmd.ticket, 1, "record", at, by, data)]
     if ticket is None:
         raise DomainError("unknown_ticket", ticket=cmd.ticket)
     if at < ticket.last_at:
         raise DomainError("time_before_previous", ticket=ticket.id, command=name.value,
                           at=iso(at), previous=iso(ticket.last_at))
-    row = first_row(ticket, name, ctx.desk_resolvable)
+    row = FIRST_UNGUARDED.get((name, ticket.state)) or first_row(
+        ticket, name, ctx.desk_resolvable)
     if row is None:
         raise DomainError(
             "wrong_state", ticket=ticket.id, state=ticket.state.value, command=name.value,
@@ -95,9 +101,9 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
     version = ticket.version
     if len(outcome) == 1:
         kind, data = outcome[0]
-        return [Event(ticket.id, version + 1, kind, at, by, data)]
+        return [make_event(ticket.id, version + 1, kind, at, by, data)]
     return [
-        Event(ticket.id, version + i, kind, at, by, data)
+        make_event(ticket.id, version + i, kind, at, by, data)
         for i, (kind, data) in enumerate(outcome, 1)
     ]
 

@@ -10,7 +10,7 @@ in the audit hash chain, and keeps serialisation out of the hot path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -36,6 +36,34 @@ class Event:
     at: datetime
     by: str
     data: Mapping[str, JSONValue] = attrs.field(factory=dict)
+
+
+def _maker() -> Callable[[str, int, str, datetime, str, Mapping[str, JSONValue]], Event]:
+    new = object.__new__
+    # the slots' own setters: what the attrs-made __init__ calls, one by one,
+    # through object.__setattr__ (a frozen class refuses plain assignment)
+    set_ticket, set_version, set_kind, set_at, set_by, set_data = (
+        getattr(Event, name).__set__ for name in ("ticket", "version", "kind", "at", "by",
+                                                   "data"))
+
+    def make(ticket: str, version: int, kind: str, at: datetime, by: str,
+             data: Mapping[str, JSONValue]) -> Event:
+        e = new(Event)
+        set_ticket(e, ticket)
+        set_version(e, version)
+        set_kind(e, kind)
+        set_at(e, at)
+        set_by(e, by)
+        set_data(e, data)
+        return e
+
+    return make
+
+
+make_event = _maker()
+"""``Event(ticket, version, kind, at, by, data)`` with every field given, a
+third cheaper: ``decide`` makes one per accepted command, the simulator
+millions.  Equal to the class's own constructor (the tests check it)."""
 
 
 def utc(dt: datetime) -> datetime:

@@ -114,6 +114,13 @@ _ROWS_FROM: dict[tuple[C, State], tuple[Transition, ...]] = {
 """The rows of a command leaving a state, in table order: the index of
 ``first_row`` (deciding a command is the simulation's and the Desk's hot path)."""
 
+FIRST_UNGUARDED: dict[tuple[C, State], Transition] = {
+    key: rows[0] for key, rows in _ROWS_FROM.items()
+    if rows and rows[0].guard in ("", "outcome")
+}
+"""Where the first row of a command leaving a state has no guard that can fail,
+that row: :func:`first_row` without looking at the ticket (most commands)."""
+
 
 def cycle_mode(ticket: Ticket) -> Mode:
     """The service mode of the ticket's current cycle (S-22)."""
