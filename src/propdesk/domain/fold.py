@@ -72,6 +72,7 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 
 
 _replace_ticket: Callable[[Ticket, dict[str, Any]], Ticket] = _make_replacer(Ticket)
+_new_object, _set_dict = object.__new__, object.__setattr__
 _replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
 
 
@@ -203,17 +204,33 @@ def _dispatch(t: Ticket, e: Event) -> Changes:
             "work_orders": (*t.work_orders, wo)}
 
 
-def _plan(t: Ticket, e: Event) -> Changes:
+def _on_wo(t: Ticket, e: Event, wo_changes: Changes, state: State) -> Ticket:
+    """The ticket after an event that changes the current work order and moves
+    the state: both copies in one function (as :func:`_stamp`)."""
+    wos = t.work_orders
+    wd = wos[-1].__dict__.copy()
+    wd.update(wo_changes)
+    wo: Any = _new_object(WorkOrder)
+    _set_dict(wo, "__dict__", wd)
+    td = t.__dict__.copy()
+    td["work_orders"] = (*wos[:-1], wo)
+    td["state"] = state
+    td["version"] = e.version
+    td["last_at"] = e.at
+    new: Any = _new_object(Ticket)
+    _set_dict(new, "__dict__", td)
+    return new  # type: ignore[no-any-return]
+
+
+def _plan(t: Ticket, e: Event) -> Ticket:
     d = e.data
     fees = tuple(
         FeeLine(f["code"], f["name"], Decimal(f["qty"]), Decimal(f["unit_price"]),
                 Decimal(f["amount"]), f["on_schedule"])
         for f in d.get("fees", ())
     )
-    ch = _wo(t, planned_at=e.at, fees=fees, plan_note=d.get("note"),
-             override_by=d.get("override_by"))
-    ch["state"] = State.PLANNED
-    return ch
+    return _on_wo(t, e, {"planned_at": e.at, "fees": fees, "plan_note": d.get("note"),
+                         "override_by": d.get("override_by")}, State.PLANNED)
 
 
 def _unable(t: Ticket, e: Event) -> Changes:
@@ -221,25 +238,26 @@ def _unable(t: Ticket, e: Event) -> Changes:
     return _wo(t, unable=(*wo.unable, Unable(e.at, e.data["reason"])))
 
 
-def _complete(t: Ticket, e: Event) -> Changes:
+def _complete(t: Ticket, e: Event) -> Ticket:
     d = e.data
     if d.get("desk"):
-        return {"state": State.RETURNED, "desk_resolutions": (*t.desk_resolutions, e.at)}
+        return _replace_ticket(t, {"state": State.RETURNED,
+                                   "desk_resolutions": (*t.desk_resolutions, e.at),
+                                   "version": e.version, "last_at": e.at})
     charge = d.get("charge")
-    ch = _wo(t, completed_at=e.at, workers=tuple(d.get("workers", ())),
-             materials=tuple(Material(m["name"], Decimal(m["qty"]))
-                             for m in d.get("materials", ())),
-             charge=Decimal(charge) if charge is not None else None, note=d.get("note"))
-    ch["state"] = State.COMPLETED
-    return ch
+    return _on_wo(t, e, {
+        "completed_at": e.at, "workers": tuple(d.get("workers", ())),
+        "materials": tuple(Material(m["name"], Decimal(m["qty"]))
+                           for m in d.get("materials", ())),
+        "charge": Decimal(charge) if charge is not None else None, "note": d.get("note"),
+    }, State.COMPLETED)
 
 
-def _accept(t: Ticket, e: Event) -> Changes:
+def _accept(t: Ticket, e: Event) -> Ticket:
     d = e.data
-    ch = _wo(t, accepted_at=e.at, signer=d["signer"], opinion=d.get("opinion"),
-             owner_copy=bool(d.get("owner_copy")))
-    ch["state"] = State.ACCEPTED
-    return ch
+    return _on_wo(t, e, {"accepted_at": e.at, "signer": d["signer"],
+                         "opinion": d.get("opinion"), "owner_copy": bool(d.get("owner_copy"))},
+                  State.ACCEPTED)
 
 
 def _rework(t: Ticket, e: Event) -> Changes:
@@ -300,10 +318,7 @@ def _escalate(t: Ticket, e: Event) -> Changes:
 _EVOLVERS: dict[str, Callable[[Ticket, Event], Changes]] = {
     "classify": _classify,
     "dispatch": _dispatch,
-    "plan": _plan,
     "unable": _unable,
-    "complete": _complete,
-    "accept": _accept,
     "reject": _reject,
     "callback": _callback,
     "close": lambda t, e: {"state": State.CLOSED, "closed_at": e.at},
@@ -331,8 +346,11 @@ _DIRECT: dict[str, Callable[[Ticket, Event], Ticket]] = {
                           only_from=State.CONFIRMED),
     "diagnose": _stamp("diagnosed_at", None, text="diagnosis"),
     "agree": _stamp("agreed_at", State.IN_PROGRESS, flag="schedule_shown"),
+    "plan": _plan,
+    "complete": _complete,
+    "accept": _accept,
 }
-"""Evolvers that build the new ticket themselves (see :func:`_stamp`)."""
+"""Evolvers that build the new ticket themselves (see :func:`_stamp` and :func:`_on_wo`)."""
 
 
 def evolve(ticket: Ticket | None, event: Event) -> Ticket:
