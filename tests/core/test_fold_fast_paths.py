@@ -112,3 +112,34 @@ def test_first_unguarded_row_is_first_row(drive) -> None:
                 seen += 1
                 assert row is first_row(ticket, name, resolvable)
     assert seen > 20
+
+
+def test_slot_maker_builds_what_the_class_builds() -> None:
+    from datetime import UTC, datetime
+
+    from propdesk.domain.kpi import TicketFacts
+    from propdesk.domain.makers import slot_maker
+    from propdesk.domain.model import Callback
+
+    at = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
+    for cls, args in (
+        (Callback, (at, "desk-wang", True, "satisfied", None, "phone", "passed", None)),
+        (TicketFacts, ("A1", at, "owner_call", "engineering", False, True, False, False,
+                       ("S-1",), "satisfied", True, True, False, True, True, True, False,
+                       False, (), "engineering", "eng-zhao", None, ())),
+    ):
+        made = slot_maker(cls)(*args)
+        assert made == cls(*args) and repr(made) == repr(cls(*args))
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            made.at = at  # type: ignore[attr-defined]
+
+
+def test_slot_maker_refuses_checked_fields() -> None:
+    from propdesk.domain.makers import slot_maker
+
+    @attrs.frozen
+    class Checked:
+        n: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    with pytest.raises(TypeError, match="validator"):
+        slot_maker(Checked)

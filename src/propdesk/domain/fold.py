@@ -16,6 +16,7 @@ import attrs
 
 from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
+from propdesk.domain.makers import slot_maker
 from propdesk.domain.model import (
     Amendment,
     Callback,
@@ -73,6 +74,7 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 
 _replace_ticket: Callable[[Ticket, dict[str, Any]], Ticket] = _make_replacer(Ticket)
 _new_object, _set_dict = object.__new__, object.__setattr__
+_make_callback = slot_maker(Callback)
 _replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
 
 
@@ -275,8 +277,9 @@ def _reject(t: Ticket, e: Event) -> Changes:
 
 def _callback_record(e: Event) -> Callback:
     d = e.data
-    return Callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
-                    d.get("channel", "phone"), d.get("outcome", "sampled"), d.get("agrees"))
+    return _make_callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
+                          d.get("channel", "phone"), d.get("outcome", "sampled"),
+                          d.get("agrees"))
 
 
 def _callback(t: Ticket, e: Event) -> Changes:

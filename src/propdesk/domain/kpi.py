@@ -41,6 +41,7 @@ from propdesk.domain.config import Config
 from propdesk.domain.enums import Source, State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
+from propdesk.domain.makers import slot_maker
 from propdesk.domain.model import Ticket
 
 BreachFn = Callable[[Ticket, datetime], Sequence[str]]
@@ -150,6 +151,8 @@ class TicketFacts:
     down: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
+_make_facts = slot_maker(TicketFacts)
+
 # ``.value`` of an enum member is a property and a member looked up on its class
 # goes through the metaclass: ticket_facts reads these instead
 _SOURCE_VALUE: dict[Source, str] = {s: s.value for s in Source}
@@ -212,7 +215,7 @@ def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
             spans.append((begin, min(done) if done else None))
         down = tuple(spans)
     # positional (keywords cost about as much again); the fields in order, named alongside
-    return TicketFacts(
+    return _make_facts(
         ticket.id,                                              # id
         ticket.received_at,                                     # received_at
         _SOURCE_VALUE[ticket.source],                           # source
