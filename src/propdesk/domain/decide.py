@@ -217,20 +217,28 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
         raise DomainError("invalid_value", field="ticket", reason="a ticket id of 1 to "
                           f"{ctx.config.limits.other} characters is required")
     received_text = iso(received)
-    return _drop_none({
+    # written out in _drop_none's key order (the record's bytes must not change)
+    data: Data = {
         "received_at": received_text,
         "originated_at": received_text if originated is received else iso(originated),
         "source": cmd.source,
         "first_receiver": first_receiver,
         "content": content,
         "mode": cmd.mode,
-        "appointment_at": iso(appointment) if appointment else None,
-        "category": category,
-        "event_at": iso(event_at) if event_at else None,
-        "major_incident": True if cmd.major_incident else None,
-        "missing": missing,
-        **fields,
-    })
+    }
+    if appointment:
+        data["appointment_at"] = iso(appointment)
+    if category is not None:
+        data["category"] = category
+    if event_at:
+        data["event_at"] = iso(event_at)
+    if cmd.major_incident:
+        data["major_incident"] = True
+    data["missing"] = missing
+    for name, value in fields.items():
+        if value is not None:
+            data[name] = value
+    return data
 
 
 def _classify(t: Ticket, cmd: c.Classify, ctx: Context, *_: Any) -> Outcome:
@@ -279,18 +287,21 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
     if mode is Mode.EMERGENCY:
         notices = routing.emergency_notices(
             ctx.config, assignee=assignee.id, department=department, area=t.area, at=at)
-    return [("dispatch", _drop_none({
-        "work_order": len(t.work_orders) + 1,
-        "cycle": cycle,
-        "assignee": assignee.id,
-        "department": department,
-        "category": category,
-        "previous_category": t.category if t.category != category else None,
-        "mode": _MODE_TEXT[mode],
-        "appointment_at": iso(appointment) if appointment else None,
-        "routing": reason,
-        "notices": notices if mode is Mode.EMERGENCY else None,
-    }))]
+    # written out in _drop_none's key order (the record's bytes must not change)
+    data: Data = {"work_order": len(t.work_orders) + 1, "cycle": cycle,
+                  "assignee": assignee.id}
+    if department is not None:
+        data["department"] = department
+    data["category"] = category
+    if t.category != category and t.category is not None:
+        data["previous_category"] = t.category
+    data["mode"] = _MODE_TEXT[mode]
+    if appointment:
+        data["appointment_at"] = iso(appointment)
+    data["routing"] = reason
+    if mode is Mode.EMERGENCY:
+        data["notices"] = notices
+    return [("dispatch", data)]
 
 
 def _wo_event(kind: str) -> Decider:
