@@ -372,8 +372,10 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
     desk = row.guard == "desk"
     wo = t.work_order
     workers = list(cmd.workers) if cmd.workers else ([wo.assignee] if wo else [cmd.by])
+    people = ctx.config.person_by_id
     for i, w in enumerate(workers):
-        _known_person(ctx, f"workers[{i}]", w)
+        if w not in people:
+            _known_person(ctx, f"workers[{i}]", w)  # (raises)
     materials = [
         {"name": _text(ctx, f"materials[{i}].name", m.name, required=True),
          "qty": str(parse_quantity(m.qty, f"materials[{i}].qty"))}
@@ -392,12 +394,13 @@ def _acceptance(kind: str) -> Decider:
     def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Outcome:
         wo = t.work_order
         assert wo is not None
-        return [(kind, _drop_none({
-            "work_order": wo.number,
-            "signer": _text(ctx, "signer", cmd.signer, required=True),
-            "opinion": _text(ctx, "opinion", cmd.opinion),
-            "owner_copy": bool(cmd.owner_copy),
-        }))]
+        data: Data = {"work_order": wo.number,
+                      "signer": _text(ctx, "signer", cmd.signer, required=True)}
+        opinion = _text(ctx, "opinion", cmd.opinion) if cmd.opinion is not None else None
+        if opinion is not None:
+            data["opinion"] = opinion
+        data["owner_copy"] = bool(cmd.owner_copy)
+        return [(kind, data)]
     return decide_
 
 
