@@ -73,9 +73,9 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 
 
 _replace_ticket: Callable[[Ticket, dict[str, Any]], Ticket] = _make_replacer(Ticket)
+_replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
 _new_object, _set_dict = object.__new__, object.__setattr__
 _make_callback = slot_maker(Callback)
-_replace_wo: Callable[[WorkOrder, dict[str, Any]], WorkOrder] = _make_replacer(WorkOrder)
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,
