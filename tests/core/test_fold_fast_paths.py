@@ -143,3 +143,10 @@ def test_slot_maker_refuses_checked_fields() -> None:
 
     with pytest.raises(TypeError, match="validator"):
         slot_maker(Checked)
+
+    @attrs.frozen(slots=False)
+    class DictBacked:
+        n: int
+
+    with pytest.raises(TypeError, match="not a slotted class"):
+        slot_maker(DictBacked)

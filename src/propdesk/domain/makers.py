@@ -21,6 +21,8 @@ T = TypeVar("T")
 
 def slot_maker(cls: type[T]) -> Callable[..., T]:
     """``cls(*fields)`` with every field given positionally, in declaration order."""
+    if "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not a slotted class")
     fields = attrs.fields(cls)  # type: ignore[arg-type]  # (an attrs class, T unbound)
     names = [a.name for a in fields]
     for a in fields:
