@@ -205,16 +205,9 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
         _choice("asset", cmd.asset, [a.id for a in ctx.config.assets])
     event_at = _aware(cmd.event_at, "event_at") if cmd.event_at else None
     fields: Data = {}
-    other = ctx.config.limits.other
     for name in _RECORD_TEXTS:
         value = getattr(cmd, name)
-        if value is None:
-            fields[name] = None
-        elif (value.__class__ is str and name not in LONG_FIELDS and len(value) <= other
-              and value.strip()):
-            fields[name] = value  # what _text returns for it, without the call
-        else:
-            fields[name] = _text(ctx, name, value)
+        fields[name] = None if value is None else _text(ctx, name, value)
     missing = []
     if fields["location"] is None:
         missing.append("location")

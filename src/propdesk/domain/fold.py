@@ -82,38 +82,25 @@ def _stamp(field: str, state: State | None, *, keep_first: bool = False,
            only_from: State | None = None, text: str | None = None,
            flag: str | None = None) -> Callable[[Ticket, Event], Ticket]:
     """The evolver of an event that stamps its time on the current work order
-    (and may move the state), with the whole copy written out in one function.
-    These are most of a ticket's events, and the general path (a changes dict,
-    ``_wo``, ``_replace_wo``, ``_replace_ticket``) costs twice the calls.
+    (and may move the state), built by :func:`_on_wo`.  These are most of a
+    ticket's events, and the general path (a changes dict, ``_wo``,
+    ``_replace_wo``, ``_replace_ticket``) costs twice the calls.
 
     ``keep_first`` keeps an earlier stamp (a repeated sign or contact);
     ``only_from`` moves to ``state`` only from that state; ``text`` copies
     that key of the event's data onto the work order, ``flag`` copies it as a
     bool (absent: false)."""
-    new_object = object.__new__
-    set_dict = object.__setattr__
 
     def evolve_(t: Ticket, e: Event) -> Ticket:
-        at = e.at
-        wos = t.work_orders
-        wd = wos[-1].__dict__.copy()
+        wd = t.work_orders[-1].__dict__.copy()
         if not (keep_first and wd[field] is not None):
-            wd[field] = at
+            wd[field] = e.at
         if text is not None:
             wd[text] = e.data[text]
         if flag is not None:
             wd[flag] = bool(e.data.get(flag))
-        wo: Any = new_object(WorkOrder)
-        set_dict(wo, "__dict__", wd)
-        td = t.__dict__.copy()
-        td["work_orders"] = (*wos[:-1], wo)
-        if state is not None and (only_from is None or t.state is only_from):
-            td["state"] = state
-        td["version"] = e.version
-        td["last_at"] = at
-        new: Any = new_object(Ticket)
-        set_dict(new, "__dict__", td)
-        return new  # type: ignore[no-any-return]
+        moves = state is not None and (only_from is None or t.state is only_from)
+        return _on_wo(t, e, wd, state if moves else None)
 
     return evolve_
 
@@ -206,17 +193,16 @@ def _dispatch(t: Ticket, e: Event) -> Changes:
             "work_orders": (*t.work_orders, wo)}
 
 
-def _on_wo(t: Ticket, e: Event, wo_changes: Changes, state: State) -> Ticket:
-    """The ticket after an event that changes the current work order and moves
-    the state: both copies in one function (as :func:`_stamp`)."""
-    wos = t.work_orders
-    wd = wos[-1].__dict__.copy()
-    wd.update(wo_changes)
+def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Ticket:
+    """The ticket after an event that changes the current work order: ``wd`` is
+    the new work order's dict (a changed copy), ``state`` the new state
+    (``None``: unchanged).  Both copies are installed in one function."""
     wo: Any = _new_object(WorkOrder)
     _set_dict(wo, "__dict__", wd)
     td = t.__dict__.copy()
-    td["work_orders"] = (*wos[:-1], wo)
-    td["state"] = state
+    td["work_orders"] = (*t.work_orders[:-1], wo)
+    if state is not None:
+        td["state"] = state
     td["version"] = e.version
     td["last_at"] = e.at
     new: Any = _new_object(Ticket)
@@ -231,8 +217,9 @@ def _plan(t: Ticket, e: Event) -> Ticket:
                 Decimal(f["amount"]), f["on_schedule"])
         for f in d.get("fees", ())
     )
-    return _on_wo(t, e, {"planned_at": e.at, "fees": fees, "plan_note": d.get("note"),
-                         "override_by": d.get("override_by")}, State.PLANNED)
+    return _on_wo(t, e, {**t.work_orders[-1].__dict__, "planned_at": e.at, "fees": fees,
+                         "plan_note": d.get("note"), "override_by": d.get("override_by")},
+                  State.PLANNED)
 
 
 def _unable(t: Ticket, e: Event) -> Changes:
@@ -248,6 +235,7 @@ def _complete(t: Ticket, e: Event) -> Ticket:
                                    "version": e.version, "last_at": e.at})
     charge = d.get("charge")
     return _on_wo(t, e, {
+        **t.work_orders[-1].__dict__,
         "completed_at": e.at, "workers": tuple(d.get("workers", ())),
         "materials": tuple(Material(m["name"], Decimal(m["qty"]))
                            for m in d.get("materials", ())),
@@ -257,9 +245,9 @@ def _complete(t: Ticket, e: Event) -> Ticket:
 
 def _accept(t: Ticket, e: Event) -> Ticket:
     d = e.data
-    return _on_wo(t, e, {"accepted_at": e.at, "signer": d["signer"],
-                         "opinion": d.get("opinion"), "owner_copy": bool(d.get("owner_copy"))},
-                  State.ACCEPTED)
+    return _on_wo(t, e, {**t.work_orders[-1].__dict__, "accepted_at": e.at,
+                         "signer": d["signer"], "opinion": d.get("opinion"),
+                         "owner_copy": bool(d.get("owner_copy"))}, State.ACCEPTED)
 
 
 def _rework(t: Ticket, e: Event) -> Changes:

@@ -67,7 +67,8 @@ _BY_ROLE: frozenset[tuple[C, Role]] = frozenset(
 def _allowed_on_ticket(config: Config, ticket: Ticket | None, command: C,
                        person: Person) -> bool:
     """Grants that depend on the ticket (its assignee, first receiver, state);
-    the role grants are tested first, in :func:`check`."""
+    the role grants and the assignee's own commands are tested first, in
+    :func:`check`."""
     if ticket is None:
         return False
     assignee = ticket.assignee
@@ -75,8 +76,6 @@ def _allowed_on_ticket(config: Config, ticket: Ticket | None, command: C,
         if ticket.state is State.RECORDED:
             return person.role is Role.DESK
         return assignee == person.id
-    if command in ASSIGNEE_COMMANDS and assignee == person.id:
-        return True
     if command is C.FOLLOW_UP and person.id == ticket.first_receiver:
         return True
     if command is C.TRANSFER and person.role is Role.SUPERVISOR and assignee is not None:

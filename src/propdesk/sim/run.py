@@ -28,7 +28,7 @@ from typing import Any, TextIO
 import attrs
 
 from propdesk.domain import kpi, sla
-from propdesk.domain.enums import State
+from propdesk.domain.lifecycle import OPEN
 from propdesk.domain.model import Ticket
 from propdesk.sim.engine import Community
 from propdesk.sim.scenario import Scenario
@@ -116,10 +116,6 @@ def fmt(x: float) -> float:
     return round(float(x), 6)
 
 
-_OPEN = frozenset(s for s in State if not s.terminal)
-"""The states of an open ticket (``Ticket.open``, without two enum look-ups per call)."""
-
-
 class _Evaluator:
     """Evaluates tickets with the production SLA engine and KPI calculators and
     adds them up: at the end of the run, or as each ticket closes when its
@@ -192,7 +188,7 @@ class _Evaluator:
         self.reworks += t.rework_count
         if t.escalation_level:
             self.escalations += 1
-        if t.state in _OPEN:
+        if t.state in OPEN:  # (Ticket.open, without two enum look-ups per call)
             self.open_at_end += 1
 
 
