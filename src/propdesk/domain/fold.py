@@ -127,8 +127,8 @@ def _build(cls: type, blank: dict[str, Any], values: dict[str, Any]) -> Any:
     name every required field; mutable defaults must be given (``routing``)."""
     state = blank.copy()
     state.update(values)
-    new: Any = object.__new__(cls)
-    object.__setattr__(new, "__dict__", state)
+    new: Any = _new_object(cls)
+    _set_dict(new, "__dict__", state)
     return new
 
 
