@@ -11,6 +11,7 @@ See the README and ``docs/`` for the tour.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -39,7 +40,8 @@ _MODULES = {"commands": "propdesk.domain.commands"}
 __all__ = [
     "CommandName", "Config", "ConfigError", "Desk", "DomainError", "Event", "LineResult",
     "ManualClock", "MemoryStore", "Result", "SQLiteStore", "State", "SystemClock", "Ticket",
-    "WorkOrder", "__version__", "commands", "load_config", "parse_config",
+    "WorkOrder", "__version__", "commands", "compiled", "load_config", "parse_config",
+    "version_text",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,6 +56,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from propdesk.domain.errors import ConfigError, DomainError
     from propdesk.domain.events import Event
     from propdesk.domain.model import Ticket, WorkOrder
+
+
+def compiled() -> bool:
+    """Whether this install runs the core compiled with mypyc (``PROPDESK_MYPYC=1``
+    at install, docs/speed.md) rather than its Python sources."""
+    spec = importlib.util.find_spec("propdesk.domain.decide")
+    return spec is not None and spec.origin is not None and not spec.origin.endswith(".py")
+
+
+def version_text() -> str:
+    """What ``propdesk --version`` prints."""
+    return f"propdesk {__version__}" + (" (compiled with mypyc)" if compiled() else "")
 
 
 def __getattr__(name: str) -> Any:

@@ -25,7 +25,8 @@ def test_import_propdesk_is_light() -> None:
 def test_all_lists_exactly_the_lazy_exports() -> None:
     import propdesk
 
-    lazy = set(propdesk._EXPORTS) | set(propdesk._MODULES) | {"__version__"}
+    lazy = (set(propdesk._EXPORTS) | set(propdesk._MODULES)
+            | {"__version__", "compiled", "version_text"})
     assert set(propdesk.__all__) == lazy
     for name in propdesk.__all__:
         assert getattr(propdesk, name) is not None

@@ -77,9 +77,9 @@ def main(argv: list[str] | None = None) -> Any:
     """The console script: ``propdesk [OPTIONS] COMMAND …``."""
     args = sys.argv[1:] if argv is None else argv
     if args == ["--version"]:
-        from propdesk import __version__
+        from propdesk import version_text
 
-        sys.stdout.write(f"propdesk {__version__}\n")
+        sys.stdout.write(version_text() + "\n")
         return 0
     from propdesk.cli.app import cli
 

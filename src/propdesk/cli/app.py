@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from propdesk import __version__
+from propdesk import __version__, version_text
 from propdesk.cli import COMMANDS, SECTIONS
 from propdesk.cli.errors import CliError, ExitCode, exit_code_for, exit_code_table
 
@@ -170,7 +170,7 @@ def _lang_callback(ctx: click.Context, param: click.Parameter, value: str | None
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                               "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="propdesk",
-                      message="%(prog)s %(version)s")
+                      message=version_text())
 @click.option("--config", "config_path", metavar="PATH", envvar="PROPDESK_CONFIG",
               help="Configuration file [env PROPDESK_CONFIG; default ./propdesk.toml, then "
                    "the user's config directory].")

@@ -9,6 +9,7 @@ JSON-native (see :mod:`propdesk.domain.events`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,12 +53,14 @@ class Context:
     config: Config
     open_counts: Mapping[str, int] = attrs.field(factory=dict)
     public_report_until: datetime | None = None
-    desk_resolvable: frozenset[str] = attrs.field(init=False)
-    """Categories the desk may resolve itself (derived from the configuration)."""
+    desk_resolvable: AbstractSet[str] = attrs.field(
+        init=False, default=attrs.Factory(lambda self: _resolvable(self.config), takes_self=True))
+    """Categories the desk may resolve itself (derived from the configuration; a
+    frozenset, declared abstractly as mypyc asks, see docs/speed.md)."""
 
-    @desk_resolvable.default
-    def _resolvable(self) -> frozenset[str]:
-        return frozenset(cat.id for cat in self.config.categories if cat.desk_resolvable)
+
+def _resolvable(config: Config) -> frozenset[str]:
+    return frozenset(cat.id for cat in config.categories if cat.desk_resolvable)
 
 
 Data = dict[str, Any]
@@ -159,6 +162,10 @@ def _known_person(ctx: Context, field: str, value: str) -> Person:
     if p is None:
         raise DomainError("unknown_person", field=field, value=value)
     return p
+
+
+_untyped: Callable[[object, str], object] = getattr
+"""A field read without its declared type (see :func:`_answers`)."""
 
 
 def _drop_none(data: Data) -> Data:
@@ -415,13 +422,14 @@ def _return(t: Ticket, cmd: c.Return, *_: Any) -> Outcome:
 def _answers(cmd: c.Callback | c.SampleCallback) -> Data:
     _choice("satisfaction", cmd.satisfaction, Satisfaction)
     _choice("channel", cmd.channel, Channel)
-    for field in ("fixed",):
-        if not isinstance(getattr(cmd, field), bool):
-            raise DomainError("invalid_type", field=field, expected="true or false",
-                              value=getattr(cmd, field))
-    if cmd.charge_ok is not None and not isinstance(cmd.charge_ok, bool):
+    # read untyped: compiled code (docs/speed.md) would check the declared type on
+    # a typed read and raise TypeError before this refusal
+    fixed, charge_ok = _untyped(cmd, "fixed"), _untyped(cmd, "charge_ok")
+    if not isinstance(fixed, bool):
+        raise DomainError("invalid_type", field="fixed", expected="true or false", value=fixed)
+    if charge_ok is not None and not isinstance(charge_ok, bool):
         raise DomainError("invalid_type", field="charge_ok", expected="true, false or null",
-                          value=cmd.charge_ok)
+                          value=charge_ok)
     return {"fixed": cmd.fixed, "satisfaction": cmd.satisfaction, "charge_ok": cmd.charge_ok,
             "channel": cmd.channel}
 
@@ -456,8 +464,9 @@ def _reply(t: Ticket, cmd: c.Reply, ctx: Context, *_: Any) -> Outcome:
 
 
 def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Outcome:
-    if isinstance(cmd.level, bool) or cmd.level not in (1, 2):
-        raise DomainError("invalid_choice", field="level", value=cmd.level, allowed="1, 2")
+    level = _untyped(cmd, "level")
+    if isinstance(level, bool) or level not in (1, 2):
+        raise DomainError("invalid_choice", field="level", value=level, allowed="1, 2")
     if cmd.level <= t.escalation_level:
         raise DomainError("level_not_rising", ticket=t.id, value=cmd.level,
                           level=t.escalation_level)

@@ -9,6 +9,7 @@ and the lifecycle diagram in the docs are generated from it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 import attrs
 
@@ -132,7 +133,7 @@ def cycle_mode(ticket: Ticket) -> Mode:
     )
 
 
-def guard_holds(guard: str, ticket: Ticket, desk_resolvable: frozenset[str]) -> bool:
+def guard_holds(guard: str, ticket: Ticket, desk_resolvable: AbstractSet[str]) -> bool:
     """Whether a row's guard holds for ``ticket``."""
     if guard in ("", "outcome"):
         return True
@@ -146,7 +147,7 @@ def guard_holds(guard: str, ticket: Ticket, desk_resolvable: frozenset[str]) -> 
     raise AssertionError(f"unknown guard {guard!r}")
 
 
-def first_row(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> Transition | None:
+def first_row(ticket: Ticket, command: C, desk_resolvable: AbstractSet[str]) -> Transition | None:
     """The first row of ``command`` that applies to ``ticket`` now (the one
     ``decide`` follows), or ``None`` when the command is not allowed."""
     for t in _ROWS_FROM[command, ticket.state]:
@@ -155,7 +156,7 @@ def first_row(ticket: Ticket, command: C, desk_resolvable: frozenset[str]) -> Tr
     return None
 
 
-def allowed_commands(ticket: Ticket, desk_resolvable: frozenset[str]) -> list[C]:
+def allowed_commands(ticket: Ticket, desk_resolvable: AbstractSet[str]) -> list[C]:
     """Commands allowed for ``ticket`` in its state, in table order."""
     seen: dict[C, None] = {}
     for t in TABLE:

@@ -13,6 +13,7 @@ memory per ticket (2.1 → 4.6 KB for a closed one).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -60,7 +61,7 @@ class WorkOrder:
     dispatched_at: datetime
     mode: Mode
     appointment_at: datetime | None = None
-    routing: dict[str, object] = attrs.field(factory=dict)
+    routing: Mapping[str, object] = attrs.field(factory=dict)
     notices: tuple[str, ...] = ()
     department: str | None = None
     confirmed_at: datetime | None = None

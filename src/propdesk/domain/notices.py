@@ -7,7 +7,7 @@ room (RELIABILITY: personal data is masked in notices).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -29,7 +29,7 @@ class Notice:
     ticket: str
     at: datetime
     text: str
-    data: dict[str, object] = attrs.field(factory=dict)
+    data: Mapping[str, object] = attrs.field(factory=dict)
 
 
 def notices_for(config: Config, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:

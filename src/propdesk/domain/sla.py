@@ -17,7 +17,7 @@ outcomes at a time T (:func:`verdicts`: the same as plain tuples).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo
@@ -242,12 +242,16 @@ class SlaRules:
     zone: ZoneInfo
     meeting: time
     rules: tuple[Rule, ...] = RULES
-    _compiled: tuple[_Compiled, ...] = attrs.field(init=False, repr=False, eq=False)
-    _meetings: dict[date, datetime] = attrs.field(init=False, repr=False, eq=False,
-                                                  factory=dict)
-    _plans: dict[tuple[int, Mode, Source], Plan] = attrs.field(init=False, repr=False,
-                                                               eq=False, factory=dict)
-    _order: dict[str, int] = attrs.field(init=False, repr=False, eq=False, factory=dict)
+    # (abstract types for the derived fields: a class body compiled by mypyc
+    # checks a field declared as a concrete built-in type, such as dict, against
+    # the attrs field object it holds at that point, see docs/speed.md)
+    _compiled: Sequence[_Compiled] = attrs.field(init=False, repr=False, eq=False)
+    _meetings: MutableMapping[date, datetime] = attrs.field(init=False, repr=False, eq=False,
+                                                            factory=dict)
+    _plans: MutableMapping[tuple[int, Mode, Source], Plan] = attrs.field(
+        init=False, repr=False, eq=False, factory=dict)
+    _order: MutableMapping[str, int] = attrs.field(init=False, repr=False, eq=False,
+                                                   factory=dict)
 
     def __attrs_post_init__(self) -> None:
         compiled = tuple(

@@ -1,0 +1,57 @@
+"""Build hook: with ``PROPDESK_MYPYC=1``, compile the hot modules with mypyc.
+
+Everything else about the package is in ``pyproject.toml``.  A plain
+``pip install .`` installs pure Python.  With the variable set, the modules
+in :data:`COMPILED` are compiled to C extensions by mypyc (it ships with
+mypy) next to their Python sources, which stay installed; the behaviour is
+the same, only faster (docs/speed.md)::
+
+    pip install mypy                                  # the compiler, in this environment
+    PROPDESK_MYPYC=1 pip install --no-build-isolation .
+
+Only a regular install: an editable install would leave compiled modules
+beside sources that may change.
+"""
+
+from __future__ import annotations
+
+import os
+
+from setuptools import setup
+
+COMPILED = [
+    # the rules: decide and evolve, with what they call
+    "domain/decide.py",
+    "domain/fold.py",
+    "domain/permissions.py",
+    "domain/lifecycle.py",
+    "domain/routing.py",
+    "domain/roster.py",
+    "domain/model.py",
+    "domain/events.py",
+    "domain/makers.py",
+    "domain/money.py",
+    "domain/notices.py",
+    "domain/errors.py",
+    "domain/enums.py",
+    # the SLA engine
+    "domain/sla.py",
+    "domain/deadlines.py",
+    # the simulator
+    "sim/engine.py",
+    "sim/arrivals.py",
+    "sim/jobs.py",
+    "sim/run.py",
+]
+"""Modules compiled with ``PROPDESK_MYPYC=1``, relative to ``src/propdesk``."""
+
+
+def _ext_modules() -> list[object]:
+    if os.environ.get("PROPDESK_MYPYC", "") in ("", "0"):
+        return []
+    from mypyc.build import mypycify
+
+    return list(mypycify([f"src/propdesk/{m}" for m in COMPILED], opt_level="3"))
+
+
+setup(ext_modules=_ext_modules())
