@@ -17,6 +17,14 @@ run's own), and the two models alternate, round after round:
    ``--jobs`` worker processes (default: both cores) against the SimPy model
    in one process.
 
+propdesk runs twice in each round: from its Python sources (the installed
+package) and as the build compiled with mypyc (docs/speed.md), which the
+benchmark first installs into a temporary directory with
+``PROPDESK_MYPYC=1 pip install --no-build-isolation --target …`` (about 40 s;
+it needs mypy and setuptools ≥ 77 in this environment and a C compiler).
+``--compiled no`` skips it; ``auto`` (the default) says why when it cannot
+build, ``yes`` stops there.
+
 Reported: tickets per second, the ratio propdesk / SimPy, and peak resident
 memory of the whole process tree: the peak of the summed proportional set
 size (PSS, sampled every 50 ms), with ``ru_maxrss`` of the parent and the
@@ -31,6 +39,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -102,6 +111,10 @@ class PssSampler:
 def _child(model: str, communities: int, days: int, jobs: int, seed: int) -> dict[str, Any]:
     with PssSampler() as pss:
         out = _measure(model, communities, days, jobs, seed)
+    if model != "simpy":
+        import propdesk
+
+        out["compiled"] = propdesk.compiled()
     out["peak_pss_mb"] = round(pss.peak_kb / 1024, 1) if os.path.exists("/proc/self/smaps_rollup") \
         else None
     return out
@@ -154,13 +167,47 @@ def _measure(model: str, communities: int, days: int, jobs: int, seed: int) -> d
             "rss_sum_mb": round((own + (jobs * kids if kids else 0)) / 1024, 1), **extra}
 
 
-def _spawn(model: str, communities: int, days: int, jobs: int, seed: int) -> dict[str, Any]:
+def _build_compiled(dest: Path, mode: str) -> Path | None:
+    """Install the mypyc build into ``dest`` (the path entry), or ``None``."""
+    if mode == "no":
+        return None
+    print("building the compiled package (PROPDESK_MYPYC=1) ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
+           "--target", str(dest), str(ROOT)]
+    with tempfile.TemporaryDirectory() as work:  # (setuptools builds in ./build)
+        tree = Path(work) / "src"
+        shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "__pycache__", "*.so", "*.egg-info"))
+        cmd[-1] = str(tree)
+        out = subprocess.run(cmd, capture_output=True, text=True,
+                             env={**os.environ, "PROPDESK_MYPYC": "1"})
+    if out.returncode:
+        why = (out.stderr.strip().splitlines() or ["pip failed"])[-1]
+        if mode == "yes":
+            sys.stderr.write(out.stdout[-3000:] + out.stderr[-3000:])
+            raise SystemExit("bench_sim: the compiled build failed")
+        print(f"  no compiled build: {why}", file=sys.stderr, flush=True)
+        return None
+    print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return dest
+
+
+def _spawn(model: str, communities: int, days: int, jobs: int, seed: int,
+           compiled: Path | None = None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", model, "--communities", str(communities),
            "--days", str(days), "--jobs", str(jobs), "--seed", str(seed)]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if compiled is not None:  # PYTHONPATH comes before the installed package
+        env["PYTHONPATH"] = str(compiled)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env, cwd=ROOT)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  {model:<13} x{communities:<4} {result['tickets']:>9} tickets "
+    if model != "simpy" and result["compiled"] != (compiled is not None):
+        which = "compiled" if compiled else "Python"
+        raise SystemExit(f"bench_sim: the child did not load the {which} build")
+    if compiled is not None:
+        model += "/mypyc"
+    print(f"  {model:<18} x{communities:<4} {result['tickets']:>9} tickets "
           f"{result['seconds']:>8.1f} s {result['tickets_per_s']:>9.0f}/s "
           f"peak PSS {result['peak_pss_mb']:>7.1f} MB (RSS parent {result['parent_rss_mb']:.1f}"
           f" + {jobs} x worker {result['worker_rss_mb']:.1f})", file=sys.stderr, flush=True)
@@ -168,21 +215,33 @@ def _spawn(model: str, communities: int, days: int, jobs: int, seed: int) -> dic
 
 
 def _pair(label: str, communities: int, days: int, jobs: int, rounds: int,
-          seed: int) -> dict[str, Any]:
+          seed: int, compiled: Path | None) -> dict[str, Any]:
+    """The models alternately, ``rounds`` times: propdesk from its sources, the
+    compiled build (when there is one), SimPy."""
     print(f"{label}:", file=sys.stderr, flush=True)
-    ours, ref = [], []
+    ours: list[dict[str, Any]] = []
+    comp: list[dict[str, Any]] = []
+    ref: list[dict[str, Any]] = []
     for r in range(rounds):
         ours.append(_spawn("propdesk", communities, days, jobs, seed + r))
+        if compiled is not None:
+            comp.append(_spawn("propdesk", communities, days, jobs, seed + r, compiled))
         ref.append(_spawn("simpy", communities, days, 1, seed + r))
-    o_rate = statistics.median(x["tickets_per_s"] for x in ours)
     r_rate = statistics.median(x["tickets_per_s"] for x in ref)
-    o_mem = max(x["peak_pss_mb"] for x in ours)
     r_mem = max(x["peak_pss_mb"] for x in ref)
-    return {"label": label, "communities": communities, "days": days, "jobs": jobs,
-            "rounds": rounds, "propdesk": ours, "simpy": ref,
-            "propdesk_tickets_per_s": o_rate, "simpy_tickets_per_s": r_rate,
-            "speed_ratio": round(o_rate / r_rate, 3), "propdesk_peak_mb": o_mem,
-            "simpy_peak_mb": r_mem, "memory_ratio": round(o_mem / r_mem, 3)}
+    out: dict[str, Any] = {"label": label, "communities": communities, "days": days,
+                           "jobs": jobs, "rounds": rounds, "simpy": ref,
+                           "simpy_tickets_per_s": r_rate, "simpy_peak_mb": r_mem}
+    for key, runs in (("propdesk", ours), ("compiled", comp)):
+        if not runs:
+            continue
+        rate = statistics.median(x["tickets_per_s"] for x in runs)
+        mem = max(x["peak_pss_mb"] for x in runs)
+        prefix = "" if key == "propdesk" else "compiled_"
+        out.update({key: runs, f"{key}_tickets_per_s": rate, f"{key}_peak_mb": mem,
+                    f"{prefix}speed_ratio": round(rate / r_rate, 3),
+                    f"{prefix}memory_ratio": round(mem / r_mem, 3)})
+    return out
 
 
 def main() -> None:
@@ -195,44 +254,63 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="30 days, 10 communities")
     ap.add_argument("--skip-many", action="store_true", help="only the one-community year")
+    ap.add_argument("--compiled", choices=("auto", "yes", "no"), default="auto",
+                    help="also measure the build compiled with mypyc (default: when it builds)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     if a.child:
         print(json.dumps(_child(a.child, a.communities, a.days, a.jobs, a.seed)))
         return
-    days = 30 if a.quick else a.days
-    many = 10 if a.quick else a.communities
-    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
-    out["one"] = _pair(f"reference, 1 community, {days} days, 1 process", 1, days, 1,
-                       a.rounds, a.seed)
-    print("writing the §10 log:", file=sys.stderr, flush=True)
-    out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
-    if not a.skip_many:
-        out["many"] = _pair(f"reference, {many} communities, {days} days, {a.jobs} processes "
-                            "(SimPy: 1)", many, days, a.jobs, max(1, a.rounds - 1), a.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = _run(a, _build_compiled(Path(tmp) / "compiled", a.compiled))
     if a.json:
         print(json.dumps(out, indent=2, sort_keys=True))
         return
-    one = out["one"]
+    _print(out, a)
+
+
+def _run(a: argparse.Namespace, compiled: Path | None) -> dict[str, Any]:
+    days = 30 if a.quick else a.days
+    many = 10 if a.quick else a.communities
+    out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                           "days": days, "communities": many, "jobs": a.jobs}
+    out["one"] = _pair(f"reference, 1 community, {days} days, 1 process", 1, days, 1,
+                       a.rounds, a.seed, compiled)
+    print("writing the §10 log:", file=sys.stderr, flush=True)
+    out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
+    if compiled is not None:
+        out["compiled_log"] = _spawn("propdesk-log", 1, days, 1, a.seed, compiled)
+    if not a.skip_many:
+        out["many"] = _pair(f"reference, {many} communities, {days} days, {a.jobs} processes "
+                            "(SimPy: 1)", many, days, a.jobs, max(1, a.rounds - 1), a.seed,
+                            compiled)
+    return out
+
+
+def _print(out: dict[str, Any], a: argparse.Namespace) -> None:
+    days, many = out["days"], out["communities"]
+
+    def rows(run: dict[str, Any], target: float) -> None:
+        for key, name, prefix in (("propdesk", "propdesk.sim (rules + SLA + KPI)", ""),
+                                  ("compiled", "  the same, compiled with mypyc", "compiled_")):
+            if key in run:
+                print(f"  {name:<33}{run[f'{key}_tickets_per_s']:>10.0f} tickets/s   peak "
+                      f"{run[f'{key}_peak_mb']:5.1f} MB   ratio "
+                      f"{run[f'{prefix}speed_ratio']:.3f}x (target >= {target}x), memory "
+                      f"{run[f'{prefix}memory_ratio']:.2f}x (target <= 2x)")
+        print(f"  {'SimPy reference model':<33}{run['simpy_tickets_per_s']:>10.0f} tickets/s   "
+              f"peak {run['simpy_peak_mb']:5.1f} MB")
+
     print(f"\none community, {days} days, one process:")
-    print(f"  propdesk.sim (rules + SLA + KPI) {one['propdesk_tickets_per_s']:>10.0f} tickets/s"
-          f"   peak {one['propdesk_peak_mb']:.1f} MB")
-    print(f"  SimPy reference model            {one['simpy_tickets_per_s']:>10.0f} tickets/s"
-          f"   peak {one['simpy_peak_mb']:.1f} MB")
-    print(f"  ratio {one['speed_ratio']:.3f}x (target >= 0.5x); memory "
-          f"{one['memory_ratio']:.2f}x (target <= 2x)")
-    log = out["log"]
-    print(f"  with the §10 log written: {log['tickets_per_s']:.0f} tickets/s, "
-          f"{log['log_bytes'] / 1e6:.1f} MB of log")
+    rows(out["one"], 0.5)
+    for key, name in (("log", "propdesk.sim"), ("compiled_log", "compiled")):
+        if key in out:
+            log = out[key]
+            print(f"  with the §10 log written ({name}): {log['tickets_per_s']:.0f} tickets/s, "
+                  f"{log['log_bytes'] / 1e6:.1f} MB of log")
     if "many" in out:
-        m = out["many"]
-        print(f"\n{many} communities, {days} days, {a.jobs} worker processes:")
-        print(f"  propdesk.sim {m['propdesk_tickets_per_s']:>10.0f} tickets/s   peak "
-              f"{m['propdesk_peak_mb']:.1f} MB")
-        print(f"  SimPy        {m['simpy_tickets_per_s']:>10.0f} tickets/s   peak "
-              f"{m['simpy_peak_mb']:.1f} MB")
-        print(f"  ratio {m['speed_ratio']:.3f}x (target >= 1.0x); memory "
-              f"{m['memory_ratio']:.2f}x (target <= 2x)")
+        print(f"\n{many} communities, {days} days, {a.jobs} worker processes (SimPy: one):")
+        rows(out["many"], 1.0)
 
 
 if __name__ == "__main__":
