@@ -134,6 +134,22 @@ def test_slot_maker_builds_what_the_class_builds() -> None:
             made.at = at  # type: ignore[attr-defined]
 
 
+def test_make_event_builds_what_the_class_builds() -> None:
+    from datetime import UTC, datetime
+
+    from propdesk.domain.events import Event, make_event
+
+    at = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
+    args = ("A1", 3, "confirm", at, "eng-zhao", {"work_order": 1})
+    assert all(a.validator is None and a.converter is None for a in attrs.fields(Event))
+    assert [a.name for a in attrs.fields(Event)] == [
+        "ticket", "version", "kind", "at", "by", "data"]
+    made = make_event(*args)
+    assert made == Event(*args) and repr(made) == repr(Event(*args))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.kind = "arrive"  # type: ignore[misc]
+
+
 def test_slot_maker_refuses_checked_fields() -> None:
     from propdesk.domain.makers import slot_maker
 
