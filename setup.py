@@ -40,6 +40,7 @@ COMPILED = [
     # the simulator
     "sim/engine.py",
     "sim/arrivals.py",
+    "sim/draws.py",
     "sim/jobs.py",
     "sim/run.py",
 ]

@@ -72,30 +72,7 @@ class Dist:
 
     def sampler(self, rng: random.Random) -> Sampler:
         """A function returning one draw (seconds) per call, using ``rng``."""
-        p = self.params
-        if self.kind == "fixed":
-            value = p[0]
-            return lambda: value
-        if self.kind == "exponential":
-            if p[0] == 0:
-                return lambda: 0.0
-            rate = 1.0 / p[0]
-            rnd, log = rng.random, math.log
-            # random.expovariate(rate) written out (the same arithmetic, so the
-            # same draws): one Python call per draw instead of two
-            return lambda: -log(1.0 - rnd()) / rate
-        if self.kind == "lognormal":
-            mean, sigma = p
-            mu = math.log(mean) - sigma * sigma / 2.0
-            logn = rng.lognormvariate
-            return lambda: logn(mu, sigma)
-        if self.kind == "uniform":
-            low, high = p
-            unif = rng.uniform
-            return lambda: unif(low, high)
-        values = p
-        choice = rng.choice
-        return lambda: choice(values)
+        return _SAMPLERS[self.kind](self.params, rng)
 
     def to_toml(self) -> dict[str, Any] | float:
         """The scenario form (seconds)."""
@@ -108,6 +85,47 @@ class Dist:
         if self.kind == "uniform":
             return {"dist": "uniform", "low": self.params[0], "high": self.params[1]}
         return {"dist": "empirical", "values": list(self.params)}
+
+
+# The samplers are made by module-level functions rather than in the method of
+# the attrs class, so that the compiled build (docs/speed.md) compiles them.
+
+def _fixed(p: tuple[float, ...], rng: random.Random) -> Sampler:
+    value = p[0]
+    return lambda: value
+
+
+def _exponential(p: tuple[float, ...], rng: random.Random) -> Sampler:
+    if p[0] == 0:
+        return lambda: 0.0
+    rate = 1.0 / p[0]
+    rnd, log = rng.random, math.log
+    # random.expovariate(rate) written out (the same arithmetic, so the same
+    # draws): one Python call per draw instead of two
+    return lambda: -log(1.0 - rnd()) / rate
+
+
+def _lognormal(p: tuple[float, ...], rng: random.Random) -> Sampler:
+    mean, sigma = p
+    mu = math.log(mean) - sigma * sigma / 2.0
+    logn = rng.lognormvariate
+    return lambda: logn(mu, sigma)
+
+
+def _uniform(p: tuple[float, ...], rng: random.Random) -> Sampler:
+    low, high = p
+    unif = rng.uniform
+    return lambda: unif(low, high)
+
+
+def _empirical(p: tuple[float, ...], rng: random.Random) -> Sampler:
+    choice = rng.choice
+    return lambda: choice(p)
+
+
+_SAMPLERS: dict[str, Callable[[tuple[float, ...], random.Random], Sampler]] = {
+    "fixed": _fixed, "exponential": _exponential, "lognormal": _lognormal,
+    "uniform": _uniform, "empirical": _empirical}
 
 
 def fixed(value: float) -> Dist:
