@@ -41,6 +41,7 @@ COMPILED = [
     "sim/engine.py",
     "sim/arrivals.py",
     "sim/draws.py",
+    "sim/quick.py",
     "sim/jobs.py",
     "sim/run.py",
 ]

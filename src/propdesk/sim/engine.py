@@ -45,6 +45,7 @@ from propdesk.sim.arrivals import Rates
 from propdesk.sim.draws import Picker
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
+from propdesk.sim.quick import command
 from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
 
@@ -366,7 +367,7 @@ class Community:
             self.schedule(self.now + job.durations["dispatch"](), jobs.P_WORK, self._dispatch, job)
 
     def _answered(self, job: Job) -> None:
-        self.apply(job, c.Complete(ticket=job.id, by=job.assignee, at=self.at()))
+        self.apply(job, command(c.Complete, job.id, job.assignee, self.at()))
         self._desk_release(job.assignee)
         self._returned_to_desk(job)
 
@@ -390,7 +391,7 @@ class Community:
         assert ticket is not None
         op, assignee = job.assignee, ticket.assignee
         assert assignee is not None
-        self.apply(job, c.Confirm(ticket=job.id, by=assignee, at=self.at()))
+        self.apply(job, command(c.Confirm, job.id, assignee, self.at()))
         self._desk_release(op)
         job.assignee = assignee
         wo = ticket.work_order
@@ -407,7 +408,7 @@ class Community:
         assert ticket is not None
         if ticket.assignee is None or ticket.state.value not in ("confirmed", "acknowledged"):
             return  # moved on (e.g. a transfer waiting for its read-back)
-        self.apply(job, c.ContactOwner(ticket=job.id, by=ticket.assignee, at=self.at()))
+        self.apply(job, command(c.ContactOwner, job.id, ticket.assignee, self.at()))
 
     def _release(self, job: Job) -> None:
         self._hand_over(job, transfer=False)
@@ -455,7 +456,7 @@ class Community:
             at = self.at()
             self.apply(job, c.Transfer(ticket=job.id, by=self._desk_person(), at=at, to=to,
                                        reason="交班 / shift change"))
-            self.apply(job, c.Confirm(ticket=job.id, by=to, at=at))
+            self.apply(job, command(c.Confirm, job.id, to, at))
             pid = to
             job.resume = False  # a new work order: sign, travel and arrive again
         job.assignee = pid
@@ -481,7 +482,7 @@ class Community:
         ticket = job.ticket
         assert ticket is not None
         if not job.emergency:
-            self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=self.at()))
+            self.apply(job, command(c.Acknowledge, job.id, pid, self.at()))
         arrive = self.now + d["travel"]()
         if job.appointment is not None:
             arrive = max(arrive, job.appointment - jobs.EARLY)
@@ -496,7 +497,7 @@ class Community:
 
     def _arrive_on_site(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Arrive(ticket=job.id, by=pid, at=self.at()))
+        self.apply(job, command(c.Arrive, job.id, pid, self.at()))
         d = job.durations
         if (job.appointment is not None and not job.no_show_done and self.p["no_show"]
                 and self._random() < self.p["no_show"]):
@@ -544,17 +545,17 @@ class Community:
 
     def _plan(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Plan(ticket=job.id, by=pid, at=self.at()))
+        self.apply(job, command(c.Plan, job.id, pid, self.at()))
         self.schedule(self.now + job.durations["agree"](), jobs.P_WORK, self._agree, job)
 
     def _agree(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Agree(ticket=job.id, by=pid, at=self.at()))
+        self.apply(job, command(c.Agree, job.id, pid, self.at()))
         self.schedule(self.now + job.durations["repair"](), jobs.P_WORK, self._complete, job)
 
     def _complete(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Complete(ticket=job.id, by=pid, at=self.at()))
+        self.apply(job, command(c.Complete, job.id, pid, self.at()))
         self.schedule(self.now + job.durations["acceptance"](), jobs.P_WORK, self._acceptance, job)
 
     def _acceptance(self, job: Job) -> None:
@@ -573,12 +574,12 @@ class Community:
         wo = ticket.work_order
         if wo is not None and wo.acknowledged_at is None:
             # emergency: sign for the form after the first stage (S-14)
-            self.apply(job, c.Acknowledge(ticket=job.id, by=pid, at=at))
+            self.apply(job, command(c.Acknowledge, job.id, pid, at))
         self.schedule(self.now + job.durations["return"](), jobs.P_WORK, self._form_back, job)
 
     def _form_back(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Return(ticket=job.id, by=self._desk_person(), at=self.at()))
+        self.apply(job, command(c.Return, job.id, self._desk_person(), self.at()))
         self._field_release(pid)
         self._returned_to_desk(job)
 
