@@ -1,6 +1,6 @@
 """Benchmark of the simulator against a hand-written SimPy model (issue 7).
 
-    python bench/bench_sim.py                  # the full benchmark (~3 min on 2 cores)
+    python bench/bench_sim.py                  # the full benchmark (~5 min on 2 cores)
     python bench/bench_sim.py --quick          # 30 days, 10 communities
     python bench/bench_sim.py --json
 
