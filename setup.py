@@ -6,7 +6,7 @@ in :data:`COMPILED` are compiled to C extensions by mypyc (it ships with
 mypy) next to their Python sources, which stay installed; the behaviour is
 the same, only faster (docs/speed.md)::
 
-    pip install mypy                                  # the compiler, in this environment
+    pip install mypy 'setuptools>=77' wheel           # the compiler, in this environment
     PROPDESK_MYPYC=1 pip install --no-build-isolation .
 
 Only a regular install: an editable install would leave compiled modules

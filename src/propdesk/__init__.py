@@ -11,6 +11,7 @@ See the README and ``docs/`` for the tour.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,8 @@ def compiled() -> bool:
     """Whether this install runs the core compiled with mypyc (``PROPDESK_MYPYC=1``
     at install, docs/speed.md) rather than its Python sources."""
     spec = importlib.util.find_spec("propdesk.domain.decide")
-    return spec is not None and spec.origin is not None and not spec.origin.endswith(".py")
+    origin = spec.origin if spec is not None else None
+    return origin is not None and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
 def version_text() -> str:
