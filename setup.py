@@ -6,8 +6,11 @@ in :data:`COMPILED` are compiled to C extensions by mypyc (it ships with
 mypy) next to their Python sources, which stay installed; the behaviour is
 the same, only faster (docs/speed.md)::
 
-    pip install mypy 'setuptools>=77' wheel           # the compiler, in this environment
-    PROPDESK_MYPYC=1 pip install --no-build-isolation .
+    pip install . mypy 'setuptools>=77' wheel   # the dependencies and the compiler
+    PROPDESK_MYPYC=1 pip install --no-build-isolation --no-deps --force-reinstall .
+
+(mypyc type-checks the modules, so propdesk's dependencies must be installed
+where it runs.)
 
 Only a regular install: an editable install would leave compiled modules
 beside sources that may change.
@@ -16,6 +19,7 @@ beside sources that may change.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from setuptools import setup
 
@@ -48,11 +52,38 @@ COMPILED = [
 """Modules compiled with ``PROPDESK_MYPYC=1``, relative to ``src/propdesk``."""
 
 
+def _missing_dependencies() -> list[str]:
+    """propdesk's dependencies not installed here (mypyc type-checks against them)."""
+    import importlib.metadata
+    import re
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parent / "pyproject.toml").read_text("utf-8"))
+    missing = []
+    for dep in project["project"]["dependencies"]:
+        if ";" in dep:  # (an environment marker: tomli, for Pythons before 3.11)
+            continue
+        name = re.split(r"[<>=!~\[ ]", dep, maxsplit=1)[0]
+        try:
+            importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            missing.append(name)
+    return missing
+
+
 def _ext_modules() -> list[object]:
     if os.environ.get("PROPDESK_MYPYC", "") in ("", "0"):
         return []
-    from mypyc.build import mypycify
-
+    missing = _missing_dependencies()
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        missing.append("mypy")
+    if missing:
+        raise SystemExit(
+            f"PROPDESK_MYPYC=1: install {', '.join(missing)} into this environment first "
+            "(pip install . mypy 'setuptools>=77' wheel), then build with "
+            "--no-build-isolation (docs/speed.md)")
     return list(mypycify([f"src/propdesk/{m}" for m in COMPILED], opt_level="3"))
 
 
