@@ -9,8 +9,13 @@ switched off (``rules``) and with the core's answers replayed from a first
 run (``engine``), which splits a ticket's cost into engine, rules
 (decide + evolve) and evaluation.
 
-    python bench/sim_instructions.py            # about 4 minutes
+    python bench/sim_instructions.py            # about 5 minutes
     python bench/sim_instructions.py --json
+
+The build compiled with mypyc (docs/speed.md) is counted too, as a whole
+(its split would need the patching above, which compiled code does not
+see); it is built first as ``bench_sim.py`` builds it (``--compiled no``
+skips it).
 
 Instructions are not time (cache misses and branch prediction differ), but
 for an interpreter they track it closely; ``bench_sim.py`` gives the wall
@@ -75,14 +80,16 @@ def _child(model: str, days: int) -> None:
     print(runmod.run_community(sc, 1, 0, days=days).tickets)
 
 
-def _count(model: str, days: int) -> tuple[int, int]:
+def _count(model: str, days: int, compiled: Path | None = None) -> tuple[int, int]:
     """(tickets, instructions) of one child run under callgrind."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if compiled is not None:  # PYTHONPATH comes before the installed package
+        env["PYTHONPATH"] = str(compiled)
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
              sys.executable, __file__, "--child", model, "--days", str(days)],
-            capture_output=True, text=True, check=True, cwd=ROOT,
-            env={**os.environ, "PYTHONHASHSEED": "0"})
+            capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     tickets = int(out.stdout.strip().splitlines()[-1])
     m = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
     if m is None:
@@ -90,10 +97,10 @@ def _count(model: str, days: int) -> tuple[int, int]:
     return tickets, int(m.group(1))
 
 
-def per_ticket(model: str) -> float:
+def per_ticket(model: str, compiled: Path | None = None) -> float:
     """Instructions per ticket: the difference of a long and a short run."""
-    t1, i1 = _count(model, SHORT)
-    t2, i2 = _count(model, LONG)
+    t1, i1 = _count(model, SHORT, compiled)
+    t2, i2 = _count(model, LONG, compiled)
     return (i2 - i1) / (t2 - t1)
 
 
@@ -101,6 +108,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--child")
     ap.add_argument("--days", type=int, default=LONG)
+    ap.add_argument("--compiled", choices=("auto", "yes", "no"), default="auto",
+                    help="also count the build compiled with mypyc (default: when it builds)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if args.child:
@@ -109,19 +118,34 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     got = {m: per_ticket(m) for m in ("propdesk", "rules", "engine", "simpy")}
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bench_sim import _build_compiled
+
+        build = _build_compiled(Path(tmp) / "compiled", args.compiled)
+        if build is not None:
+            got["compiled"] = per_ticket("propdesk", build)
     split = {"engine": got["engine"], "rules (decide + evolve)": got["rules"] - got["engine"],
              "SLA and §8 evaluation": got["propdesk"] - got["rules"]}
     ratio = got["simpy"] / got["propdesk"]
     if args.json:
-        print(json.dumps({"per_ticket": got, "split": split, "ratio": round(ratio, 3)}))
+        ratios = {"propdesk": round(ratio, 3)}
+        if "compiled" in got:
+            ratios["compiled"] = round(got["simpy"] / got["compiled"], 3)
+        print(json.dumps({"per_ticket": got, "split": split, "ratio": round(ratio, 3),
+                          "ratios": ratios}))
         return
     print(f"instructions per ticket (reference scenario, days {SHORT}..{LONG}):")
     print(f"  propdesk.sim, everything      {got['propdesk'] / 1e3:8.0f} k")
     for label, value in split.items():
         print(f"    {label:<26}  {value / 1e3:8.0f} k "
               f"({100 * value / got['propdesk']:.0f} %)")
+    if "compiled" in got:
+        print(f"  the same, compiled with mypyc {got['compiled'] / 1e3:8.0f} k")
     print(f"  SimPy reference model         {got['simpy'] / 1e3:8.0f} k")
     print(f"  ratio (SimPy / propdesk)      {ratio:8.3f}x  (the speed target is 0.5x)")
+    if "compiled" in got:
+        print(f"  ratio (SimPy / compiled)      {got['simpy'] / got['compiled']:8.3f}x")
 
 
 if __name__ == "__main__":
