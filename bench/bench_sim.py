@@ -167,21 +167,24 @@ def _measure(model: str, communities: int, days: int, jobs: int, seed: int) -> d
             "rss_sum_mb": round((own + (jobs * kids if kids else 0)) / 1024, 1), **extra}
 
 
-def _build_compiled(dest: Path, mode: str) -> Path | None:
-    """Install the mypyc build into ``dest`` (the path entry), or ``None``."""
+def build_compiled(dest: Path, mode: str) -> Path | None:
+    """Install the mypyc build into ``dest`` (the path entry), or ``None``
+    (``mode`` is ``--compiled``: auto, yes or no).  Shared with
+    ``sim_instructions.py``."""
     if mode == "no":
         return None
     print("building the compiled package (PROPDESK_MYPYC=1) ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
-           "--target", str(dest), str(ROOT)]
-    with tempfile.TemporaryDirectory() as work:  # (setuptools builds in ./build)
-        tree = Path(work) / "src"
-        shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(
+    # built from a copy of the work tree: setuptools writes ./build, and stale
+    # objects there would end up in the package
+    with tempfile.TemporaryDirectory() as work:
+        repo = Path(work) / "repo"
+        shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(
             ".git", ".venv", "build", "__pycache__", "*.so", "*.egg-info"))
-        cmd[-1] = str(tree)
-        out = subprocess.run(cmd, capture_output=True, text=True,
-                             env={**os.environ, "PROPDESK_MYPYC": "1"})
+        out = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
+             "--target", str(dest), str(repo)],
+            capture_output=True, text=True, env={**os.environ, "PROPDESK_MYPYC": "1"})
     if out.returncode:
         why = (out.stderr.strip().splitlines() or ["pip failed"])[-1]
         if mode == "yes":
@@ -262,7 +265,7 @@ def main() -> None:
         print(json.dumps(_child(a.child, a.communities, a.days, a.jobs, a.seed)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        out = _run(a, _build_compiled(Path(tmp) / "compiled", a.compiled))
+        out = _run(a, build_compiled(Path(tmp) / "compiled", a.compiled))
     if a.json:
         print(json.dumps(out, indent=2, sort_keys=True))
         return

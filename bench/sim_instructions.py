@@ -120,9 +120,9 @@ def main() -> None:
     got = {m: per_ticket(m) for m in ("propdesk", "rules", "engine", "simpy")}
     with tempfile.TemporaryDirectory() as tmp:
         sys.path.insert(0, str(ROOT / "bench"))
-        from bench_sim import _build_compiled
+        from bench_sim import build_compiled
 
-        build = _build_compiled(Path(tmp) / "compiled", args.compiled)
+        build = build_compiled(Path(tmp) / "compiled", args.compiled)
         if build is not None:
             got["compiled"] = per_ticket("propdesk", build)
     split = {"engine": got["engine"], "rules (decide + evolve)": got["rules"] - got["engine"],
