@@ -31,7 +31,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -81,11 +81,11 @@ class CycleView:
 
 # Enum members looked up on their class cost a metaclass look-up each (about a
 # tenth of a microsecond on CPython 3.11): the hot paths below use these instead.
-_EMERGENCY = Mode.EMERGENCY
-_IMMEDIATE = Mode.IMMEDIATE
-_APPOINTMENT = Mode.APPOINTMENT
-_CLOSED = State.CLOSED
-_CANCELLED = State.CANCELLED
+_EMERGENCY: Final = Mode.EMERGENCY
+_IMMEDIATE: Final = Mode.IMMEDIATE
+_APPOINTMENT: Final = Mode.APPOINTMENT
+_CLOSED: Final = State.CLOSED
+_CANCELLED: Final = State.CANCELLED
 
 
 def cycle_views(ticket: Ticket) -> list[CycleView]:
@@ -229,7 +229,7 @@ def _service_start(v: CycleView, s: datetime | None) -> datetime | None:
     return t.received_at
 
 
-MILESTONES: dict[str, Milestone] = {m.name: m for m in (
+MILESTONES: Final[dict[str, Milestone]] = {m.name: m for m in (
     Milestone("received", "received by the desk", lambda v, s: v.ticket.received_at),
     Milestone("recorded", "recorded", lambda v, s: v.ticket.recorded_at),
     Milestone("cycle_start", "the cycle's start (recorded; a rework: its start)",
@@ -259,7 +259,7 @@ MILESTONES: dict[str, Milestone] = {m.name: m for m in (
     Milestone("called_back", "called back (the next callback)", _called_back),
 )}
 
-OCCURRENCES: dict[str, Occurrences] = {o.name: o for o in (
+OCCURRENCES: Final[dict[str, Occurrences]] = {o.name: o for o in (
     Occurrences("unables", "each `unable` reported", lambda v: v.unables),
     Occurrences("returns", "each return, and each desk resolution", lambda v: v.returns),
 )}
@@ -272,7 +272,7 @@ def _short_notice(v: CycleView, allowance: timedelta) -> bool:
             and v.appointment - v.booked < allowance)
 
 
-CONDITIONS: dict[str, tuple[str, Condition]] = {
+CONDITIONS: Final[dict[str, tuple[str, Condition]]] = {
     "short_notice": ("the appointment was booked less than the allowance ahead (S-23)",
                      _short_notice),
 }
@@ -391,7 +391,7 @@ def whole_seconds(delta: timedelta) -> int:
 AlertKind = Literal["warning", "breach"]
 AlertKey = tuple[str, int, int, AlertKind]
 """(rule, cycle, occurrence, kind)."""
-_RANK = {"warning": 0, "breach": 1}
+_RANK: Final = {"warning": 0, "breach": 1}
 
 
 @attrs.frozen(slots=False)  # a dict class: cheaper to make, as Outcome

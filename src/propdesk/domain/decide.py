@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -40,9 +40,12 @@ from propdesk.domain.model import Ticket
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
 from propdesk.domain.roster import is_on_duty
 
-AMENDABLE = ("location", "content", "contact", "phone", "area", "asset", "about")
-SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
-LONG_FIELDS = frozenset({"note", "reason", "diagnosis", "opinion", "text", "reply"})
+AMENDABLE: Final = ("location", "content", "contact", "phone", "area", "asset", "about")
+SUPERVISOR_ROLES: Final = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
+LONG_FIELDS: Final = frozenset({"note", "reason", "diagnosis", "opinion", "text", "reply"})
+# Final: the compiled build (docs/speed.md) keeps final names in C variables
+# instead of looking them up in the module's dict at every call
+_UTC: Final = UTC
 
 
 @attrs.frozen
@@ -72,7 +75,7 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
     at = cmd.at
     if at is None:
         raise ValueError("the command has no time; the Desk fills it in from its clock")
-    if at.tzinfo is not UTC:  # (UTC-aware times, the usual case, need no conversion)
+    if at.tzinfo is not _UTC:  # (UTC-aware times, the usual case, need no conversion)
         at = utc(_aware(at, "at"))
     config = ctx.config
     by = cmd.by
@@ -136,8 +139,8 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
     return value
 
 
-_MODE_TEXT = {m: m.value for m in Mode}  # (an enum's .value is a Python-level property)
-_ENUM_VALUES: dict[Any, frozenset[str]] = {
+_MODE_TEXT: Final = {m: m.value for m in Mode}  # (an enum's .value is a Python-level property)
+_ENUM_VALUES: Final[dict[Any, frozenset[str]]] = {
     e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
 
 
@@ -164,7 +167,7 @@ def _known_person(ctx: Context, field: str, value: str) -> Person:
     return p
 
 
-_untyped: Callable[[object, str], object] = getattr
+_untyped: Final[Callable[[object, str], object]] = getattr
 """A field read without its declared type (see :func:`_answers`)."""
 
 
@@ -177,7 +180,7 @@ def _drop_none(data: Data) -> Data:
 Decider = Callable[[Ticket, Any, Context, Transition, datetime, Person], Outcome]
 
 
-_RECORD_TEXTS = ("location", "contact", "phone", "reply", "area", "asset", "about")
+_RECORD_TEXTS: Final = ("location", "contact", "phone", "reply", "area", "asset", "about")
 
 
 def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
@@ -514,7 +517,7 @@ def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Outcome:
     return [("contact_owner", {"work_order": wo.number})]
 
 
-_DECIDERS: dict[C, Decider] = {
+_DECIDERS: Final[dict[C, Decider]] = {
     C.CLASSIFY: _classify,
     C.DISPATCH: _dispatch,
     C.CONFIRM: _wo_event("confirm"),

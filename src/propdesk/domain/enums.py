@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 
 class State(StrEnum):
@@ -108,8 +109,8 @@ class Channel(StrEnum):
     VISIT = "visit"
 
 
-SOURCE_BY_VALUE: dict[str, Source] = {m.value: m for m in Source}
-MODE_BY_VALUE: dict[str, Mode] = {m.value: m for m in Mode}
+SOURCE_BY_VALUE: Final[dict[str, Source]] = {m.value: m for m in Source}
+MODE_BY_VALUE: Final[dict[str, Mode]] = {m.value: m for m in Mode}
 """Members by value: a dict look-up, where ``Mode(text)`` goes through the
 metaclass (folding and deciding read these for every record)."""
 

@@ -7,6 +7,8 @@ to the ticket's current assignee, some to both.
 
 from __future__ import annotations
 
+from typing import Final
+
 from propdesk.domain.config import Config, Person
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.enums import Role, State
@@ -14,7 +16,8 @@ from propdesk.domain.errors import DomainError
 from propdesk.domain.model import Ticket
 
 # role-based permissions: command -> roles that may always issue it
-ROLE_PERMISSIONS: dict[C, frozenset[Role]] = {
+# (Final: kept in C variables by the compiled build, docs/speed.md)
+ROLE_PERMISSIONS: Final[dict[C, frozenset[Role]]] = {
     C.RECORD: frozenset({Role.DESK}),
     C.CLASSIFY: frozenset({Role.DESK}),
     C.DISPATCH: frozenset({Role.DESK}),
@@ -34,7 +37,7 @@ ROLE_PERMISSIONS: dict[C, frozenset[Role]] = {
 }
 
 # commands the current work order's assignee may issue
-ASSIGNEE_COMMANDS: frozenset[C] = frozenset({
+ASSIGNEE_COMMANDS: Final[frozenset[C]] = frozenset({
     C.CONFIRM, C.ACKNOWLEDGE, C.CONTACT_OWNER, C.ARRIVE, C.DIAGNOSE, C.PLAN, C.AGREE,
     C.UNABLE, C.ACCEPT, C.REJECT, C.ESCALATE, C.FOLLOW_UP,
 })
@@ -60,7 +63,7 @@ def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> 
     )
 
 
-_BY_ROLE: frozenset[tuple[C, Role]] = frozenset(
+_BY_ROLE: Final[frozenset[tuple[C, Role]]] = frozenset(
     (command, role) for command, roles in ROLE_PERMISSIONS.items() for role in roles)
 
 
@@ -87,7 +90,7 @@ def _allowed_on_ticket(config: Config, ticket: Ticket | None, command: C,
     return False
 
 
-_WHO: dict[str, tuple[str, str]] = {
+_WHO: Final[dict[str, tuple[str, str]]] = {
     "assignee": ("the assignee", "当前处理人"),
     "desk_resolves": ("desk (desk-resolvable categories, from recorded)",
                       "前台（可由前台直接处理的分类，已录入时）"),

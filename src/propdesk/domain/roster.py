@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from typing import Final
 
 from propdesk.domain.config import WEEKDAYS, Config, Shift, parse_hhmm
 
@@ -28,7 +29,8 @@ def shift_covers(shift: Shift, local: datetime) -> bool:
     return prev_day in shift.days and t < end
 
 
-_BOUNDS: dict[tuple[str, str], tuple[time, time]] = {}
+_BOUNDS: Final[dict[tuple[str, str], tuple[time, time]]] = {}
+_bisect_right: Final = bisect_right  # (a C variable in the compiled build)
 
 
 def _bounds(shift: Shift) -> tuple[time, time]:
@@ -55,7 +57,7 @@ def duty_at(config: Config, at: datetime) -> tuple[Mapping[str, int], tuple[str,
     if bounds is None:
         bounds = config.memo["duty-bounds"] = _boundaries(config)
     second = local.hour * 3600 + local.minute * 60 + local.second
-    key = ("duty", local.weekday(), bisect_right(bounds, second))
+    key = ("duty", local.weekday(), _bisect_right(bounds, second))
     hit: tuple[Mapping[str, int], tuple[str, ...]] | None = config.memo.get(key)
     if hit is None:
         first: dict[str, int] = {}

@@ -28,7 +28,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 from propdesk.domain import commands as c
 from propdesk.domain.decide import Context, decide
@@ -50,10 +50,15 @@ from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
 
 Action = Callable[[Job], None]
-_OWNER_SOURCES = frozenset(s.value for s in Source if s.is_owner)
-_DISSATISFIED, _BASICALLY, _SATISFIED = (Satisfaction.DISSATISFIED.value,
-                                         Satisfaction.BASICALLY_SATISFIED.value,
-                                         Satisfaction.SATISFIED.value)
+# Final: the compiled build (docs/speed.md) keeps final names in C variables
+# instead of looking them up in the module's dict at every call
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
+_UTC: Final = UTC
+_OWNER_SOURCES: Final = frozenset(s.value for s in Source if s.is_owner)
+_DISSATISFIED: Final = Satisfaction.DISSATISFIED.value
+_BASICALLY: Final = Satisfaction.BASICALLY_SATISFIED.value
+_SATISFIED: Final = Satisfaction.SATISFIED.value
 
 
 class Community:
@@ -132,14 +137,14 @@ class Community:
 
     def schedule(self, t: float, prio: int, action: Action, job: Job | None = None) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (t, prio, self._seq, action, job))
+        _heappush(self._heap, (t, prio, self._seq, action, job))
 
     def at(self, t: float | None = None) -> datetime:
         """The aware time of simulated second ``t`` (rounded to whole seconds)."""
         second = int((self.now if t is None else t) + 0.5)
         if second == self._at_second:  # one step issues several commands at one time
             return self._at_value
-        value = self._from_ts(self._t0_ts + second, UTC)
+        value = self._from_ts(self._t0_ts + second, _UTC)
         self._at_second, self._at_value = second, value
         return value
 
@@ -148,7 +153,7 @@ class Community:
         self.schedule(0.0, jobs.P_DUTY, self._day, None)
         self._next_arrival(0.0)
         heap = self._heap
-        pop = heapq.heappop
+        pop = _heappop
         drain = self.sc.drain
         horizon = self.horizon
         while heap:
@@ -295,7 +300,7 @@ class Community:
                 self._desk_start(pid, job, qclass, start, self.now)
                 return
         self._seq += 1
-        heapq.heappush(self.desk_queue, (qclass, self._seq, self.now, start, job))
+        _heappush(self.desk_queue, (qclass, self._seq, self.now, start, job))
 
     def _desk_start(self, pid: str, job: Job, qclass: int, start: Action,
                     since: float) -> None:
@@ -319,7 +324,7 @@ class Community:
 
     def _desk_next(self, pid: str) -> None:
         if self.desk_queue:
-            qclass, _seq, since, start, job = heapq.heappop(self.desk_queue)
+            qclass, _seq, since, start, job = _heappop(self.desk_queue)
             self._desk_start(pid, job, qclass, start, since)
 
     def _desk_person(self) -> str:
@@ -462,7 +467,7 @@ class Community:
         job.assignee = pid
         job.queued_at = self.now
         self._seq += 1
-        heapq.heappush(self.queues[pid], (job.priority, self._seq, job))
+        _heappush(self.queues[pid], (job.priority, self._seq, job))
         if not self.busy[pid] and pid in self.on:
             self._field_next(pid)
 
@@ -470,7 +475,7 @@ class Community:
         q = self.queues[pid]
         if not q:
             return
-        _prio, _seq, job = heapq.heappop(q)
+        _prio, _seq, job = _heappop(q)
         self.busy[pid] = True
         self._busy_since[pid] = self.now
         self.field_wait.add(self.now - job.queued_at)

@@ -3,6 +3,8 @@ ticket), a running statistic of waits, and the engine's priorities and leads."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from propdesk.domain.model import Ticket
 from propdesk.sim.draws import Sampler
 from propdesk.sim.scenario import Stream
@@ -11,15 +13,21 @@ __all__ = ["CONTACT_LEAD", "DRAIN_LIMIT", "EARLY", "LEAVE_LEAD", "P_ARRIVAL", "P
            "P_WORK", "Q_CALL", "Q_CALLBACK", "Q_DISPATCH", "Q_EMERGENCY", "Job", "Stat"]
 
 # heap priorities at equal times: roster changes, then work, then new calls
-P_DUTY, P_WORK, P_ARRIVAL = 0, 1, 2
+# (Final: constants in the compiled build, docs/speed.md)
+P_DUTY: Final = 0
+P_WORK: Final = 1
+P_ARRIVAL: Final = 2
 # desk queue classes
-Q_EMERGENCY, Q_CALL, Q_DISPATCH, Q_CALLBACK = 0, 1, 2, 3
+Q_EMERGENCY: Final = 0
+Q_CALL: Final = 1
+Q_DISPATCH: Final = 2
+Q_CALLBACK: Final = 3
 
-CONTACT_LEAD = 20 * 60.0
+CONTACT_LEAD: Final = 20 * 60.0
 """Appointments: the assignee calls the owner this long before (S-6 asks 15 min)."""
-LEAVE_LEAD = 15 * 60.0
+LEAVE_LEAD: Final = 15 * 60.0
 """Appointments: the work order joins the assignee's queue this long before."""
-EARLY = 4 * 60.0
+EARLY: Final = 4 * 60.0
 """Appointments: aim to arrive this long before (S-8's window is 3–5 min)."""
 DRAIN_LIMIT = 30 * 86400.0
 """With ``drain``, a run that still has open tickets this long after the horizon

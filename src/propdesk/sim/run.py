@@ -23,7 +23,7 @@ from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import attrs
 
@@ -192,8 +192,8 @@ class _Evaluator:
             self.open_at_end += 1
 
 
-_RULE = itemgetter(0)
-_STATUS = itemgetter(2)
+_RULE: Final = itemgetter(0)
+_STATUS: Final = itemgetter(2)
 """A verdict's rule and status."""
 
 
