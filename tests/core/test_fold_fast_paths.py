@@ -166,3 +166,31 @@ def test_slot_maker_refuses_checked_fields() -> None:
 
     with pytest.raises(TypeError, match="not a slotted class"):
         slot_maker(DictBacked)
+
+
+def test_dict_setter_installs_the_instance_dict() -> None:
+    from propdesk.domain.makers import dict_setter
+
+    @attrs.frozen(slots=False)
+    class Base:
+        n: int
+
+    @attrs.frozen(slots=False)
+    class Child(Base):
+        m: int = 0
+
+    made = object.__new__(Child)
+    values = {"n": 1, "m": 2}
+    dict_setter(Child)(made, values)  # the descriptor is inherited from Base
+    assert made == Child(n=1, m=2) and vars(made) is values
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.n = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):  # the descriptor checks the instance's class
+        dict_setter(Child)(object(), {"n": 1})
+
+    @attrs.frozen
+    class Slotted:
+        n: int
+
+    with pytest.raises(TypeError, match="not a dict-backed class"):
+        dict_setter(Slotted)

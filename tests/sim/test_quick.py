@@ -29,8 +29,35 @@ def test_command_is_what_the_class_makes(cls: type[c.Command]) -> None:
     assert made.ticket == "A1"
 
 
+@pytest.mark.parametrize(("cls", "fields"), [
+    (c.Record, {"received_at": AT, "source": "phone", "content": "漏水", "mode": "immediate",
+                "location": "1-101", "reply": "已收到"}),
+    (c.Dispatch, {"category": "engineering"}),
+    (c.Classify, {"category": "cleaning"}),
+    (c.Diagnose, {"diagnosis": "现场诊断"}),
+    (c.Callback, {"fixed": True, "satisfaction": "satisfied", "close": True}),
+    (c.Accept, {"signer": "业主", "owner_copy": True}),
+    (c.Reject, {"signer": "业主", "opinion": "不合格"}),
+    (c.Escalate, {"level": 1, "reason": "上报"}),
+    (c.Plan, {"fees": (c.FeeItem(code="F1", qty="1"),)}),
+])
+def test_command_with_fields_is_what_the_class_makes(cls: type[c.Command],
+                                                     fields: dict[str, object]) -> None:
+    made = command(cls, "A1", "eng-zhao", AT, dict(fields))
+    expected = cls(ticket="A1", by="eng-zhao", at=AT, **fields)
+    assert type(made) is cls
+    assert made == expected and repr(made) == repr(expected)
+    assert list(vars(made).items()) == list(vars(expected).items())
+
+
 def test_command_refuses_what_needs_init() -> None:
     with pytest.raises(TypeError, match="diagnosis"):
         command(c.Diagnose, "A1", "eng-zhao", AT)  # a required field
+    with pytest.raises(TypeError, match="category must be given"):
+        command(c.Classify, "A1", "desk-wang", AT, {})
     with pytest.raises(TypeError, match="text"):
         command(c.Reply, "A1", "desk-wang", AT)
+    with pytest.raises(TypeError, match="no field colour"):
+        command(c.Dispatch, "A1", "desk-wang", AT, {"category": "cleaning", "colour": "red"})
+    diagnosed = command(c.Diagnose, "A1", "eng-zhao", AT, {"diagnosis": "ok"})
+    assert diagnosed.diagnosis == "ok"  # the refusals left the class usable

@@ -16,7 +16,7 @@ import attrs
 
 from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
-from propdesk.domain.makers import slot_maker
+from propdesk.domain.makers import dict_setter, slot_maker
 from propdesk.domain.model import (
     Amendment,
     Callback,
@@ -51,13 +51,13 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
         # memcpy, where updating the fresh instance's (key-sharing) dict inserts key
         # by key: a third of the time for the 43 fields of a ticket
         new_object = object.__new__
-        set_dict = object.__setattr__
+        set_dict = dict_setter(cls)
 
         def replace_dict(self: Any, ch: dict[str, Any]) -> Any:
             state = self.__dict__.copy()
             state.update(ch)
             new: Any = new_object(cls)
-            set_dict(new, "__dict__", state)
+            set_dict(new, state)
             return new
 
         return replace_dict
@@ -77,7 +77,8 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 _replace_ticket: Final[Callable[[Ticket, dict[str, Any]], Ticket]] = _make_replacer(Ticket)
 _replace_wo: Final[Callable[[WorkOrder, dict[str, Any]], WorkOrder]] = _make_replacer(WorkOrder)
 _new_object: Final = object.__new__
-_set_dict: Final = object.__setattr__
+_set_ticket_dict: Final = dict_setter(Ticket)
+_set_wo_dict: Final = dict_setter(WorkOrder)
 _make_callback: Final = slot_maker(Callback)
 
 
@@ -123,7 +124,8 @@ _TICKET_BLANK: Final = _blank(Ticket)
 _WO_BLANK: Final = _blank(WorkOrder)
 
 
-def _build(cls: type, blank: dict[str, Any], values: dict[str, Any]) -> Any:
+def _build(cls: type, blank: dict[str, Any], set_dict: Callable[[Any, dict[str, Any]], None],
+           values: dict[str, Any]) -> Any:
     """A new instance of a dict-backed model class from ``values`` over its
     defaults, without the keyword handling of ``__init__`` (the model classes
     have no validators or converters, see :func:`replace`).  ``values`` must
@@ -131,7 +133,7 @@ def _build(cls: type, blank: dict[str, Any], values: dict[str, Any]) -> Any:
     state = blank.copy()
     state.update(values)
     new: Any = _new_object(cls)
-    _set_dict(new, "__dict__", state)
+    set_dict(new, state)
     return new
 
 
@@ -146,7 +148,7 @@ def _start(e: Event) -> Ticket:
     received_text, originated_text = d["received_at"], d["originated_at"]
     received = parse_iso(received_text)
     category = d.get("category")
-    ticket: Ticket = _build(Ticket, _TICKET_BLANK, {
+    ticket: Ticket = _build(Ticket, _TICKET_BLANK, _set_ticket_dict, {
         "id": e.ticket, "version": e.version, "state": State.RECORDED, "last_at": e.at,
         "source": SOURCE_BY_VALUE[d["source"]], "first_receiver": d["first_receiver"],
         "recorded_by": e.by,
@@ -183,7 +185,7 @@ def _classify(t: Ticket, e: Event) -> Changes:
 def _dispatch(t: Ticket, e: Event) -> Changes:
     d = e.data
     cat = d["category"]
-    wo = _build(WorkOrder, _WO_BLANK, {
+    wo = _build(WorkOrder, _WO_BLANK, _set_wo_dict, {
         "number": d["work_order"], "cycle": d["cycle"], "assignee": d["assignee"],
         "dispatched_at": e.at, "mode": MODE_BY_VALUE[d["mode"]],
         "appointment_at": _opt_time(d.get("appointment_at")),
@@ -201,7 +203,7 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     the new work order's dict (a changed copy), ``state`` the new state
     (``None``: unchanged).  Both copies are installed in one function."""
     wo: Any = _new_object(WorkOrder)
-    _set_dict(wo, "__dict__", wd)
+    _set_wo_dict(wo, wd)
     td = t.__dict__.copy()
     td["work_orders"] = (*t.work_orders[:-1], wo)
     if state is not None:
@@ -209,7 +211,7 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     td["version"] = e.version
     td["last_at"] = e.at
     new: Any = _new_object(Ticket)
-    _set_dict(new, "__dict__", td)
+    _set_ticket_dict(new, td)
     return new  # type: ignore[no-any-return]
 
 

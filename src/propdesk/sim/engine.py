@@ -360,12 +360,15 @@ class Community:
             appointment = self.at(job.appointment)
         mode = "emergency" if job.emergency else (
             "appointment" if appointment is not None else "immediate")
-        cmd = c.Record(
-            ticket=job.id, by=op, at=self.at(), received_at=self.at(received), source=source,
-            content=f"{s.name}: {self.sc.name}", mode=mode, appointment_at=appointment,
-            category=s.category if job.desk else None, area=area,
-            reply="已收到，马上安排", **fields)
-        self.apply(job, cmd)
+        fields["received_at"] = self.at(received)
+        fields["source"] = source
+        fields["content"] = f"{s.name}: {self.sc.name}"
+        fields["mode"] = mode
+        fields["appointment_at"] = appointment
+        fields["category"] = s.category if job.desk else None
+        fields["area"] = area
+        fields["reply"] = "已收到，马上安排"
+        self.apply(job, command(c.Record, job.id, op, self.at(), fields))
         if job.desk:
             self.schedule(self.now + job.durations["answer"](), jobs.P_WORK, self._answered, job)
         else:
@@ -387,8 +390,8 @@ class Community:
         category = job.category
         if ticket.cycle == 1 and self.p["reclassify"] and self._random() < self.p["reclassify"]:
             wrong = next(x.id for x in self.cfg.categories if x.id != category)
-            self.apply(job, c.Classify(ticket=job.id, by=op, at=at, category=wrong))
-        self.apply(job, c.Dispatch(ticket=job.id, by=op, at=at, category=category))
+            self.apply(job, command(c.Classify, job.id, op, at, {"category": wrong}))
+        self.apply(job, command(c.Dispatch, job.id, op, at, {"category": category}))
         self.schedule(self.now + job.durations["read_back"](), jobs.P_WORK, self._confirm, job)
 
     def _confirm(self, job: Job) -> None:
@@ -434,8 +437,8 @@ class Community:
         else:
             sat = _SATISFIED
         at = self.at()
-        ticket = self.apply(job, c.Callback(ticket=job.id, by=job.assignee, at=at, fixed=True,
-                                            satisfaction=sat, close=True))
+        ticket = self.apply(job, command(c.Callback, job.id, job.assignee, at, {
+            "fixed": True, "satisfaction": sat, "close": True}))
         self._desk_release(job.assignee)
         self.active -= 1
         if self.on_closed is not None and self.on_closed(ticket, at):
@@ -459,8 +462,8 @@ class Community:
             ranked, _tie = rank(self.cfg, mates, area=ticket.area, open_counts=self.counts)
             to = ranked[0].id
             at = self.at()
-            self.apply(job, c.Transfer(ticket=job.id, by=self._desk_person(), at=at, to=to,
-                                       reason="交班 / shift change"))
+            self.apply(job, command(c.Transfer, job.id, self._desk_person(), at, {
+                "to": to, "reason": "交班 / shift change"}))
             self.apply(job, command(c.Confirm, job.id, to, at))
             pid = to
             job.resume = False  # a new work order: sign, travel and arrive again
@@ -513,8 +516,8 @@ class Community:
 
     def _no_show(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.FollowUp(ticket=job.id, by=pid, at=self.at(),
-                                   note="业主不在家，另约时间 / owner not at home"))
+        self.apply(job, command(c.FollowUp, job.id, pid, self.at(), {
+            "note": "业主不在家，另约时间 / owner not at home"}))
         self._field_release(pid)
         self.schedule(self.now + job.durations["no_show_return"](), jobs.P_WORK, self._revisit, job)
 
@@ -530,22 +533,22 @@ class Community:
 
     def _diagnosed(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Diagnose(ticket=job.id, by=pid, at=self.at(), diagnosis="现场诊断"))
+        self.apply(job, command(c.Diagnose, job.id, pid, self.at(), {"diagnosis": "现场诊断"}))
         d = job.durations
         ticket = job.ticket
         assert ticket is not None
         if (self.p["escalate"] and ticket.escalation_level == 0
                 and self._random() < self.p["escalate"]):
-            self.apply(job, c.UnableToHandle(ticket=job.id, by=pid, at=self.at(),
-                                             reason="需主管协调 / needs the supervisor"))
+            self.apply(job, command(c.UnableToHandle, job.id, pid, self.at(), {
+                "reason": "需主管协调 / needs the supervisor"}))
             self.schedule(self.now + d["escalation"](), jobs.P_WORK, self._escalate, job)
             return
         self.schedule(self.now + d["plan"](), jobs.P_WORK, self._plan, job)
 
     def _escalate(self, job: Job) -> None:
         pid = job.assignee
-        self.apply(job, c.Escalate(ticket=job.id, by=pid, at=self.at(), level=1,
-                                   reason="上报主管 / reported to the supervisor"))
+        self.apply(job, command(c.Escalate, job.id, pid, self.at(), {
+            "level": 1, "reason": "上报主管 / reported to the supervisor"}))
         self.schedule(self.now + job.durations["plan"](), jobs.P_WORK, self._plan, job)
 
     def _plan(self, job: Job) -> None:
@@ -567,13 +570,14 @@ class Community:
         pid = job.assignee
         at = self.at()
         if self.p["rework"] and self._random() < self.p["rework"]:
-            self.apply(job, c.Reject(ticket=job.id, by=pid, at=at, signer="业主",
-                                     opinion="不合格 / not right"))
+            self.apply(job, command(c.Reject, job.id, pid, at, {
+                "signer": "业主", "opinion": "不合格 / not right"}))
             self._field_release(pid)
             job.appointment = None
             self._desk_request(job, jobs.Q_DISPATCH, self._redispatch)
             return
-        self.apply(job, c.Accept(ticket=job.id, by=pid, at=at, signer="业主", owner_copy=True))
+        self.apply(job, command(c.Accept, job.id, pid, at, {"signer": "业主",
+                                                            "owner_copy": True}))
         ticket = job.ticket
         assert ticket is not None
         wo = ticket.work_order
