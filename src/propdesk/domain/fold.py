@@ -80,6 +80,7 @@ _new_object: Final = object.__new__
 _set_ticket_dict: Final = dict_setter(Ticket)
 _set_wo_dict: Final = dict_setter(WorkOrder)
 _make_callback: Final = slot_maker(Callback)
+_make_reply: Final = slot_maker(Reply)
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,
@@ -144,7 +145,7 @@ def _opt_time(value: Any) -> datetime | None:
 def _start(e: Event) -> Ticket:
     d = e.data
     reply = d.get("reply")
-    replies = (Reply(e.at, e.by, reply, False),) if reply else ()
+    replies = (_make_reply(e.at, e.by, reply, False),) if reply else ()
     received_text, originated_text = d["received_at"], d["originated_at"]
     received = parse_iso(received_text)
     category = d.get("category")
@@ -319,7 +320,7 @@ _EVOLVERS: Final[dict[str, Callable[[Ticket, Event], Changes]]] = {
     "callback": _callback,
     "close": lambda t, e: {"state": State.CLOSED, "closed_at": e.at},
     "reply": lambda t, e: {"replies": (
-        *t.replies, Reply(e.at, e.by, e.data["text"], bool(e.data["answers"])))},
+        *t.replies, _make_reply(e.at, e.by, e.data["text"], bool(e.data["answers"])))},
     "escalate": _escalate,
     "transfer": _transfer,
     "amend": _amend,

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Final
 
 import attrs
 
 from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
+from propdesk.domain.makers import slot_maker
 from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
@@ -49,6 +51,10 @@ class RouteChoice:
     assignee: str
     department: str | None
     reason: dict[str, object]
+
+
+# positional, through the slots (makers.slot_maker): every dispatch makes one
+_make_choice: Final = slot_maker(RouteChoice)
 
 
 def _local_text(config: Config, at: datetime) -> str:
@@ -139,7 +145,7 @@ def choose(
     if about == PUBLIC_REPORT and public_report_until is not None and at <= public_report_until:
         cs = _first_available(config, config.people_with_role(Role.COMMUNITY_SUPERVISOR), duty)
         if cs is not None:
-            return RouteChoice(cs.id, cs.department, {
+            return _make_choice(cs.id, cs.department, {
                 "rule": "K-11", "why": "question about the public management report",
                 "window_until": public_report_until.isoformat(),
                 "on_duty": cs.id in duty})
@@ -190,7 +196,7 @@ def choose(
     }
     if subject is not None:
         reason["excluded"] = f"{subject[0]}:{subject[1]}"
-    return RouteChoice(best.id, dept_id, reason)
+    return _make_choice(best.id, dept_id, reason)
 
 
 def _tier(supervisor: str | None, category: str, in_dept: list[Person]
@@ -251,7 +257,7 @@ def _route_complaint_about(
     about = f"{subject[0]}:{subject[1]}"
     d = config.department_by_id[dept]
     if d.supervisor and not _is_subject(config, d.supervisor, subject):
-        return RouteChoice(d.supervisor, dept, {
+        return _make_choice(d.supervisor, dept, {
             "rule": "complaint_about", "about": about, "table": table,
             "to": "department_supervisor", "on_duty": d.supervisor in duty})
     for role, level in ((Role.COMMUNITY_SUPERVISOR, "community_supervisor"),
@@ -260,7 +266,7 @@ def _route_complaint_about(
                                                                                 subject)]
         chosen = _first_available(config, people, duty)
         if chosen is not None:
-            return RouteChoice(chosen.id, dept, {
+            return _make_choice(chosen.id, dept, {
                 "rule": "complaint_about", "about": about, "table": table,
                 "to": level, "on_duty": chosen.id in duty})
     chain = [pid for pid in supervisor_chain(config, dept)
