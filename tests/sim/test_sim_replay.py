@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 
+import attrs
+
 from propdesk.adapters.memory import MemoryStore
 from propdesk.batch import parse_line
 from propdesk.desk import Desk
@@ -77,3 +79,34 @@ def test_tickets_evaluated_at_closing_give_the_same_figures(busy: Scenario) -> N
     assert lean.sla_counts == full.sla_counts
     assert lean.tally.num == full.tally.num and lean.tally.den == full.tally.den
     assert lean.tickets == full.tickets and lean.stats == full.stats
+
+
+def test_the_evaluators_batched_tally_is_the_ticket_by_ticket_tally(busy: Scenario) -> None:
+    """The evaluator adds tickets with the same facts at once (``Tally.add(facts,
+    n=...)``); the tally is the one the production calculators give ticket by
+    ticket, its keys in the same order (K-10, R-92)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from propdesk.domain import kpi
+    from propdesk.sim.run import _Evaluator
+
+    com = Community(busy, 4, days=3)
+    tickets = list(com.run().values())
+    start = datetime.combine(busy.start, time(0), tzinfo=busy.config.zone).astimezone(UTC)
+    period = kpi.Period(start, start + timedelta(days=3))
+    as_of = com.at(com.end + 0.5)
+    ev = _Evaluator(busy, period, outcomes=False)
+    for t in tickets:
+        ev.add(t, as_of)
+    assert len(ev._facts) < len(tickets)  # tickets really were added together
+    batched = ev.finish()
+    breaches = kpi.sla_breaches(busy.config)
+    assets = [a.id for a in busy.config.assets]
+    one_by_one = kpi.tally((kpi.ticket_facts(t, breaches(t, as_of)) for t in tickets), period,
+                           as_of=as_of, assets=assets)
+    assert len(tickets) > 50
+    for field in attrs.fields(kpi.Tally):
+        mine, theirs = getattr(batched, field.name), getattr(one_by_one, field.name)
+        assert mine == theirs, field.name
+        if isinstance(mine, dict):
+            assert list(mine) == list(theirs), field.name  # the same key order

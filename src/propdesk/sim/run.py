@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -126,7 +126,14 @@ class _Evaluator:
     (plain tuples; :class:`~propdesk.domain.sla.Outcome` objects are made only
     when the outcomes are kept).  Tickets repeat a few patterns of (rules,
     statuses): each pattern is counted, with its breaches worked out once, and
-    :attr:`counts` expands the patterns into the per-rule table."""
+    :attr:`counts` expands the patterns into the per-rule table.
+
+    Likewise the §8 tally: tickets whose facts differ only in what
+    :meth:`~propdesk.domain.kpi.Tally.add` does not read (the ticket id, its
+    receipt time, its asset and downtime) add the same counts, so each such
+    set is added once with its number of tickets (``add(facts, n=...)``), in
+    the order first met, which keeps the tally's keys in the order adding
+    ticket by ticket gives; :meth:`finish` adds them."""
 
     def __init__(self, sc: Scenario, period: kpi.Period, outcomes: bool) -> None:
         self.rules = sla.SlaRules.from_config(sc.config)
@@ -135,6 +142,8 @@ class _Evaluator:
         self.assets = frozenset(a.id for a in sc.config.assets)
         self.zone = sc.config.zone
         self.tally = kpi.Tally()
+        # facts key -> [facts, tickets] (see the class docstring)
+        self._facts: dict[tuple[Any, ...], list[Any]] = {}
         # (rules, statuses) -> [tickets, breached rules]
         self._patterns: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
         self.outcomes: list[dict[str, Any]] | None = [] if outcomes else None
@@ -181,7 +190,12 @@ class _Evaluator:
             self.outcomes.extend(sla.outcome_to_dict(new(tid, *v), zone) for v in vs)
         facts = kpi.ticket_facts(t, pattern[1])
         if self._start <= facts.received_at < self._end:
-            self.tally.add(facts)
+            same = _FACTS_KEY(facts)
+            seen = self._facts.get(same)
+            if seen is None:
+                self._facts[same] = [facts, 1]
+            else:
+                seen[1] += 1
         if facts.down:
             self.tally.add_downtime(facts, self.period, as_of, self.assets)
         self.tickets += 1
@@ -191,10 +205,21 @@ class _Evaluator:
         if t.state in OPEN:  # (Ticket.open, without two enum look-ups per call)
             self.open_at_end += 1
 
+    def finish(self) -> kpi.Tally:
+        """Add the tickets counted so far to :attr:`tally`, and return it."""
+        for facts, n in self._facts.values():
+            self.tally.add(facts, n=n)
+        self._facts.clear()
+        return self.tally
+
 
 _RULE: Final = itemgetter(0)
 _STATUS: Final = itemgetter(2)
 """A verdict's rule and status."""
+_FACTS_KEY: Final = attrgetter(*(
+    a.name for a in attrs.fields(kpi.TicketFacts)
+    if a.name not in ("id", "received_at", "asset", "down")))
+"""The facts :meth:`kpi.Tally.add` reads (every field but these four)."""
 
 
 def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = None,
@@ -218,7 +243,7 @@ def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = Non
     stats = community_stats(com, ev)
     counts = ev.counts
     return CommunityResult(index, seed, com.n_tickets, com.commands, start, end, as_of,
-                           ev.tally, {k: counts[k] for k in sorted(counts, key=_rule_key)},
+                           ev.finish(), {k: counts[k] for k in sorted(counts, key=_rule_key)},
                            stats, ev.outcomes,
                            buf.getvalue() if isinstance(buf, io.StringIO) else None)
 
