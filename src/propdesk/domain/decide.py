@@ -124,7 +124,7 @@ def _aware(value: datetime, field: str) -> datetime:
 
 
 def _text(ctx: Context, field: str, value: str | None, *, required: bool = False) -> str | None:
-    if value.__class__ is not str or not value.strip():  # (the usual case skips this test)
+    if type(value) is not str or not value.strip():  # (the usual case skips this test)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 raise DomainError("required", field=field)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, Final, TextIO
@@ -89,14 +89,16 @@ class Community:
         local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
         self.t0 = local0.astimezone(UTC)
         if not _SECONDS:
-            _SECONDS.extend(timedelta(seconds=s) for s in range(3600))
+            _SECONDS.extend(timedelta(0, s) for s in range(3600))  # (positional: quicker)
         self._hour, self._hour_start = 0, self.t0
         self.horizon = self.days * 86400.0
         self.now = 0.0
         self._at_second, self._at_value = 0, self.t0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
         self._seq = 0
-        self.counts: Counter[str] = Counter()
+        # a plain dict: a Counter's item assignment goes through Python code
+        # (Counter defines __delitem__, which takes over the C slot for both)
+        self.counts: dict[str, int] = {}
         self.ctx = Context(self.cfg, self.counts, None)
         self.active = 0
         self.commands = 0
@@ -151,7 +153,7 @@ class Community:
             return self._at_value
         hour, rest = divmod(second, 3600)
         if hour != self._hour:
-            self._hour, self._hour_start = hour, self.t0 + timedelta(hours=hour)
+            self._hour, self._hour_start = hour, self.t0 + timedelta(0, hour * 3600)
         value = self._hour_start + _SECONDS[rest]
         self._at_second, self._at_value = second, value
         return value
@@ -209,7 +211,7 @@ class Community:
             if old:
                 self.counts[old] -= 1
             if new:
-                self.counts[new] += 1
+                self.counts[new] = self.counts.get(new, 0) + 1
             job.counted = new
         job.ticket = after
         self.tickets[job.id] = after
