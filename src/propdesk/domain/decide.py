@@ -79,9 +79,10 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         at = utc(_aware(at, "at"))
     config = ctx.config
     by = cmd.by
-    person = config.person_by_id.get(by)
-    if person is None:
-        raise DomainError("unknown_person", field="by", value=by)
+    try:  # (indexing: .get of a Mapping is a method call in the compiled build)
+        person = config.person_by_id[by]
+    except KeyError:
+        raise DomainError("unknown_person", field="by", value=by) from None
     name = cmd.name
     if name is C.RECORD:
         if ticket is not None:
