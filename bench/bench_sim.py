@@ -23,7 +23,8 @@ benchmark first installs into a temporary directory with
 ``PROPDESK_MYPYC=1 pip install --no-build-isolation --target …`` (about 40 s;
 it needs mypy and setuptools ≥ 77 in this environment and a C compiler).
 ``--compiled no`` skips it; ``auto`` (the default) says why when it cannot
-build, ``yes`` stops there.
+build, ``yes`` stops there.  ``--skip-python`` measures only the compiled
+build against SimPy (on a noisy machine, spend the time on more rounds).
 
 Reported: tickets per second, the ratio propdesk / SimPy, and peak resident
 memory of the whole process tree: the peak of the summed proportional set
@@ -218,7 +219,7 @@ def _spawn(model: str, communities: int, days: int, jobs: int, seed: int,
 
 
 def _pair(label: str, communities: int, days: int, jobs: int, rounds: int,
-          seed: int, compiled: Path | None) -> dict[str, Any]:
+          seed: int, compiled: Path | None, python: bool = True) -> dict[str, Any]:
     """The models alternately, ``rounds`` times: propdesk from its sources, the
     compiled build (when there is one), SimPy."""
     print(f"{label}:", file=sys.stderr, flush=True)
@@ -226,7 +227,8 @@ def _pair(label: str, communities: int, days: int, jobs: int, rounds: int,
     comp: list[dict[str, Any]] = []
     ref: list[dict[str, Any]] = []
     for r in range(rounds):
-        ours.append(_spawn("propdesk", communities, days, jobs, seed + r))
+        if python:
+            ours.append(_spawn("propdesk", communities, days, jobs, seed + r))
         if compiled is not None:
             comp.append(_spawn("propdesk", communities, days, jobs, seed + r, compiled))
         ref.append(_spawn("simpy", communities, days, 1, seed + r))
@@ -259,8 +261,12 @@ def main() -> None:
     ap.add_argument("--skip-many", action="store_true", help="only the one-community year")
     ap.add_argument("--compiled", choices=("auto", "yes", "no"), default="auto",
                     help="also measure the build compiled with mypyc (default: when it builds)")
+    ap.add_argument("--skip-python", action="store_true",
+                    help="measure only the compiled build (and SimPy)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    if a.skip_python and a.compiled == "no":
+        ap.error("--skip-python needs the compiled build")
     if a.child:
         print(json.dumps(_child(a.child, a.communities, a.days, a.jobs, a.seed)))
         return
@@ -277,16 +283,20 @@ def _run(a: argparse.Namespace, compiled: Path | None) -> dict[str, Any]:
     many = 10 if a.quick else a.communities
     out: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
                            "days": days, "communities": many, "jobs": a.jobs}
+    python = not a.skip_python
+    if compiled is None and not python:
+        raise SystemExit("bench_sim: --skip-python, and the compiled build did not build")
     out["one"] = _pair(f"reference, 1 community, {days} days, 1 process", 1, days, 1,
-                       a.rounds, a.seed, compiled)
+                       a.rounds, a.seed, compiled, python)
     print("writing the §10 log:", file=sys.stderr, flush=True)
-    out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
+    if python:
+        out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
     if compiled is not None:
         out["compiled_log"] = _spawn("propdesk-log", 1, days, 1, a.seed, compiled)
     if not a.skip_many:
         out["many"] = _pair(f"reference, {many} communities, {days} days, {a.jobs} processes "
                             "(SimPy: 1)", many, days, a.jobs, max(1, a.rounds - 1), a.seed,
-                            compiled)
+                            compiled, python)
     return out
 
 
