@@ -44,6 +44,7 @@ COMPILED = [
     # the simulator
     "sim/engine.py",
     "sim/arrivals.py",
+    "sim/clock.py",
     "sim/draws.py",
     "sim/quick.py",
     "sim/jobs.py",

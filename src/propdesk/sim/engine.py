@@ -42,6 +42,7 @@ from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
 from propdesk.sim import jobs
 from propdesk.sim.arrivals import Rates
+from propdesk.sim.clock import Clock
 from propdesk.sim.draws import Picker
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
@@ -54,10 +55,6 @@ Action = Callable[[Job], None]
 # instead of looking them up in the module's dict at every call
 _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
-_SECONDS: Final[list[timedelta]] = []
-"""``timedelta(seconds=s)`` for every second of an hour (filled by the first
-community): :meth:`Community.at` adds one to the start of the hour, a third of
-the cost of making the time from a timestamp."""
 _OWNER_SOURCES: Final = frozenset(s.value for s in Source if s.is_owner)
 _DISSATISFIED: Final = Satisfaction.DISSATISFIED.value
 _BASICALLY: Final = Satisfaction.BASICALLY_SATISFIED.value
@@ -88,12 +85,9 @@ class Community:
         self.zone = self.cfg.zone
         local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
         self.t0 = local0.astimezone(UTC)
-        if not _SECONDS:
-            _SECONDS.extend(timedelta(0, s) for s in range(3600))  # (positional: quicker)
-        self._hour, self._hour_start = 0, self.t0
+        self._clock = Clock(self.t0)
         self.horizon = self.days * 86400.0
         self.now = 0.0
-        self._at_second, self._at_value = 0, self.t0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
         self._seq = 0
         # a plain dict: a Counter's item assignment goes through Python code
@@ -148,15 +142,7 @@ class Community:
 
     def at(self, t: float | None = None) -> datetime:
         """The aware time of simulated second ``t`` (rounded to whole seconds)."""
-        second = int((self.now if t is None else t) + 0.5)
-        if second == self._at_second:  # one step issues several commands at one time
-            return self._at_value
-        hour, rest = divmod(second, 3600)
-        if hour != self._hour:
-            self._hour, self._hour_start = hour, self.t0 + timedelta(0, hour * 3600)
-        value = self._hour_start + _SECONDS[rest]
-        self._at_second, self._at_value = second, value
-        return value
+        return self._clock.at(self.now if t is None else t)
 
     def run(self) -> dict[str, Ticket]:
         """Simulate to the horizon (and, with ``drain``, until every ticket is done)."""
@@ -370,14 +356,10 @@ class Community:
             appointment = self.at(job.appointment)
         mode = "emergency" if job.emergency else (
             "appointment" if appointment is not None else "immediate")
-        fields["received_at"] = self.at(received)
-        fields["source"] = source
-        fields["content"] = f"{s.name}: {self.sc.name}"
-        fields["mode"] = mode
-        fields["appointment_at"] = appointment
-        fields["category"] = s.category if job.desk else None
-        fields["area"] = area
-        fields["reply"] = "已收到，马上安排"
+        fields.update({"received_at": self.at(received), "source": source,
+                       "content": f"{s.name}: {self.sc.name}", "mode": mode,
+                       "appointment_at": appointment, "area": area, "reply": "已收到，马上安排",
+                       "category": s.category if job.desk else None})
         self.apply(job, command(c.Record, job.id, op, self.at(), fields))
         if job.desk:
             self.schedule(self.now + job.durations["answer"](), jobs.P_WORK, self._answered, job)
