@@ -28,3 +28,10 @@ def test_compiled_modules_come_together() -> None:
     kinds = {m.__name__: not str(m.__file__).endswith(".py")
              for m in (decide, fold, sla, engine)}
     assert set(kinds.values()) == {propdesk.compiled()}, kinds
+
+
+def test_the_makers_know_which_build_runs() -> None:
+    # the hot constructors take the way that is fastest in each build (makers)
+    from propdesk.domain import makers
+
+    assert makers.COMPILED is propdesk.compiled()

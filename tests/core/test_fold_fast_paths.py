@@ -132,6 +132,10 @@ def test_slot_maker_builds_what_the_class_builds() -> None:
         assert made == cls(*args) and repr(made) == repr(cls(*args))
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             made.at = at  # type: ignore[attr-defined]
+        with pytest.raises(TypeError):  # every field, no more, no fewer (both builds)
+            slot_maker(cls)(*args[:-1])
+        with pytest.raises(TypeError):
+            slot_maker(cls)(*args, None)
 
 
 def test_make_event_builds_what_the_class_builds() -> None:
@@ -148,6 +152,30 @@ def test_make_event_builds_what_the_class_builds() -> None:
     assert made == Event(*args) and repr(made) == repr(Event(*args))
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.kind = "arrive"  # type: ignore[misc]
+
+
+def test_the_hot_record_makers_build_what_the_classes_build() -> None:
+    # fold's replies and callbacks, routing's choices: set past the frozen
+    # __setattr__ (object.__setattr__ compiled, the slots' setters in Python)
+    from datetime import UTC, datetime
+
+    from propdesk.domain.fold import _make_callback, _make_reply
+    from propdesk.domain.model import Callback, Reply
+    from propdesk.domain.routing import RouteChoice, _make_choice
+
+    at = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
+    for make, cls, args in (
+        (_make_reply, Reply, (at, "desk-wang", "已派修", True)),
+        (_make_callback, Callback,
+         (at, "desk-wang", True, "satisfied", None, "phone", "passed", False)),
+        (_make_choice, RouteChoice, ("eng-zhao", "engineering", {"rule": "duty"})),
+    ):
+        assert all(a.validator is None and a.converter is None for a in attrs.fields(cls))
+        made = make(*args)
+        assert made == cls(*args) and repr(made) == repr(cls(*args))
+        assert attrs.astuple(made, recurse=False) == args
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(made, attrs.fields(cls)[0].name, args[0])
 
 
 def test_slot_maker_refuses_checked_fields() -> None:

@@ -16,7 +16,7 @@ import attrs
 
 from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
-from propdesk.domain.makers import dict_setter, slot_maker
+from propdesk.domain.makers import COMPILED, dict_setter, slot_maker
 from propdesk.domain.model import (
     Amendment,
     Callback,
@@ -57,7 +57,10 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
             state = self.__dict__.copy()
             state.update(ch)
             new: Any = new_object(cls)
-            set_dict(new, state)
+            if _COMPILED:  # past the frozen __setattr__ (makers)
+                object.__setattr__(new, "__dict__", state)
+            else:
+                set_dict(new, state)
             return new
 
         return replace_dict
@@ -77,10 +80,45 @@ def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
 _replace_ticket: Final[Callable[[Ticket, dict[str, Any]], Ticket]] = _make_replacer(Ticket)
 _replace_wo: Final[Callable[[WorkOrder, dict[str, Any]], WorkOrder]] = _make_replacer(WorkOrder)
 _new_object: Final = object.__new__
+_COMPILED: Final = COMPILED
 _set_ticket_dict: Final = dict_setter(Ticket)
 _set_wo_dict: Final = dict_setter(WorkOrder)
-_make_callback: Final = slot_maker(Callback)
-_make_reply: Final = slot_maker(Reply)
+
+
+_slot_reply: Final = slot_maker(Reply)
+_slot_callback: Final = slot_maker(Callback)
+
+
+# The slotted records made in folding, set field by field past attrs' frozen
+# ``__setattr__``, the way that is fastest in each build (makers); they have
+# no validators or converters (the tests check these build what ``__init__`` does).
+def _make_reply(at: datetime, by: str, text: str, answers: bool) -> Reply:
+    if not _COMPILED:
+        return _slot_reply(at, by, text, answers)
+    reply: Reply = _new_object(Reply)
+    object.__setattr__(reply, "at", at)
+    object.__setattr__(reply, "by", by)
+    object.__setattr__(reply, "text", text)
+    object.__setattr__(reply, "answers", answers)
+    return reply
+
+
+def _make_callback(at: datetime, by: str, fixed: bool, satisfaction: str,
+                   charge_ok: bool | None, channel: str, outcome: str,
+                   agrees: bool | None) -> Callback:
+    if not _COMPILED:
+        return _slot_callback(
+            at, by, fixed, satisfaction, charge_ok, channel, outcome, agrees)
+    cb: Callback = _new_object(Callback)
+    object.__setattr__(cb, "at", at)
+    object.__setattr__(cb, "by", by)
+    object.__setattr__(cb, "fixed", fixed)
+    object.__setattr__(cb, "satisfaction", satisfaction)
+    object.__setattr__(cb, "charge_ok", charge_ok)
+    object.__setattr__(cb, "channel", channel)
+    object.__setattr__(cb, "outcome", outcome)
+    object.__setattr__(cb, "agrees", agrees)
+    return cb
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,
@@ -134,7 +172,10 @@ def _build(cls: type, blank: dict[str, Any], set_dict: Callable[[Any, dict[str, 
     state = blank.copy()
     state.update(values)
     new: Any = _new_object(cls)
-    set_dict(new, state)
+    if _COMPILED:
+        object.__setattr__(new, "__dict__", state)
+    else:
+        set_dict(new, state)
     return new
 
 
@@ -204,7 +245,10 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     the new work order's dict (a changed copy), ``state`` the new state
     (``None``: unchanged).  Both copies are installed in one function."""
     wo: Any = _new_object(WorkOrder)
-    _set_wo_dict(wo, wd)
+    if _COMPILED:
+        object.__setattr__(wo, "__dict__", wd)
+    else:
+        _set_wo_dict(wo, wd)
     td = t.__dict__.copy()
     td["work_orders"] = (*t.work_orders[:-1], wo)
     if state is not None:
@@ -212,7 +256,10 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     td["version"] = e.version
     td["last_at"] = e.at
     new: Any = _new_object(Ticket)
-    _set_ticket_dict(new, td)
+    if _COMPILED:
+        object.__setattr__(new, "__dict__", td)
+    else:
+        _set_ticket_dict(new, td)
     return new  # type: ignore[no-any-return]
 
 

@@ -1,26 +1,43 @@
 """Fast constructors for the frozen attrs classes built on hot paths.
 
 attrs makes a frozen slotted class's ``__init__`` set each field through a
-bound ``object.__setattr__`` (plain assignment is refused).  :func:`slot_maker`
-writes a function that sets the slots through their own descriptors instead,
-with every field given in order: a third cheaper for an :class:`Event`, which
-``decide`` makes for every accepted command.  The classes involved have no
-validators or converters, so both ways build equal objects (the tests check
-it).
+bound ``object.__setattr__`` (plain assignment is refused), and handles
+keywords and defaults in Python code.  The hot paths build their objects
+themselves instead, in one of two ways, by :data:`COMPILED`:
 
-The dict-backed classes (``slots=False``: tickets, work orders, commands)
-are built by installing a whole instance dict; :func:`dict_setter` installs
-it through the class's own ``__dict__`` descriptor.
+- compiled with mypyc (docs/speed.md), ``object.__setattr__(obj, "field",
+  value)`` written out: mypyc turns each into one C call (the generic
+  set-attribute, past the class's frozen ``__setattr__``); a whole instance
+  dict of a dict-backed class (``slots=False``: tickets, work orders,
+  commands) is installed as ``object.__setattr__(obj, "__dict__", d)``;
+- as Python, the same through the descriptors' own setters, a third cheaper
+  in the interpreter than ``object.__setattr__``: :func:`slot_maker` writes a
+  positional constructor of a slotted class, :func:`dict_setter` gives the
+  setter of a dict-backed class's ``__dict__``.
+
+The classes built this way have no validators or converters, so every way
+builds equal objects (the tests check it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import FunctionType
+from typing import Any, Final, TypeVar
 
 import attrs
 
 T = TypeVar("T")
+
+
+def _probe() -> None:
+    """A function of this module: compiled, it is no Python function."""
+
+
+COMPILED: Final[bool] = not isinstance(_probe, FunctionType)
+"""Whether this module runs compiled with mypyc.  The hot modules are compiled
+together (``setup.py``), so it stands for them all; were it wrong, they would
+only run slower."""
 
 
 def slot_maker(cls: type[T]) -> Callable[..., T]:
@@ -32,6 +49,8 @@ def slot_maker(cls: type[T]) -> Callable[..., T]:
     for a in fields:
         if a.validator is not None or a.converter is not None:
             raise TypeError(f"{cls.__name__}.{a.name} has a validator or converter")
+    if COMPILED:
+        return _compiled_maker(cls, tuple(names))
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     params = ", ".join(names)
     body = [f"def make({params}):", "    self = _new(_cls)"]
@@ -43,6 +62,24 @@ def slot_maker(cls: type[T]) -> Callable[..., T]:
     exec("\n".join(body), namespace)
     make: Callable[..., T] = namespace["make"]
     make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
+    return make
+
+
+def _compiled_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
+    """The compiled build's :func:`slot_maker`: the fields set in a loop, each
+    ``object.__setattr__`` one C call."""
+    new = object.__new__
+    count = len(names)
+    qualname = cls.__qualname__
+
+    def make(*values: Any) -> T:
+        if len(values) != count:
+            raise TypeError(f"{qualname} takes {count} fields, {len(values)} given")
+        self: T = new(cls)
+        for name, value in zip(names, values, strict=True):
+            object.__setattr__(self, name, value)
+        return self
+
     return make
 
 
