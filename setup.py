@@ -85,7 +85,14 @@ def _ext_modules() -> list[object]:
             f"PROPDESK_MYPYC=1: install {', '.join(missing)} into this environment first "
             "(pip install . mypy 'setuptools>=77' wheel), then build with "
             "--no-build-isolation (docs/speed.md)")
-    return list(mypycify([f"src/propdesk/{m}" for m in COMPILED], opt_level="3"))
+    extensions = list(mypycify([f"src/propdesk/{m}" for m in COMPILED], opt_level="3"))
+    if os.name == "posix":
+        # compiled float arithmetic must round as the interpreter's does (the
+        # simulator's runs are byte-identical across builds and machines,
+        # DOMAIN R-92): no fused multiply-add where the target has one
+        for ext in extensions:
+            ext.extra_compile_args = [*ext.extra_compile_args, "-ffp-contract=off"]
+    return extensions
 
 
 setup(ext_modules=_ext_modules())

@@ -99,17 +99,42 @@ def _exponential(p: tuple[float, ...], rng: random.Random) -> Sampler:
     if p[0] == 0:
         return lambda: 0.0
     rate = 1.0 / p[0]
-    rnd, log = rng.random, math.log
-    # random.expovariate(rate) written out (the same arithmetic, so the same
-    # draws): one Python call per draw instead of two
-    return lambda: -log(1.0 - rnd()) / rate
+    rnd = rng.random
+    # rng.expovariate(rate) written out (exponential_draw): one call per draw
+    # instead of two
+    return lambda: -math.log(1.0 - rnd()) / rate
+
+
+def exponential_draw(rnd: Callable[[], float], rate: float) -> float:
+    """One draw of ``random.Random.expovariate(rate)`` from ``rnd`` (the
+    generator's ``random`` method), by the same arithmetic, so the same
+    draws: inverse transform of one uniform draw."""
+    return -math.log(1.0 - rnd()) / rate
+
+
+# The constant of the ratio-of-uniforms method for the normal distribution
+# (Kinderman and Monahan, 1977), as the random module computes it
+_NV_CONST: Final = 4 * math.exp(-0.5) / math.sqrt(2.0)
 
 
 def _lognormal(p: tuple[float, ...], rng: random.Random) -> Sampler:
     mean, sigma = p
     mu = math.log(mean) - sigma * sigma / 2.0
-    logn = rng.lognormvariate
-    return lambda: logn(mu, sigma)
+    rnd = rng.random
+
+    def draw() -> float:
+        # rng.lognormvariate(mu, sigma) written out, by the same arithmetic as
+        # the random module (so the same draws, from the same uniform draws):
+        # e to a normal draw, made by the ratio-of-uniforms method.  One call
+        # per draw instead of three.
+        while True:
+            u = rnd()
+            v = 1.0 - rnd()
+            z = _NV_CONST * (u - 0.5) / v
+            if z * z / 4.0 <= -math.log(v):
+                return math.exp(mu + z * sigma)
+
+    return draw
 
 
 def _uniform(p: tuple[float, ...], rng: random.Random) -> Sampler:

@@ -43,7 +43,7 @@ from propdesk.domain.routing import rank
 from propdesk.sim import jobs
 from propdesk.sim.arrivals import Rates
 from propdesk.sim.clock import Clock
-from propdesk.sim.draws import Picker
+from propdesk.sim.draws import Picker, exponential_draw
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
 from propdesk.sim.quick import command
@@ -263,7 +263,7 @@ class Community:
         while t < self.horizon:
             end, rate, picker = self._rates.at(t)
             if rate > 0:
-                x = t + self.rng.expovariate(rate)
+                x = t + exponential_draw(self._random, rate)
                 if x < end:
                     if x < self.horizon:
                         assert picker is not None
