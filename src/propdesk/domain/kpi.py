@@ -38,10 +38,10 @@ from fractions import Fraction
 import attrs
 
 from propdesk.domain.config import Config
-from propdesk.domain.enums import Source, State
 from propdesk.domain.events import Event
+from propdesk.domain.facts import TicketFacts as TicketFacts  # (re-exported)
+from propdesk.domain.facts import ticket_facts as ticket_facts
 from propdesk.domain.fold import evolve
-from propdesk.domain.makers import slot_maker
 from propdesk.domain.model import Ticket
 
 BreachFn = Callable[[Ticket, datetime], Sequence[str]]
@@ -119,127 +119,6 @@ class Period:
     def seconds(self) -> int:
         """Length in whole seconds."""
         return int((self.end - self.start).total_seconds())
-
-
-@attrs.frozen(slots=True)
-class TicketFacts:
-    """One ticket as it stood at the period end, reduced to what the
-    indicators need.  No personal data: no names, phones, rooms or text."""
-
-    id: str
-    received_at: datetime
-    source: str
-    category: str | None
-    cancelled: bool = False
-    complete: bool = True
-    amended: bool = False
-    reclassified: bool = False
-    breaches: tuple[str, ...] = ()
-    last_satisfaction: str | None = None
-    accepted: bool = False
-    first_acceptance_passed: bool = False
-    reworked: bool = False
-    returned: bool = False
-    called_back: bool = False
-    closed: bool = False
-    desk_resolved: bool = False
-    major_incident: bool = False
-    samples: tuple[bool, ...] = ()
-    department: str | None = None
-    assignee: str | None = None
-    asset: str | None = None
-    down: tuple[tuple[datetime, datetime | None], ...] = ()
-
-
-_make_facts = slot_maker(TicketFacts)
-
-# ``.value`` of an enum member is a property and a member looked up on its class
-# goes through the metaclass: ticket_facts reads these instead
-_SOURCE_VALUE: dict[Source, str] = {s: s.value for s in Source}
-_CANCELLED = State.CANCELLED
-_CLOSED = State.CLOSED
-
-
-def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
-    """Reduce ``ticket`` (folded from its events with ``at <= as_of``) and the
-    SLA rules it has breached at ``as_of`` to :class:`TicketFacts`."""
-    wos = ticket.work_orders
-    state = ticket.state
-    cancelled = state is _CANCELLED
-    # one pass over the work orders: the first acceptance and the first rejection
-    # (K-5: the first decision passed when the acceptance came strictly first; at
-    # the same instant the rejection counts first), and the last return
-    first_ok: datetime | None = None
-    first_no: datetime | None = None
-    last_return: datetime | None = None
-    for w in wos:
-        x = w.accepted_at
-        if x is not None and (first_ok is None or x < first_ok):
-            first_ok = x
-        x = w.rejected_at
-        if x is not None and (first_no is None or x < first_no):
-            first_no = x
-        x = w.returned_at
-        if x is not None and (last_return is None or x > last_return):
-            last_return = x
-    desk = ticket.desk_resolutions
-    for x in desk:  # a desk resolution returns the form too
-        if last_return is None or x > last_return:
-            last_return = x
-    callbacks = ticket.callbacks
-    last_cb = callbacks[-1] if callbacks else None
-    samples: tuple[bool, ...] = ()
-    if ticket.sample_callbacks:
-        agree = []
-        for s in ticket.sample_callbacks:
-            ref = None  # the desk's last callback (in order) up to the sample
-            for cb in callbacks:
-                if cb.at <= s.at:
-                    ref = cb
-            agree.append(ref is not None and ref.fixed == s.fixed
-                         and ref.satisfaction == s.satisfaction)
-        samples = tuple(agree)
-    accepted = first_ok is not None
-    passed = first_ok is not None and (first_no is None or first_ok < first_no)
-    called_back = (last_cb is not None and last_return is not None
-                   and last_cb.at >= last_return)
-    last_wo = wos[-1] if wos else None
-    category = ticket.category
-    down: tuple[tuple[datetime, datetime | None], ...] = ()
-    if ticket.asset is not None and category == "engineering" and not cancelled:
-        spans: list[tuple[datetime, datetime | None]] = []
-        starts = list(ticket.cycle_starts) or [ticket.recorded_at]
-        starts[0] = ticket.received_at
-        for cycle, begin in enumerate(starts, start=1):
-            done = [w.completed_at for w in wos if w.cycle == cycle and w.completed_at]
-            spans.append((begin, min(done) if done else None))
-        down = tuple(spans)
-    # positional (keywords cost about as much again); the fields in order, named alongside
-    return _make_facts(
-        ticket.id,                                              # id
-        ticket.received_at,                                     # received_at
-        _SOURCE_VALUE[ticket.source],                           # source
-        category,                                               # category
-        cancelled,                                              # cancelled
-        not ticket.incomplete,                                  # complete
-        bool(ticket.amendments),                                # amended
-        ticket.reclassified,                                    # reclassified
-        tuple(breaches),                                        # breaches
-        last_cb.satisfaction if last_cb is not None else None,  # last_satisfaction
-        accepted,                                               # accepted
-        passed,                                                 # first_acceptance_passed
-        ticket.rework_count > 0,                                # reworked
-        last_return is not None,                                # returned
-        called_back,                                            # called_back
-        state is _CLOSED,                                       # closed
-        bool(desk),                                             # desk_resolved
-        ticket.major_incident,                                  # major_incident
-        samples,                                                # samples
-        last_wo.department if last_wo is not None else None,    # department
-        last_wo.assignee if last_wo is not None else None,      # assignee
-        ticket.asset,                                           # asset
-        down,                                                   # down
-    )
 
 
 @attrs.frozen

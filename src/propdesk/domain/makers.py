@@ -76,8 +76,8 @@ def _compiled_maker(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
         if len(values) != count:
             raise TypeError(f"{qualname} takes {count} fields, {len(values)} given")
         self: T = new(cls)
-        for name, value in zip(names, values, strict=True):
-            object.__setattr__(self, name, value)
+        for i in range(count):  # (indexing: a zip makes a tuple per field)
+            object.__setattr__(self, names[i], values[i])
         return self
 
     return make

@@ -28,6 +28,7 @@ from typing import Any, Final, TextIO
 import attrs
 
 from propdesk.domain import kpi, sla
+from propdesk.domain.facts import TicketFacts, ticket_facts
 from propdesk.domain.lifecycle import OPEN
 from propdesk.domain.model import Ticket
 from propdesk.sim.engine import Community
@@ -188,7 +189,7 @@ class _Evaluator:
         if self.outcomes is not None:
             tid, zone, new = t.id, self.zone, sla.Outcome
             self.outcomes.extend(sla.outcome_to_dict(new(tid, *v), zone) for v in vs)
-        facts = kpi.ticket_facts(t, pattern[1])
+        facts = ticket_facts(t, pattern[1])
         if self._start <= facts.received_at < self._end:
             same = _FACTS_KEY(facts)
             seen = self._facts.get(same)
@@ -217,7 +218,7 @@ _RULE: Final = itemgetter(0)
 _STATUS: Final = itemgetter(2)
 """A verdict's rule and status."""
 _FACTS_KEY: Final = attrgetter(*(
-    a.name for a in attrs.fields(kpi.TicketFacts)
+    a.name for a in attrs.fields(TicketFacts)
     if a.name not in ("id", "received_at", "asset", "down")))
 """The facts :meth:`kpi.Tally.add` reads (every field but these four)."""
 
