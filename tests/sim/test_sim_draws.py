@@ -1,4 +1,5 @@
-"""The draws written out in propdesk.sim.draws are the random module's (R-92).
+"""The draws written out in propdesk.sim.draws are the random module's, and the
+simulated clock is exact (R-92).
 
 The simulator draws exponential and lognormal durations by the same arithmetic
 as ``random.Random.expovariate`` and ``lognormvariate`` (one call per draw
@@ -36,3 +37,20 @@ def test_exponential_draws_are_expovariate(seed: int) -> None:
         assert exponential_draw(ours.random, rate) == theirs.expovariate(rate)
         assert draw() == theirs.expovariate(1.0 / 120.0)
     assert ours.random() == theirs.random()
+
+
+def test_the_simulated_clock_is_start_plus_the_rounded_second() -> None:
+    # sim.clock.Clock keeps the hour it last answered in; any order of
+    # questions (forwards, backwards, across hours and days) gives t0 + round(t)
+    from datetime import UTC, datetime, timedelta
+
+    from propdesk.sim.clock import Clock
+
+    t0 = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+    clock = Clock(t0)
+    rng = random.Random(7)
+    times = [rng.uniform(0, 3 * 86400) for _ in range(3000)]
+    times += [3599.4, 3599.5, 3600.0, 7199.6, 0.0, 0.49, 86400.5, 3600.0, 3600.0]
+    for t in times:
+        assert clock.at(t) == t0 + timedelta(seconds=int(t + 0.5))
+        assert clock.at(t).tzinfo is UTC

@@ -20,7 +20,7 @@ class Clock:
         if not _SECONDS:
             _SECONDS.extend(timedelta(0, s) for s in range(3600))  # (positional: quicker)
         self.t0 = t0
-        self._hour, self._hour_start = 0, t0
+        self._hour_first, self._hour_start = 0, t0  # (the hour's first second)
         self._second, self._value = 0, t0
 
     def at(self, t: float) -> datetime:
@@ -28,9 +28,11 @@ class Clock:
         second = int(t + 0.5)
         if second == self._second:
             return self._value
-        hour, rest = divmod(second, 3600)
-        if hour != self._hour:
-            self._hour, self._hour_start = hour, self.t0 + timedelta(0, hour * 3600)
+        rest = second - self._hour_first
+        if rest < 0 or rest >= 3600:  # another hour (a subtraction is cheaper than divmod)
+            hour, rest = divmod(second, 3600)
+            self._hour_first = hour * 3600
+            self._hour_start = self.t0 + timedelta(0, self._hour_first)
         value = self._hour_start + _SECONDS[rest]
         self._second, self._value = second, value
         return value
