@@ -83,42 +83,9 @@ _new_object: Final = object.__new__
 _COMPILED: Final = COMPILED
 _set_ticket_dict: Final = dict_setter(Ticket)
 _set_wo_dict: Final = dict_setter(WorkOrder)
-
-
-_slot_reply: Final = slot_maker(Reply)
-_slot_callback: Final = slot_maker(Callback)
-
-
-# The slotted records made in folding, set field by field past attrs' frozen
-# ``__setattr__``, the way that is fastest in each build (makers); they have
-# no validators or converters (the tests check these build what ``__init__`` does).
-def _make_reply(at: datetime, by: str, text: str, answers: bool) -> Reply:
-    if not _COMPILED:
-        return _slot_reply(at, by, text, answers)
-    reply: Reply = _new_object(Reply)
-    object.__setattr__(reply, "at", at)
-    object.__setattr__(reply, "by", by)
-    object.__setattr__(reply, "text", text)
-    object.__setattr__(reply, "answers", answers)
-    return reply
-
-
-def _make_callback(at: datetime, by: str, fixed: bool, satisfaction: str,
-                   charge_ok: bool | None, channel: str, outcome: str,
-                   agrees: bool | None) -> Callback:
-    if not _COMPILED:
-        return _slot_callback(
-            at, by, fixed, satisfaction, charge_ok, channel, outcome, agrees)
-    cb: Callback = _new_object(Callback)
-    object.__setattr__(cb, "at", at)
-    object.__setattr__(cb, "by", by)
-    object.__setattr__(cb, "fixed", fixed)
-    object.__setattr__(cb, "satisfaction", satisfaction)
-    object.__setattr__(cb, "charge_ok", charge_ok)
-    object.__setattr__(cb, "channel", channel)
-    object.__setattr__(cb, "outcome", outcome)
-    object.__setattr__(cb, "agrees", agrees)
-    return cb
+# positional, through the slots (makers.slot_maker)
+_make_callback: Final = slot_maker(Callback)
+_make_reply: Final = slot_maker(Reply)
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,

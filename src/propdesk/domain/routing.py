@@ -34,7 +34,7 @@ import attrs
 from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
-from propdesk.domain.makers import COMPILED, slot_maker
+from propdesk.domain.makers import slot_maker
 from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
@@ -53,24 +53,8 @@ class RouteChoice:
     reason: dict[str, object]
 
 
-_new_object: Final = object.__new__
-_COMPILED: Final = COMPILED
-_slot_choice: Final = slot_maker(RouteChoice)
-
-
-def _make_choice(assignee: str, department: str | None,
-                 reason: dict[str, object]) -> RouteChoice:
-    """``RouteChoice(assignee, department, reason)`` through the slots, past the
-    frozen ``__setattr__``, the way that is fastest in each build
-    (:mod:`propdesk.domain.makers`): every dispatch makes one."""
-    if not _COMPILED:
-        return _slot_choice(assignee, department, reason)
-    choice: RouteChoice = _new_object(RouteChoice)
-    object.__setattr__(choice, "assignee", assignee)
-    object.__setattr__(choice, "department", department)
-    object.__setattr__(choice, "reason", reason)
-    return choice
-
+# positional, through the slots (makers.slot_maker): every dispatch makes one
+_make_choice: Final = slot_maker(RouteChoice)
 
 
 def _local_text(config: Config, at: datetime) -> str:

@@ -100,9 +100,7 @@ def _exponential(p: tuple[float, ...], rng: random.Random) -> Sampler:
         return lambda: 0.0
     rate = 1.0 / p[0]
     rnd = rng.random
-    # rng.expovariate(rate) written out (exponential_draw): one call per draw
-    # instead of two
-    return lambda: -math.log(1.0 - rnd()) / rate
+    return lambda: exponential_draw(rnd, rate)
 
 
 def exponential_draw(rnd: Callable[[], float], rate: float) -> float:
