@@ -96,12 +96,17 @@ def propdesk_store_backends() -> Sequence[StoreBackend]:  # type: ignore[empty-b
 
 
 @hookspec
-def propdesk_notifiers(config: Mapping[str, Any]) -> Sequence[Notifier]:  # type: ignore[empty-body]
+def propdesk_notifiers(  # type: ignore[empty-body]
+    config: Mapping[str, Any], config_dir: Path
+) -> Sequence[Notifier]:
     """Offer notifiers that deliver notices after each commit (fan-out).
 
-    ``config`` is the whole configuration as a mapping; a plugin reads its
-    own table from it and returns an empty list when it is not configured.
-    Every notifier returned by every plugin receives every notice.
+    ``config`` is the whole configuration as a mapping; ``config_dir`` the
+    configuration file's folder (relative paths are relative to it).  A plugin
+    returns one notification channel (:class:`propdesk.channels.Channel`) for
+    each ``[[notifiers]]`` table whose ``kind`` it offers, refusing unknown
+    keys and inline secrets with the key's path
+    (``$.notifiers[name=ops].url``), and an empty list when none is configured.
     """
 
 

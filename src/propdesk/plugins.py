@@ -185,9 +185,11 @@ def config_tables(pm: pluggy.PluginManager | None = None) -> dict[str, ConfigTab
     return _by_name("configuration table", results, owners)
 
 
-def notifiers(config: Mapping[str, Any], pm: pluggy.PluginManager | None = None) -> list[Notifier]:
+def notifiers(config: Mapping[str, Any], pm: pluggy.PluginManager | None = None,
+              config_dir: Path = Path(".")) -> list[Notifier]:
     """Every notifier every plugin offers for this configuration (fan-out)."""
-    results: list[Sequence[Notifier]] = _pm(pm).hook.propdesk_notifiers(config=config)
+    results: list[Sequence[Notifier]] = _pm(pm).hook.propdesk_notifiers(
+        config=config, config_dir=config_dir)
     return [n for group in results for n in group]
 
 
