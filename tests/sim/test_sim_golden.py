@@ -2,8 +2,10 @@
 ``PYTHONHASHSEED``, ``TZ`` or ``LANG``; the outputs are pinned by golden files.
 
 Regenerate the golden files after an intended change of the rules or the
-simulator with ``PROPDESK_REGEN_GOLDEN=1 pytest tests/sim/test_sim_golden.py``
-and review the diff.
+simulator with ``PROPDESK_REGEN_GOLDEN=1 pytest tests/sim/test_sim_golden.py``:
+a case whose outputs changed is rewritten and its test FAILS, naming the files
+(so a regenerating run is never green by itself); review ``git diff`` and run
+again without the variable.
 """
 
 from __future__ import annotations
@@ -34,9 +36,21 @@ def test_outputs_match_golden_files(case: str, tmp_path: Path) -> None:
     written = write_case(case, tmp_path / case)
     assert {p.name for p in written} == set(FILES)
     if os.environ.get("PROPDESK_REGEN_GOLDEN"):
-        shutil.rmtree(GOLDEN / case, ignore_errors=True)
-        shutil.copytree(tmp_path / case, GOLDEN / case)
+        changed = _changed(tmp_path / case, case)
+        if changed:
+            shutil.rmtree(GOLDEN / case, ignore_errors=True)
+            shutil.copytree(tmp_path / case, GOLDEN / case)
+            pytest.fail(f"rewrote {case}: {', '.join(changed)}; review the diff, then run "
+                        "again without PROPDESK_REGEN_GOLDEN")
     _compare(tmp_path / case, case)
+
+
+def _changed(produced: Path, case: str) -> list[str]:
+    """The golden files of ``case`` that ``produced`` differs from (or that are missing)."""
+    golden = GOLDEN / case
+    return [name for name in FILES
+            if not (golden / name).is_file()
+            or (golden / name).read_bytes() != (produced / name).read_bytes()]
 
 
 @pytest.mark.parametrize("env", [
@@ -64,3 +78,13 @@ def test_different_seeds_differ(tmp_path: Path) -> None:
     c = simulate(sc, 1, days=1, log=True).communities[0].log
     assert a == c
     assert a != b
+
+
+def test_regenerating_names_what_changed(tmp_path: Path) -> None:
+    """The regenerate mode fails for a changed case: ``_changed`` sees a one-byte edit."""
+    case = sorted(GOLDEN_CASES)[0]
+    write_case(case, tmp_path / case)
+    assert _changed(tmp_path / case, case) == []
+    edited = tmp_path / case / "summary.json"
+    edited.write_bytes(edited.read_bytes() + b" ")
+    assert _changed(tmp_path / case, case) == ["summary.json"]
