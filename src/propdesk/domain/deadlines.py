@@ -190,6 +190,15 @@ def _reached_level(v: CycleView, s: datetime | None, level: int) -> datetime | N
     return None
 
 
+def _reported(v: CycleView, s: datetime | None) -> datetime | None:
+    # S-11: a report made at or after the start (the `unable`), at any level >= 1:
+    # an escalation before it does not report it
+    for e in v.ticket.escalations:
+        if e.level >= 1 and (s is None or e.at >= s):
+            return e.at
+    return None
+
+
 def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
     for r in v.ticket.replies:
         if s is None or r.at >= s:
@@ -255,6 +264,8 @@ MILESTONES: Final[dict[str, Milestone]] = {m.name: m for m in (
     Milestone("unable", "`unable` reported", lambda v, s: _first_after(v.unables, s)),
     Milestone("escalated_1", "escalated to level ≥ 1", lambda v, s: _reached_level(v, s, 1)),
     Milestone("escalated_2", "escalated to level 2", lambda v, s: _reached_level(v, s, 2)),
+    Milestone("reported", "an escalation to level ≥ 1 made after it (at the current "
+              "level or above, R-54)", _reported),
     Milestone("completed", "completed (any cycle; or resolved by the desk)", _completed_any),
     Milestone("called_back", "called back (the next callback)", _called_back),
 )}

@@ -471,11 +471,25 @@ def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Outcome:
     level = _untyped(cmd, "level")
     if isinstance(level, bool) or level not in (1, 2):
         raise DomainError("invalid_choice", field="level", value=level, allowed="1, 2")
-    if cmd.level <= t.escalation_level:
-        raise DomainError("level_not_rising", ticket=t.id, value=cmd.level,
-                          level=t.escalation_level)
+    current = t.escalation_level
+    # R-54: levels never fall; the current level again only reports an unanswered
+    # inability (S-11: each `unable` needs its own report to the supervisor)
+    if cmd.level < current or (cmd.level == current and not unanswered_unable(t)):
+        raise DomainError("level_not_rising", ticket=t.id, value=cmd.level, level=current)
     return [("escalate", {"level": cmd.level,
                           "reason": _text(ctx, "reason", cmd.reason, required=True)})]
+
+
+def unanswered_unable(t: Ticket) -> bool:
+    """Whether an `unable` of ``t`` has no escalation at or after it (S-11, R-54)."""
+    last = None
+    for wo in t.work_orders:
+        for u in wo.unable:
+            if last is None or u.at > last:
+                last = u.at
+    if last is None:
+        return False
+    return not any(e.at >= last for e in t.escalations)
 
 
 def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:

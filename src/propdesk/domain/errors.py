@@ -118,8 +118,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工单 {ticket}：分类「{category}」不能由前台直接处理；可由前台处理：{allowed}",
     ),
     "level_not_rising": (
-        "ticket {ticket}: escalation level {value} is not above the current level {level}",
-        "工单 {ticket}：上报级别 {value} 不高于当前级别 {level}",
+        "ticket {ticket}: escalation level {value} is not above the current level {level} "
+        "(the current level again only reports an unanswered `unable`, S-11)",
+        "工单 {ticket}：上报级别 {value} 不高于当前级别 {level}"
+        "（仅在有未上报的「无法处理」时可按当前级别再次上报，S-11）",
     ),
     "signature_required": (
         "ticket {ticket}: the emergency work order {work_order} was never signed for; "

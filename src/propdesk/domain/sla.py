@@ -120,8 +120,8 @@ RULES: Final[tuple[Rule, ...]] = (
          note="`unable` before the plan: not applicable if by the deadline, "
               "else breached up to the report"),
     Rule("S-11", "cannot handle or coordinate: report to the supervisor within 5 minutes",
-         "无法处理上报主管时间5分钟", "each", "unables", ("escalated_1",), 300,
-         note="already escalated when `unable` is reported: met at once"),
+         "无法处理上报主管时间5分钟", "each", "unables", ("reported",), 300,
+         note="each `unable` needs its own report: an escalation before it does not count"),
     Rule("S-12", "not solved the same day: put before the managers' meeting",
          "当日或部门内无法解决的信息，应及时上报会议决定", "ticket",
          "service_start", ("completed", "escalated_2"), 0, deadline="meeting",
