@@ -124,12 +124,45 @@ def test_s3_not_applicable_when_the_desk_resolves_it(new: New, rules: SlaRules) 
     assert_na(outcome(b.now, rules, "S-3", 500))
 
 
-def test_s3_desk_resolution_after_the_deadline_keeps_the_breach(new: New,
-                                                                 rules: SlaRules) -> None:
+@pytest.mark.parametrize("resolved", [130, 600, 899])
+def test_s3_not_applicable_when_the_desk_resolves_it_after_the_deadline(
+        new: New, rules: SlaRules, resolved: int) -> None:
+    """Issue 19, point 2: S-9 gives the desk 15 minutes to answer itself; S-3 (2
+    minutes) is for information that is transmitted."""
     b = new().record(0, category="inquiry")
-    assert_breached(outcome(b.now, rules, "S-3", 121), 120, 1)
-    b.do(c.Complete, 130)
-    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 10)  # frozen at the resolution
+    # past the deadline and not dispatched: still pending (the desk may answer it)
+    o = outcome(b.now, rules, "S-3", 121)
+    assert o.status == "pending" and o.deadline == t(120) and o.overrun_s is None
+    b.do(c.Complete, resolved)
+    assert_na(outcome(b.now, rules, "S-3", resolved + 500))
+    assert outcome(b.now, rules, "S-3", resolved - 1).status == "pending"  # as it stood then
+    assert_met(outcome(b.now, rules, "S-9", 5000), 900)
+
+
+def test_s3_a_cycle_dispatched_late_is_breached_from_its_deadline(new: New,
+                                                                   rules: SlaRules) -> None:
+    b = new().record(0, category="inquiry")
+    b.dispatch(300, to="svc-he", category="inquiry")
+    assert_breached(outcome(b.now, rules, "S-3", 310), 120, 190)  # running: as today
+    b.do(c.Confirm, 320)
+    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 200)
+    assert outcome(b.now, rules, "S-3", 299).status == "pending"  # before the dispatch
+
+
+def test_s3_rework_cycle_resolved_by_the_desk(new: New, rules: SlaRules) -> None:
+    b = new().record(0, category="inquiry").do(c.Complete, 60)
+    b.do(c.Callback, 100, fixed=False, satisfaction="dissatisfied")  # rework: cycle 2
+    b.do(c.Complete, 700)  # the desk answers again, 10 minutes later
+    assert_na(outcome(b.now, rules, "S-3", 5000, cycle=2))
+    assert_met(outcome(b.now, rules, "S-9", 5000, cycle=2), 1000)
+
+
+def test_s3_cancelled_before_any_dispatch_keeps_the_breach(new: New,
+                                                           rules: SlaRules) -> None:
+    b = new().record(0)
+    assert outcome(b.now, rules, "S-3", 200).status == "pending"
+    b.do(c.Cancel, 200, reason="业主自行处理", confirmed_by_source=True)
+    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 80)
 
 
 # ---------------------------------------------------------------- S-4 emergency transmission

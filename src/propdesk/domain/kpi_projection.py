@@ -26,6 +26,12 @@ evaluated on the ticket as of ``E``:
   d``): iff ``end`` is missing or after ``d`` (the instance is breached, or
   still pending, in the ticket as it stands now) and ``E >= max(d + 1 µs, s)``.
 
+A rule decided by a later milestone (S-3, decided by the cycle's dispatch) is
+breached at ``E`` only once that decision is in the fold as well, so its
+breach time is also no earlier than the decision (the clock's ``hold``); a
+waiver before the decision (the desk's own resolution) makes it never
+breached.
+
 That is S-20's "a breach is never undone" read the other way round: once
 breached, the breach stays for every later ``E`` and every later event.  The
 instant is the rule's **breach time**; the ticket's earliest breach time is
@@ -51,11 +57,12 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from propdesk.domain import kpi
+from propdesk.domain.deadlines import clocks
 from propdesk.domain.enums import State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import SlaRules, evaluate
+from propdesk.domain.sla import SlaRules, outcome_at
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -87,10 +94,16 @@ def sla_breach_times(rules: SlaRules) -> BreachTimesFn:
 
     def times(ticket: Ticket) -> list[tuple[datetime, str]]:
         out = []
-        for o in evaluate(ticket, rules, _FAR):
+        tid = ticket.id
+        for clock in clocks(ticket, rules):  # (the order of evaluate)
+            o = outcome_at(tid, clock, _FAR)
             if o.status == "breached":
                 assert o.deadline is not None and o.started_at is not None
-                out.append((max(o.deadline + US, o.started_at), o.rule))
+                when = max(o.deadline + US, o.started_at)
+                hold = clock[8]
+                if hold is not None and hold > when:
+                    when = hold
+                out.append((when, o.rule))
         return out
 
     return times
