@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -392,11 +393,21 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
          "qty": str(parse_quantity(m.qty, f"materials[{i}].qty"))}
         for i, m in enumerate(cmd.materials)
     ]
-    charge = money_text(parse_money(cmd.charge, "charge")) if cmd.charge is not None else None
+    charge = None
+    reason = _text(ctx, "charge_reason", cmd.charge_reason)
+    if cmd.charge is not None:
+        amount_charged = parse_money(cmd.charge, "charge")
+        charge = money_text(amount_charged)
+        # only the agreed plan's fees (none for the desk's own answer) go unexplained
+        planned = wo.fee_total if wo is not None and not desk else Decimal("0.00")
+        if amount_charged != planned and reason is None:
+            raise DomainError("charge_reason_required", ticket=t.id, charge=charge,
+                              planned=money_text(planned))
     return [("complete", _drop_none({
         "work_order": None if desk else wo.number if wo else None,
         "desk": True if desk else None,
         "workers": workers, "materials": materials or None, "charge": charge,
+        "charge_reason": reason if charge is not None else None,
         "note": _text(ctx, "note", cmd.note),
     }))]
 
@@ -442,6 +453,10 @@ def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
     data = _answers(cmd)
     if t.charge_disputed and not t.dispute_settled:
         raise DomainError("dispute_unsettled", ticket=t.id)
+    if cmd.charge_ok is None and t.charged:  # the callback asks about the charge
+        raise DomainError("charge_answer_required", ticket=t.id,
+                          charge=", ".join(money_text(wo.charge) for wo in t.work_orders
+                                           if wo.charge))
     if not cmd.fixed:
         data["outcome"] = "rework"
     elif cmd.charge_ok is False:

@@ -132,6 +132,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ticket {ticket}: cancelling needs the source's confirmation (confirmed_by_source = true)",
         "工单 {ticket}：撤销须经信息来源方确认（confirmed_by_source = true）",
     ),
+    "charge_reason_required": (
+        "ticket {ticket}: the charge {charge} is not the agreed plan's {planned}; "
+        "give the reason (charge_reason; on the command line --charge-reason), R-62",
+        "工单 {ticket}：收费金额 {charge} 与约定方案金额 {planned} 不符，须说明原因"
+        "（charge_reason；命令行 --charge-reason），R-62",
+    ),
+    "charge_answer_required": (
+        "ticket {ticket}: the source was charged {charge}; the callback must say whether "
+        "the source accepts the charge (charge_ok true or false; on the command line "
+        "--charge-ok, or --no-charge-ok when disputed), R-62",
+        "工单 {ticket}：已向来源方收费 {charge}，回访须说明来源方是否认可收费"
+        "（charge_ok 为 true 或 false；命令行 --charge-ok，有争议用 --no-charge-ok），R-62",
+    ),
     "dispute_unsettled": (
         "ticket {ticket}: the charge is disputed; escalate or follow up to settle it "
         "before calling back again",

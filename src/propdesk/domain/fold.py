@@ -259,7 +259,8 @@ def _complete(t: Ticket, e: Event) -> Ticket:
         "completed_at": e.at, "workers": tuple(d.get("workers", ())),
         "materials": tuple(Material(m["name"], Decimal(m["qty"]))
                            for m in d.get("materials", ())),
-        "charge": Decimal(charge) if charge is not None else None, "note": d.get("note"),
+        "charge": Decimal(charge) if charge is not None else None,
+        "charge_reason": d.get("charge_reason"), "note": d.get("note"),
     }, State.COMPLETED)
 
 

@@ -81,6 +81,8 @@ class WorkOrder:
     workers: tuple[str, ...] = ()
     materials: tuple[Material, ...] = ()
     charge: Decimal | None = None
+    charge_reason: str | None = None
+    """Why the charge differs from the agreed plan's fee total (R-62)."""
     note: str | None = None
     accepted_at: datetime | None = None
     rejected_at: datetime | None = None
@@ -95,6 +97,11 @@ class WorkOrder:
     def fee_total(self) -> Decimal:
         """Sum of the plan's fee items."""
         return sum((f.amount for f in self.fees), Decimal("0.00"))
+
+    @property
+    def charge_differs(self) -> bool:
+        """Whether the amount charged is not the agreed plan's fee total (R-62: flagged)."""
+        return self.charge is not None and self.charge != self.fee_total
 
 
 @attrs.frozen
@@ -210,6 +217,16 @@ class Ticket:
     def open(self) -> bool:
         """Not closed or cancelled."""
         return not self.state.terminal
+
+    @property
+    def charged(self) -> bool:
+        """Whether a work order charged the source an amount (R-61: the callback asks)."""
+        return any(wo.charge for wo in self.work_orders)
+
+    @property
+    def charge_differs(self) -> bool:
+        """Whether a work order charged other than its agreed plan (R-62: flagged)."""
+        return any(wo.charge_differs for wo in self.work_orders)
 
     @property
     def incomplete(self) -> tuple[str, ...]:
