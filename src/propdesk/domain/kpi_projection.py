@@ -150,6 +150,9 @@ class Timeline:
     samples: tuple[tuple[int, bool], ...]
     work_orders: tuple[tuple[int, str | None, str], ...]
     cycles: tuple[tuple[int, int | None], ...]
+    charged_at: int | None
+    charge_differs_at: int | None
+    charge_disputed_at: int | None
 
     def settled(self) -> int:
         """The last instant at which a fact changes: from it on, the facts are final."""
@@ -162,7 +165,8 @@ class Timeline:
             if done is not None:
                 times.append(done)
         for x in (self.reclassified_at, self.amended_at, self.accepted_at, self.reworked_at,
-                  self.cancelled_at, self.closed_at, self.desk_resolved_at):
+                  self.cancelled_at, self.closed_at, self.desk_resolved_at, self.charged_at,
+                  self.charge_differs_at, self.charge_disputed_at):
             if x is not None:
                 times.append(x)
         return max(times)
@@ -233,6 +237,9 @@ def timeline(ticket: Ticket, categories: CategoryHistory,
         samples=tuple(samples),
         work_orders=tuple((to_us(w.dispatched_at), w.department, w.assignee) for w in wos),
         cycles=cycles,
+        charged_at=_min_us(w.completed_at for w in wos if w.charge),
+        charge_differs_at=_min_us(w.completed_at for w in wos if w.charge_differs),
+        charge_disputed_at=_min_us(cb.at for cb in ticket.callbacks if cb.charge_ok is False),
     )
 
 
@@ -305,6 +312,9 @@ def facts_at(tl: Timeline, e: int, *, final: bool = False) -> kpi.TicketFacts | 
         assignee=assignee,
         asset=asset,
         down=tuple(down),
+        charged=_by(tl.charged_at, e),
+        charge_differs=_by(tl.charge_differs_at, e),
+        charge_disputed=_by(tl.charge_disputed_at, e),
     )
 
 
