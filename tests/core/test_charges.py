@@ -81,3 +81,19 @@ def test_an_uncharged_ticket_needs_no_charge_answer(drive) -> None:
     d.do(c.Return, by="desk-wang")
     d.do(c.Callback, by="desk-wang", fixed=True, satisfaction="satisfied")
     assert d.desk.ticket("A1").state is State.CALLED_BACK
+
+
+def test_a_charge_on_the_desks_own_answer_has_no_plan(drive) -> None:
+    d: Driver = drive("H1", category="help").record(category="help")
+    refused(d.desk, c.Complete(ticket="H1", by="desk-wang", at=at(5), charge="10.00"),
+            "charge_reason_required", planned="0.00")
+    d.do(c.Complete, by="desk-wang", charge="10.00", charge_reason="代购灯泡，业主同意")
+    t = d.desk.ticket("H1")
+    assert t.state is State.RETURNED and t.charged and t.charge_differs
+    assert [(x.charge, x.reason) for x in t.desk_charges] == [
+        (Decimal("10.00"), "代购灯泡，业主同意")]
+    refused(d.desk, c.Callback(ticket="H1", by="desk-wang", at=at(30), fixed=True,
+                               satisfaction="satisfied"), "charge_answer_required",
+            charge="10.00")
+    d.do(c.Callback, by="desk-wang", fixed=True, satisfaction="satisfied", charge_ok=True)
+    assert d.desk.ticket("H1").state is State.CALLED_BACK

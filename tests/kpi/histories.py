@@ -71,7 +71,7 @@ def next_command(data: st.DataObject, t: Ticket, at: datetime, asset_amends: boo
             extra["appointment_at"] = at + timedelta(seconds=data.draw(st.integers(60, 20000)))
         return c.Dispatch(**desk, to=ASSIGNEE[cat], category=cat, **extra)
     if name is C.COMPLETE and t.work_order is None:
-        return c.Complete(**desk)
+        return c.Complete(**desk, **data.draw(st.sampled_from(CHARGES)))
     if name is C.CLASSIFY:
         return c.Classify(**desk, category=data.draw(st.sampled_from(CATEGORIES)))
     if name is C.AMEND:

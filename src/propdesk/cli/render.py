@@ -132,6 +132,8 @@ def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, 
         "closed_at": local_iso(ticket.closed_at, config),
         "charge_differs": ticket.charge_differs,
         "charge_disputed": ticket.charge_disputed,
+        "desk_charges": [{"at": local_iso(d.at, config), "charge": str(d.charge),
+                          "charge_reason": d.reason} for d in ticket.desk_charges],
         "work_orders": [work_order_dict(w, config, reveal=reveal) for w in ticket.work_orders],
         "callbacks": [{"at": local_iso(cb.at, config), "by": cb.by, "fixed": cb.fixed,
                        "satisfaction": cb.satisfaction, "charge_ok": cb.charge_ok,
@@ -167,9 +169,13 @@ def charge_text(wo: WorkOrder, lang: str) -> str:
 def charge_flags(ticket: Ticket, lang: str) -> list[str]:
     """One line per work order charged other than its agreed plan, with the reason."""
     zh = lang == "zh"
-    return [f"{'处理单' if zh else 'work order'} {wo.number}: {charge_text(wo, lang)}"
-            f"{'，原因：' if zh else '; reason: '}{wo.charge_reason or '-'}"
-            for wo in ticket.work_orders if wo.charge_differs]
+    why = "，原因：" if zh else "; reason: "
+    out = [f"{'处理单' if zh else 'work order'} {wo.number}: {charge_text(wo, lang)}"
+           f"{why}{wo.charge_reason or '-'}" for wo in ticket.work_orders if wo.charge_differs]
+    out += [f"{'前台处理' if zh else 'desk resolution'}: ¥{d.charge} ≠ "
+            f"{'方案' if zh else 'plan'} ¥0.00{why}{d.reason or '-'}"
+            for d in ticket.desk_charges if d.charge]
+    return out
 
 
 # ------------------------------------------------------------------ labels

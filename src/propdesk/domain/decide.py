@@ -454,9 +454,10 @@ def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
     if t.charge_disputed and not t.dispute_settled:
         raise DomainError("dispute_unsettled", ticket=t.id)
     if cmd.charge_ok is None and t.charged:  # the callback asks about the charge
+        amounts = [wo.charge for wo in t.work_orders if wo.charge]
+        amounts += [d.charge for d in t.desk_charges if d.charge]
         raise DomainError("charge_answer_required", ticket=t.id,
-                          charge=", ".join(money_text(wo.charge) for wo in t.work_orders
-                                           if wo.charge))
+                          charge=", ".join(money_text(x) for x in amounts))
     if not cmd.fixed:
         data["outcome"] = "rework"
     elif cmd.charge_ok is False:

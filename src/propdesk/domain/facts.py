@@ -116,6 +116,9 @@ def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
             charged = True
         if w.charge is not None and w.charge_differs:
             differs = True
+    for dc in ticket.desk_charges:  # (no plan: any amount is not the plan's)
+        if dc.charge:
+            charged = differs = True
     disputed = False
     for cb in callbacks:
         if cb.charge_ok is False:

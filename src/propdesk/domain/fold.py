@@ -20,6 +20,7 @@ from propdesk.domain.makers import COMPILED, dict_setter, slot_maker
 from propdesk.domain.model import (
     Amendment,
     Callback,
+    DeskCharge,
     Escalation,
     FeeLine,
     Material,
@@ -250,9 +251,13 @@ def _unable(t: Ticket, e: Event) -> Changes:
 def _complete(t: Ticket, e: Event) -> Ticket:
     d = e.data
     if d.get("desk"):
-        return _replace_ticket(t, {"state": State.RETURNED,
-                                   "desk_resolutions": (*t.desk_resolutions, e.at),
-                                   "version": e.version, "last_at": e.at})
+        ch: Changes = {"state": State.RETURNED,
+                       "desk_resolutions": (*t.desk_resolutions, e.at),
+                       "version": e.version, "last_at": e.at}
+        if d.get("charge") is not None:
+            ch["desk_charges"] = (*t.desk_charges, DeskCharge(
+                e.at, Decimal(d["charge"]), d.get("charge_reason")))
+        return _replace_ticket(t, ch)
     charge = d.get("charge")
     return _on_wo(t, e, {
         **t.work_orders[-1].__dict__,

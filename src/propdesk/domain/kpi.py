@@ -196,11 +196,12 @@ class Tally:
             return
         self.by_department[f.department or "-"] += n
         self.by_assignee[f.assignee or "-"] += n
-        if f.charged or f.charge_differs or f.charge_disputed:
-            charges = self.charges
-            charges["charged"] += n * f.charged
-            charges["charge_differs"] += n * f.charge_differs
-            charges["charge_disputed"] += n * f.charge_disputed
+        if f.charged:
+            self.charges["charged"] += n
+        if f.charge_differs:
+            self.charges["charge_differs"] += n
+        if f.charge_disputed:
+            self.charges["charge_disputed"] += n
         den["K-1"] += n
         breaches = f.breaches
         if breaches:

@@ -237,8 +237,10 @@ def timeline(ticket: Ticket, categories: CategoryHistory,
         samples=tuple(samples),
         work_orders=tuple((to_us(w.dispatched_at), w.department, w.assignee) for w in wos),
         cycles=cycles,
-        charged_at=_min_us(w.completed_at for w in wos if w.charge),
-        charge_differs_at=_min_us(w.completed_at for w in wos if w.charge_differs),
+        charged_at=_min_us([*(w.completed_at for w in wos if w.charge),
+                            *(d.at for d in ticket.desk_charges if d.charge)]),
+        charge_differs_at=_min_us([*(w.completed_at for w in wos if w.charge_differs),
+                                   *(d.at for d in ticket.desk_charges if d.charge)]),
         charge_disputed_at=_min_us(cb.at for cb in ticket.callbacks if cb.charge_ok is False),
     )
 

@@ -105,6 +105,16 @@ class WorkOrder:
 
 
 @attrs.frozen
+class DeskCharge:
+    """An amount the desk charged when it resolved a cycle itself (no plan: R-62
+    asks a reason for any amount but 0.00)."""
+
+    at: datetime
+    charge: Decimal
+    reason: str | None = None
+
+
+@attrs.frozen
 class Callback:
     """A callback (回访) or a sampled callback (抽样回访): the answers of R-41."""
 
@@ -191,6 +201,7 @@ class Ticket:
     callbacks: tuple[Callback, ...] = ()
     sample_callbacks: tuple[Callback, ...] = ()
     desk_resolutions: tuple[datetime, ...] = ()
+    desk_charges: tuple[DeskCharge, ...] = ()
     charge_disputed: bool = False
     dispute_settled: bool = False
     cancel_reason: str | None = None
@@ -220,13 +231,16 @@ class Ticket:
 
     @property
     def charged(self) -> bool:
-        """Whether a work order charged the source an amount (R-61: the callback asks)."""
-        return any(wo.charge for wo in self.work_orders)
+        """Whether the source was charged an amount (R-61: the callback asks)."""
+        return (any(wo.charge for wo in self.work_orders)
+                or any(d.charge for d in self.desk_charges))
 
     @property
     def charge_differs(self) -> bool:
-        """Whether a work order charged other than its agreed plan (R-62: flagged)."""
-        return any(wo.charge_differs for wo in self.work_orders)
+        """Whether a charge was not the agreed plan's fee total (R-62: flagged); the
+        desk's own resolution has no plan, so any amount but 0.00 is."""
+        return (any(wo.charge_differs for wo in self.work_orders)
+                or any(d.charge for d in self.desk_charges))
 
     @property
     def incomplete(self) -> tuple[str, ...]:
