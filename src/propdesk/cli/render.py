@@ -154,7 +154,7 @@ def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, 
 # ------------------------------------------------------------------ charges (R-62)
 
 CHARGE_MARK = "¥≠"
-"""The board's and list's mark of a ticket charged other than its agreed plan (R-62)."""
+"""The board's mark of a ticket charged other than its agreed plan (R-62)."""
 
 
 def charge_text(wo: WorkOrder, lang: str) -> str:
