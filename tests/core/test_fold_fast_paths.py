@@ -126,7 +126,7 @@ def test_slot_maker_builds_what_the_class_builds() -> None:
         (Callback, (at, "desk-wang", True, "satisfied", None, "phone", "passed", None)),
         (TicketFacts, ("A1", at, "owner_call", "engineering", False, True, False, False,
                        ("S-1",), "satisfied", True, True, False, True, True, True, False,
-                       False, (), "engineering", "eng-zhao", None, ())),
+                       False, (), "engineering", "eng-zhao", None, (), True, True, False)),
     ):
         made = slot_maker(cls)(*args)
         assert made == cls(*args) and repr(made) == repr(cls(*args))

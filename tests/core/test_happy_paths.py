@@ -143,7 +143,8 @@ def test_rework_dispatch_may_set_new_appointment(drive) -> None:
 
 def test_callback_not_fixed_is_rework(drive) -> None:
     d: Driver = drive().to("returned")
-    d.do(c.Callback, by="desk-wang", fixed=False, satisfaction="dissatisfied")
+    d.do(c.Callback, by="desk-wang", fixed=False, satisfaction="dissatisfied",
+         charge_ok=True)  # (charged 30.00: the callback says whether the charge is right)
     t = d.desk.ticket("A1")
     assert (t.state, t.rework_count, t.cycle) == (State.RECORDED, 1, 2)
 

@@ -136,6 +136,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if t.state.value not in nxt:
             return
         name, by, kw = nxt[t.state.value]
+        if name is CommandName.CALLBACK and t.charged:
+            kw = {**kw, "charge_ok": True}  # asked of a charged ticket
         if t.charge_disputed and not t.dispute_settled and name is CommandName.CALLBACK:
             name, by, kw = CommandName.FOLLOW_UP, "desk-wang", {"note": "协商收费"}
         when = t.last_at + timedelta(seconds=step)

@@ -28,6 +28,9 @@ DESK = "desk-wang"
 T0 = datetime(2026, 3, 30, 1, 0, tzinfo=UTC)
 CATEGORIES = ("engineering", "engineering", "inquiry", "complaint", "help", "security")
 ANSWERS = ("satisfied", "basically_satisfied", "dissatisfied")
+CHARGES: tuple[dict[str, Any], ...] = (
+    {}, {"charge": "0.00"}, {"charge": "30.00", "charge_reason": "加收材料费"})
+"""A completion's charge: none, nothing, or one other than the (fee-less) plan."""
 
 gaps = (st.integers(0, 400).map(lambda s: timedelta(seconds=s))
         | st.sampled_from([0, 1, 59, 60, 61, 90, 120, 180, 600, 900, 3600, 86400])
@@ -68,7 +71,7 @@ def next_command(data: st.DataObject, t: Ticket, at: datetime, asset_amends: boo
             extra["appointment_at"] = at + timedelta(seconds=data.draw(st.integers(60, 20000)))
         return c.Dispatch(**desk, to=ASSIGNEE[cat], category=cat, **extra)
     if name is C.COMPLETE and t.work_order is None:
-        return c.Complete(**desk)
+        return c.Complete(**desk, **data.draw(st.sampled_from(CHARGES)))
     if name is C.CLASSIFY:
         return c.Classify(**desk, category=data.draw(st.sampled_from(CATEGORIES)))
     if name is C.AMEND:
@@ -80,7 +83,9 @@ def next_command(data: st.DataObject, t: Ticket, at: datetime, asset_amends: boo
     if name is C.CALLBACK:
         return c.Callback(**desk, fixed=data.draw(st.booleans()),
                           satisfaction=data.draw(st.sampled_from(ANSWERS)),
-                          close=data.draw(st.booleans()))
+                          close=data.draw(st.booleans()),
+                          charge_ok=data.draw(st.sampled_from(
+                              (True, False) if t.charged else (None, True, False))))
     if name is C.SAMPLE_CALLBACK:
         return c.SampleCallback(ticket=t.id, at=at,
                                 by=data.draw(st.sampled_from(["comm-zhou", "foreman-sun"])),
@@ -90,7 +95,7 @@ def next_command(data: st.DataObject, t: Ticket, at: datetime, asset_amends: boo
         if t.escalation_level >= 2:
             return None
         return c.Escalate(**desk, level=t.escalation_level + 1, reason="上报")
-    simple: dict[C, Any] = {
+    simple: dict[C, Any] = {  # (CHARGES: R-62's paid-service counts)
         C.CONFIRM: lambda: c.Confirm(**worker),
         C.ACKNOWLEDGE: lambda: c.Acknowledge(**worker),
         C.CONTACT_OWNER: lambda: c.ContactOwner(**worker),
@@ -99,7 +104,7 @@ def next_command(data: st.DataObject, t: Ticket, at: datetime, asset_amends: boo
         C.PLAN: lambda: c.Plan(**worker),
         C.AGREE: lambda: c.Agree(**worker),
         C.UNABLE: lambda: c.UnableToHandle(**worker, reason="需协调"),
-        C.COMPLETE: lambda: c.Complete(**worker),
+        C.COMPLETE: lambda: c.Complete(**worker, **data.draw(st.sampled_from(CHARGES))),
         C.ACCEPT: lambda: c.Accept(**worker, signer="李女士"),
         C.REJECT: lambda: c.Reject(**worker, signer="李女士"),
         C.RETURN: lambda: c.Return(**desk),

@@ -59,7 +59,8 @@ def test_monthly_report_matches_the_calculators(monthly: Report, march: Script) 
     assert dict(monthly.indicators) == direct
     assert monthly.received == 12 and monthly.cancelled == 1
     assert monthly.by_source == {"owner_call": 12}
-    assert monthly.breaches_by_rule == {"S-1": 1, "S-3": 2, "S-5": 2, "S-9": 1, "S-12": 3}
+    # (U1, never dispatched, has no S-3 breach: S-3 waits for a dispatch)
+    assert monthly.breaches_by_rule == {"S-1": 1, "S-3": 1, "S-5": 2, "S-9": 1, "S-12": 3}
     assert list(monthly.breaches_by_rule) == ["S-1", "S-3", "S-5", "S-9", "S-12"]
 
 
@@ -238,3 +239,43 @@ def test_publication_and_questions_routed_to_community_supervisor() -> None:
     # eight days later: ordinary routing (the inquiry goes to customer service)
     s.record("Q2", published + timedelta(days=8), "inquiry", about="public_report")
     assert s.do(c.Dispatch, "Q2").assignee == "cs-he"
+
+
+def test_flagged_charges_beside_the_disputed_ones() -> None:
+    """Issue 19, point 3 (R-62): a charge other than the agreed plan is counted in
+    the reports beside the disputed charges, from the events and the projection."""
+    from decimal import Decimal
+
+    from tests.kpi.kpi_support import ASSIGNEE, build_config
+
+    from propdesk.domain.config import Config, Fee
+
+    base = build_config()
+    s = Script(Config.build(community=base.community, departments=base.departments,
+                            people=base.people, shifts=base.shifts, assets=base.assets,
+                            fees=[Fee("E03", "更换阀芯", "个", Decimal("25.50"))]))
+    who = ASSIGNEE["engineering"]
+    for tid, charge, ok in (("P1", "25.50", True), ("P2", "999.00", True),
+                            ("P3", "999.00", False), ("P4", None, None)):
+        s.record(tid, local(2026, 3, 3, 9), "engineering")
+        s.do(c.Dispatch, tid, category="engineering", to=who)
+        for cmd in (c.Confirm, c.Acknowledge, c.Arrive):
+            s.do(cmd, tid, who)
+        s.do(c.Diagnose, tid, who, diagnosis="阀门老化")
+        s.do(c.Plan, tid, who, fees=(c.FeeItem(code="E03", qty="1"),))
+        s.do(c.Agree, tid, who, schedule_shown=True)
+        extra = {} if charge in (None, "25.50") else {"charge_reason": "另换整套龙头"}
+        s.do(c.Complete, tid, who, charge=charge, **extra)
+        s.accept_and_return(tid, "engineering")
+        s.do(c.Callback, tid, fixed=True, satisfaction="satisfied", charge_ok=ok)
+    period = assemble.month(2026, 3, s.config.zone)
+    report = assemble.from_events(s.config, s.events(), period,
+                                  kpi.sla_breaches(s.config), kind="monthly")
+    assert dict(report.charges) == {"charged": 3, "charge_differs": 2, "charge_disputed": 1}
+    folded = assemble.build(s.config, assemble.facts_from_events(
+        s.events(), period.end, kpi.sla_breaches(s.config)), period, kind="monthly")
+    assert folded.charges == report.charges
+    assert render.to_dict(report)["charges"] == dict(report.charges)
+    md = render.render_markdown(report, "zh")
+    assert "收费与约定方案不符（已标记） | 2 |" in md and "收费有争议 | 1 |" in md
+    assert "Charged other than the agreed plan (flagged)" in render.render_table(report, "en")

@@ -27,6 +27,10 @@ def test_sla_status_of_one_ticket_at_now_and_at_a_time() -> None:
     desk, clock = make_desk()
     record(desk, "A1", 0)
     clock.set(t(150))
+    # past S-3's deadline, not dispatched: pending (the desk may still answer it itself)
+    assert {o.rule: o.status for o in desk.sla_status("A1")}["S-3"] == "pending"
+    desk.handle(c.Dispatch(ticket="A1", by=DESK, at=t(150), to="eng-zhao",
+                           category="engineering"))
     by_rule = {o.rule: o for o in desk.sla_status("A1")}
     assert by_rule["S-3"].status == "breached" and by_rule["S-3"].overrun_s == 30
     assert {o.rule: o.status for o in desk.sla_status("A1", at=t(100))}["S-3"] == "pending"
@@ -56,6 +60,8 @@ def test_due_follows_the_desk_as_commands_arrive() -> None:
     desk.handle(c.Dispatch(ticket="A1", by=DESK, at=t(110), to="eng-zhao",
                            category="engineering"))
     desk.handle(c.Confirm(ticket="A1", by="eng-zhao", at=t(115)))  # A1's S-3 met
+    desk.handle(c.Dispatch(ticket="A2", by=DESK, at=t(150), to="eng-zhao",
+                           category="engineering"))  # A2's S-3 breaches at its deadline
     clock.set(t(300))
     got = desk.due()
     assert [(a.ticket, a.rule, a.kind) for a in got] == [
@@ -76,8 +82,10 @@ def test_due_follows_batch_files_too() -> None:
         '{"at":"2026-03-02T09:00:00+08:00","cmd":"record","ticket":"B1",'
         '"received_at":"2026-03-02T09:00:00+08:00","source":"property_internal",'
         '"by":"desk-wang","content":"路灯不亮","mode":"immediate","location":"3号楼"}',
+        '{"at":"2026-03-02T09:00:30+08:00","cmd":"dispatch","ticket":"B1",'
+        '"category":"engineering","to":"eng-zhao","by":"desk-wang"}',
     ]
-    assert [r.ok for r in desk.apply(lines)] == [True]
+    assert [r.ok for r in desk.apply(lines)] == [True, True]
     got = desk.due(t(121))
     assert [(a.ticket, a.rule, a.kind) for a in got if a.rule == "S-3"] == [
         ("B1", "S-3", "warning"), ("B1", "S-3", "breach")]

@@ -39,7 +39,7 @@ def test_warning_at_80_percent_and_breach_after_the_deadline(new: New,
 def test_due_is_in_time_order_across_tickets(new: New, rules: SlaRules) -> None:
     idx = DeadlineIndex(rules)
     for i, start in enumerate((50, 0, 25)):
-        b = new(f"T{i}").record(start, source="property_internal")
+        b = new(f"T{i}").record(start, source="property_internal").dispatch(start + 1)
         idx.update(b.now)
     got = idx.due(t(3 * 3600))
     assert [a.at for a in got] == sorted(a.at for a in got)
@@ -50,7 +50,7 @@ def test_due_is_in_time_order_across_tickets(new: New, rules: SlaRules) -> None:
     # warnings come before breaches at the same instant
     idx2 = DeadlineIndex(rules)
     for i in range(2):
-        b = new(f"U{i}").record(i * 24, source="property_internal")
+        b = new(f"U{i}").record(i * 24, source="property_internal").dispatch(i * 24 + 1)
         idx2.update(b.now)
     got = idx2.due(t(120))  # U1's S-3 warning at 24 + 96 = 120; U0's S-3 deadline 120
     assert [(a.ticket, a.kind) for a in got if a.rule == "S-3"] == [
@@ -125,7 +125,7 @@ def test_closed_ticket_keeps_its_unreported_breach_until_reported(new: New,
 
 def test_peek_reports_a_window_without_consuming(new: New, rules: SlaRules) -> None:
     idx = DeadlineIndex(rules)
-    b = new().record(0, source="property_internal")
+    b = new().record(0, source="property_internal").dispatch(10)
     idx.update(b.now)
     window = idx.peek(t(90), t(121))
     assert keys(window) == [("A1", "S-3", 1, "warning"), ("A1", "S-3", 1, "breach")]
@@ -153,3 +153,34 @@ def test_no_warning_when_the_clock_started_after_its_deadline(new: New,
     assert ("S-6", 1, 1, "warning") not in found
     assert found[("S-6", 1, 1, "breach")] == (t(appt - 900), t(appt - 900))
     assert found[("S-7", 1, 1, "warning")][0] == t(20 * 60) + timedelta(minutes=8)
+
+
+def test_s3_warning_withdrawn_when_the_desk_answers_itself(new: New, rules: SlaRules) -> None:
+    """Issue 19, point 2: a desk resolution after S-3's deadline raises no breach; the
+    warning raised meanwhile is withdrawn (the index agrees with evaluate)."""
+    idx = DeadlineIndex(rules)
+    b = new().record(0, category="inquiry", source="property_internal")
+    idx.update(b.now)
+    assert keys([a for a in idx.due(t(100)) if a.rule == "S-3"]) == [("A1", "S-3", 1, "warning")]
+    assert [a for a in idx.due(t(400)) if a.rule == "S-3"] == []  # no breach while undecided
+    assert [a for a in idx.peek(t(0), t(400)) if a.rule == "S-3" and a.kind == "breach"] == []
+    b.do(c.Complete, 500)  # answered by the desk at 8 min 20 s (S-9 allows 15 min)
+    idx.update(b.now)
+    assert ("S-3", 1, 1, "warning") not in alerts_for(b.now, rules)  # withdrawn
+    assert [a for a in idx.due(t(10_000)) if a.rule == "S-3"] == []
+    assert [a for a in idx.peek(t(0), t(10_000)) if a.rule == "S-3"] == []
+
+
+def test_s3_breach_falls_due_at_a_late_dispatch(new: New, rules: SlaRules) -> None:
+    idx = DeadlineIndex(rules)
+    b = new().record(0, source="property_internal")
+    idx.update(b.now)
+    assert keys([a for a in idx.due(t(300)) if a.rule == "S-3"]) == [("A1", "S-3", 1, "warning")]
+    b.dispatch(400)
+    idx.update(b.now)
+    got = [a for a in idx.due(t(400)) if a.rule == "S-3"]
+    assert keys(got) == [("A1", "S-3", 1, "breach")]
+    assert got[0].at == t(400) and got[0].deadline == t(120)
+    window = [a for a in idx.peek(t(300), t(400)) if a.rule == "S-3"]
+    assert keys(window) == [("A1", "S-3", 1, "breach")]
+    assert [a for a in idx.peek(t(400), t(500)) if a.rule == "S-3"] == []

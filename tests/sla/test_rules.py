@@ -11,6 +11,7 @@ import pytest
 from tests.sla.slahelp import TicketBuilder, outcome, t
 
 from propdesk.domain import commands as c
+from propdesk.domain.errors import DomainError
 from propdesk.domain.sla import SlaRules
 
 New = Callable[..., TicketBuilder]
@@ -123,12 +124,45 @@ def test_s3_not_applicable_when_the_desk_resolves_it(new: New, rules: SlaRules) 
     assert_na(outcome(b.now, rules, "S-3", 500))
 
 
-def test_s3_desk_resolution_after_the_deadline_keeps_the_breach(new: New,
-                                                                 rules: SlaRules) -> None:
+@pytest.mark.parametrize("resolved", [130, 600, 899])
+def test_s3_not_applicable_when_the_desk_resolves_it_after_the_deadline(
+        new: New, rules: SlaRules, resolved: int) -> None:
+    """Issue 19, point 2: S-9 gives the desk 15 minutes to answer itself; S-3 (2
+    minutes) is for information that is transmitted."""
     b = new().record(0, category="inquiry")
-    assert_breached(outcome(b.now, rules, "S-3", 121), 120, 1)
-    b.do(c.Complete, 130)
-    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 10)  # frozen at the resolution
+    # past the deadline and not dispatched: still pending (the desk may answer it)
+    o = outcome(b.now, rules, "S-3", 121)
+    assert o.status == "pending" and o.deadline == t(120) and o.overrun_s is None
+    b.do(c.Complete, resolved)
+    assert_na(outcome(b.now, rules, "S-3", resolved + 500))
+    assert outcome(b.now, rules, "S-3", resolved - 1).status == "pending"  # as it stood then
+    assert_met(outcome(b.now, rules, "S-9", 5000), 900)
+
+
+def test_s3_a_cycle_dispatched_late_is_breached_from_its_deadline(new: New,
+                                                                   rules: SlaRules) -> None:
+    b = new().record(0, category="inquiry")
+    b.dispatch(300, to="svc-he", category="inquiry")
+    assert_breached(outcome(b.now, rules, "S-3", 310), 120, 190)  # running: as today
+    b.do(c.Confirm, 320)
+    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 200)
+    assert outcome(b.now, rules, "S-3", 299).status == "pending"  # before the dispatch
+
+
+def test_s3_rework_cycle_resolved_by_the_desk(new: New, rules: SlaRules) -> None:
+    b = new().record(0, category="inquiry").do(c.Complete, 60)
+    b.do(c.Callback, 100, fixed=False, satisfaction="dissatisfied")  # rework: cycle 2
+    b.do(c.Complete, 700)  # the desk answers again, 10 minutes later
+    assert_na(outcome(b.now, rules, "S-3", 5000, cycle=2))
+    assert_met(outcome(b.now, rules, "S-9", 5000, cycle=2), 1000)
+
+
+def test_s3_cancelled_before_any_dispatch_keeps_the_breach(new: New,
+                                                           rules: SlaRules) -> None:
+    b = new().record(0)
+    assert outcome(b.now, rules, "S-3", 200).status == "pending"
+    b.do(c.Cancel, 200, reason="业主自行处理", confirmed_by_source=True)
+    assert_breached(outcome(b.now, rules, "S-3", 500), 120, 80)
 
 
 # ---------------------------------------------------------------- S-4 emergency transmission
@@ -357,11 +391,47 @@ def test_s11_each_inability_has_its_clock(new: New, rules: SlaRules) -> None:
     b.do(c.Escalate, 450, level=1, reason="上报主管")
     assert_breached(outcome(b.now, rules, "S-11", 900, occurrence=1), 400, 50)
     assert_met(outcome(b.now, rules, "S-11", 900, occurrence=2), 500)
-    # already escalated when inability is reported again: met at once
+    # already escalated when inability is reported again: the earlier escalation does
+    # not report it (S-11, R-54); a report at the current level does
     b.do(c.UnableToHandle, 600, reason="第三次")
-    o = outcome(b.now, rules, "S-11", 900, occurrence=3)
+    assert_pending(outcome(b.now, rules, "S-11", 800, occurrence=3), 900)
+    assert_breached(outcome(b.now, rules, "S-11", 950, occurrence=3), 900, 50)
+    b.do(c.Escalate, 700, level=1, reason="再次上报主管")
+    o = outcome(b.now, rules, "S-11", 950, occurrence=3)
     assert_met(o, 900)
-    assert o.stopped_at == t(600)
+    assert o.stopped_at == t(700)
+    assert b.now.escalation_level == 1
+
+
+def test_s11_a_second_inability_in_a_rework_cycle_needs_its_own_report(
+        new: New, rules: SlaRules) -> None:
+    """Issue 19, point 5: the first cycle escalated; the rework's `unable` is not
+    reported by that escalation, and `escalate --level 1` is accepted as its report."""
+    b = on_site(new)
+    b.do(c.UnableToHandle, 100, reason="需要停水")
+    b.do(c.Escalate, 200, level=1, reason="上报主管")
+    b.do(c.Diagnose, 210, diagnosis="阀芯损坏").do(c.Plan, 220).do(c.Agree, 230)
+    b.finish(300)
+    b.do(c.Callback, 400, fixed=False, satisfaction="dissatisfied")  # rework: cycle 2
+    b.dispatch(450).do(c.Confirm, 460).do(c.Acknowledge, 470).do(c.Arrive, 480)
+    b.do(c.UnableToHandle, 500, reason="仍需停水")
+    o = outcome(b.now, rules, "S-11", 900, cycle=2)
+    assert_breached(o, 800, 100)  # not met by the first cycle's escalation
+    b.do(c.Escalate, 700, level=1, reason="再次上报主管")  # the current level: accepted
+    assert_met(outcome(b.now, rules, "S-11", 900, cycle=2), 800)
+    assert [e.level for e in b.now.escalations] == [1, 1]
+    # reported: another escalation at the current level is refused again
+    with pytest.raises(DomainError) as err:
+        b.do(c.Escalate, 710, level=1, reason="重复上报")
+    assert err.value.code == "level_not_rising"
+    # levels never fall, even to report an inability
+    b.do(c.Escalate, 720, level=2, reason="提交经理会议")
+    b.do(c.UnableToHandle, 730, reason="第三次")
+    with pytest.raises(DomainError) as err:
+        b.do(c.Escalate, 740, level=1, reason="上报主管")
+    assert err.value.code == "level_not_rising"
+    b.do(c.Escalate, 740, level=2, reason="再次提交经理会议")
+    assert_met(outcome(b.now, rules, "S-11", 900, cycle=2, occurrence=2), 1030)
 
 
 # ---------------------------------------------------------------- S-13 callback

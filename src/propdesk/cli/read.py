@@ -103,6 +103,8 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
     from propdesk.cli.render import (
         STATE_STYLE,
         category_label,
+        charge_flags,
+        charge_text,
         command_label,
         mode_label,
         person_label,
@@ -137,6 +139,8 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
                      f"{t.rework_count} / {t.escalation_level}", "yellow"))
     if t.incomplete:
         rows.append((tr("记录不完整", "Incomplete"), ", ".join(t.incomplete), "yellow"))
+    for flag in charge_flags(t, lang):
+        rows.append((tr("收费与方案不符", "Charge not the plan"), flag, "bold yellow"))
     for key, value, style in rows:
         head.add_row(key, Text(value, style=style))
     app.out.print(head)
@@ -155,7 +159,7 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
                                                   wo.acknowledged_at, wo.arrived_at,
                                                   wo.completed_at, wo.accepted_at,
                                                   wo.returned_at)),
-                "-" if wo.charge is None else f"¥{wo.charge}")
+                charge_text(wo, lang))
         app.out.print(wo_table)
     if data.get("sla"):
         from propdesk.cli.slaview import sla_table

@@ -93,6 +93,8 @@ def work_order_dict(wo: WorkOrder, config: Config, *, reveal: bool) -> dict[str,
         "workers": list(wo.workers),
         "materials": [{"name": m.name, "qty": str(m.qty)} for m in wo.materials],
         "charge": None if wo.charge is None else str(wo.charge),
+        "charge_differs": wo.charge_differs,
+        "charge_reason": wo.charge_reason,
         "accepted_at": local_iso(wo.accepted_at, config),
         "rejected_at": local_iso(wo.rejected_at, config),
         "signer": wo.signer if reveal else mask_name(wo.signer),
@@ -128,6 +130,10 @@ def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, 
         "appointment_at": local_iso(ticket.appointment_at, config),
         "assignee": ticket.assignee,
         "closed_at": local_iso(ticket.closed_at, config),
+        "charge_differs": ticket.charge_differs,
+        "charge_disputed": ticket.charge_disputed,
+        "desk_charges": [{"at": local_iso(d.at, config), "charge": str(d.charge),
+                          "charge_reason": d.reason} for d in ticket.desk_charges],
         "work_orders": [work_order_dict(w, config, reveal=reveal) for w in ticket.work_orders],
         "callbacks": [{"at": local_iso(cb.at, config), "by": cb.by, "fixed": cb.fixed,
                        "satisfaction": cb.satisfaction, "charge_ok": cb.charge_ok,
@@ -142,6 +148,33 @@ def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, 
              **masked_data(e.data, reveal=reveal)}
             for e in events
         ]
+    return out
+
+
+# ------------------------------------------------------------------ charges (R-62)
+
+CHARGE_MARK = "¥≠"
+"""The board's mark of a ticket charged other than its agreed plan (R-62)."""
+
+
+def charge_text(wo: WorkOrder, lang: str) -> str:
+    """``¥999.00 ≠ 方案 ¥25.50`` (flagged, R-62), ``¥25.50`` or ``-``."""
+    if wo.charge is None:
+        return "-"
+    if not wo.charge_differs:
+        return f"¥{wo.charge}"
+    return f"¥{wo.charge} ≠ {'方案' if lang == 'zh' else 'plan'} ¥{wo.fee_total}"
+
+
+def charge_flags(ticket: Ticket, lang: str) -> list[str]:
+    """One line per work order charged other than its agreed plan, with the reason."""
+    zh = lang == "zh"
+    why = "，原因：" if zh else "; reason: "
+    out = [f"{'处理单' if zh else 'work order'} {wo.number}: {charge_text(wo, lang)}"
+           f"{why}{wo.charge_reason or '-'}" for wo in ticket.work_orders if wo.charge_differs]
+    out += [f"{'前台处理' if zh else 'desk resolution'}: ¥{d.charge} ≠ "
+            f"{'方案' if zh else 'plan'} ¥0.00{why}{d.reason or '-'}"
+            for d in ticket.desk_charges if d.charge]
     return out
 
 

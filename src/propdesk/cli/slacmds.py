@@ -24,6 +24,7 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
     from rich.text import Text
 
     from propdesk.cli.render import (
+        CHARGE_MARK,
         STATE_STYLE,
         category_label,
         clip,
@@ -59,7 +60,8 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
             when, left = "-", Text("-")
         late = t.id in breached
         table.add_row(
-            Text(t.id, style="bold red" if late else ""),
+            Text(t.id + (f" {CHARGE_MARK}" if t.charge_differs else ""),
+                 style="bold red" if late else ""),
             Text(state_label(t.state.value, lang), style=STATE_STYLE[t.state.value]),
             Text(category_label(config, t.category, lang)),
             Text(mode_label(t.mode.value, lang),
@@ -67,6 +69,7 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
             Text(t.assignee or "-"), Text(when), left, Text(clip(t.content, 24)))
         rows.append({"ticket": t.id, "state": t.state.value, "category": t.category,
                      "mode": t.mode.value, "assignee": t.assignee, "breached": late,
+                     "charge_differs": t.charge_differs,
                      "next": nxt.to_dict(app) if nxt is not None else None})
     header = Text.assemble(
         (f"{config.community.name} ", "bold"),

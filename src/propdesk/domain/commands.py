@@ -166,6 +166,8 @@ class Complete(Command):
     workers: tuple[str, ...] | None = None
     materials: tuple[MaterialItem, ...] = ()
     charge: Money | None = None
+    charge_reason: str | None = None
+    """Why the charge differs from the agreed plan's fee total (R-62; required then)."""
     note: str | None = None
 
 

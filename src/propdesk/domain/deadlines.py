@@ -21,7 +21,11 @@ When an alert falls due:
 * a **breach** as soon as the deadline has passed (its ``at`` is the deadline;
   ``due(until)`` reports it when ``until`` is later than the deadline, as the
   deadline itself is still in time, S-20).  A breach is reported even if the
-  clock stopped late before anyone asked: a breach is never undone.
+  clock stopped late before anyone asked: a breach is never undone.  A rule
+  decided by a later milestone (S-3: the dispatch) breaches only once decided:
+  its breach's ``at`` is then the later of the deadline and the decision, and
+  a waiver (S-3: the desk's own resolution) drops its alerts, the warning
+  included (withdrawn: it no longer calls for action).
 
 Each (ticket, rule, cycle, occurrence, kind) is reported at most once ever.
 """
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
@@ -190,6 +194,15 @@ def _reached_level(v: CycleView, s: datetime | None, level: int) -> datetime | N
     return None
 
 
+def _reported(v: CycleView, s: datetime | None) -> datetime | None:
+    # S-11: a report made at or after the start (the `unable`), at any level >= 1:
+    # an escalation before it does not report it (R-54)
+    for e in v.ticket.escalations:
+        if e.level >= 1 and (s is None or e.at >= s):
+            return e.at
+    return None
+
+
 def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
     for r in v.ticket.replies:
         if s is None or r.at >= s:
@@ -255,6 +268,8 @@ MILESTONES: Final[dict[str, Milestone]] = {m.name: m for m in (
     Milestone("unable", "`unable` reported", lambda v, s: _first_after(v.unables, s)),
     Milestone("escalated_1", "escalated to level ≥ 1", lambda v, s: _reached_level(v, s, 1)),
     Milestone("escalated_2", "escalated to level 2", lambda v, s: _reached_level(v, s, 2)),
+    Milestone("reported", "an escalation to level ≥ 1 made after it (at the current "
+              "level or above, R-54)", _reported),
     Milestone("completed", "completed (any cycle; or resolved by the desk)", _completed_any),
     Milestone("called_back", "called back (the next callback)", _called_back),
 )}
@@ -283,12 +298,20 @@ CONDITIONS: Final[dict[str, tuple[str, Condition]]] = {
 
 
 Clock = tuple[str, int, int, datetime | None, datetime | None, datetime | None,
-              datetime | None, str | None]
+              datetime | None, str | None, datetime | None]
 """One rule's clock in one cycle and occurrence, independent of the time of
 evaluation: ``(rule, cycle, occurrence, start, deadline, stop, void,
-deviation)``.  ``start`` is ``None`` when the rule does not apply (yet);
+deviation, hold)``.  ``start`` is ``None`` when the rule does not apply (yet);
 ``stop`` is the first stopping milestone, ``void`` the first milestone that
-makes the rule not applicable (closing or cancelling the ticket included)."""
+makes the rule not applicable (closing or cancelling the ticket included).
+``hold`` is ``None`` for a rule decided from its start; for a rule with
+``decided_by`` (S-3) it is when the rule was decided (:data:`UNDECIDED`: not
+yet): before it a passed deadline is pending, not a breach.  A hold later
+than the void is a *waiver*: the rule is not applicable, whenever the void
+came."""
+
+UNDECIDED: Final = datetime.max.replace(tzinfo=UTC)
+"""The hold of a clock whose rule is not decided (yet): later than any time."""
 
 
 def _applies(rule: Rule, unless: tuple[Condition, ...], allowance: timedelta, v: CycleView,
@@ -327,7 +350,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
                 append(na)
                 continue
             (rid, rule, allowance, kind, _, _, _, filtered, start, each, anchor_fn,
-             first_stop, more_stops, voids, unless, early) = c
+             first_stop, more_stops, voids, unless, early, decided, waives) = c
             if filtered and not _applies(rule, unless, allowance, v, category):
                 append(na)
                 continue
@@ -351,7 +374,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
                 elif kind == 1:
                     anchor = anchor_fn(v, s)  # type: ignore[misc]
                     if anchor is None:
-                        append((rid, cyc, occ, None, None, None, None, None))
+                        append((rid, cyc, occ, None, None, None, None, None, None))
                         continue
                     d = anchor - allowance
                 else:
@@ -369,15 +392,35 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[Clock]:
                         x = fn(v, s)
                         if x is not None and (void is None or x < void):
                             void = x
+                hold = None
+                if decided is not None:
+                    hold, void = _decision(v, s, decided, waives, terminal, void)
                 dev = None
                 if (early is not None and stop is not None and anchor is not None
                         and stop < anchor - early):
                     dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
                            f"appointment, more than {rule.early_s} s early")
-                append((rid, cyc, occ, s, d, stop, void, dev))
+                append((rid, cyc, occ, s, d, stop, void, dev, hold))
     if len(views) > 1:
         out.sort(key=rules.rule_order)
     return out
+
+
+def _decision(v: CycleView, s: datetime, decided: MilestoneFn,
+              waives: tuple[MilestoneFn, ...], terminal: datetime | None,
+              void: datetime | None) -> tuple[datetime, datetime | None]:
+    """``(hold, void)`` of a rule decided by a milestone (S-3: the dispatch; the
+    ticket's closing or cancellation decides it too): a waiver before the
+    decision (S-3: the desk's own resolution) voids the rule with the hold
+    :data:`UNDECIDED`, so that it is not applicable whenever it came."""
+    x = decided(v, s)
+    if terminal is not None and (x is None or terminal < x):
+        x = terminal
+    for fn in waives:
+        w = fn(v, s)
+        if w is not None and (x is None or w < x):
+            return UNDECIDED, w if void is None or w < void else void
+    return (UNDECIDED if x is None else x), void
 
 
 def whole_seconds(delta: timedelta) -> int:
@@ -411,22 +454,31 @@ def alerts_for(ticket: Ticket, rules: SlaRules) -> dict[AlertKey, tuple[datetime
     """The alerts ``ticket`` calls for as it stands: key -> (when due, deadline)."""
     out: dict[AlertKey, tuple[datetime, datetime]] = {}
     warn_at = rules.warn_at
-    for rule, cyc, occ, s, d, stop, void, _ in clocks(ticket, rules):
+    for rule, cyc, occ, s, d, stop, void, _, hold in clocks(ticket, rules):
         if s is None or d is None:
             continue
         end = stop if void is None or (stop is not None and stop <= void) else void
+        breach_at = d
+        if hold is not None:
+            if void is not None and hold > void:
+                continue  # waived: not applicable, its warning withdrawn
+            if hold > d:
+                breach_at = hold  # a breach once decided (UNDECIDED: not yet)
         if end is None:
             if d > s:
                 out[(rule, cyc, occ, "warning")] = (s + (d - s) * warn_at, d)
-            out[(rule, cyc, occ, "breach")] = (d, d)
+            if breach_at != UNDECIDED:
+                out[(rule, cyc, occ, "breach")] = (breach_at, d)
         elif end > d:
-            out[(rule, cyc, occ, "breach")] = (d, d)
+            out[(rule, cyc, occ, "breach")] = (breach_at, d)
     return out
 
 
-def _in_window(kind: str, at: datetime, since: datetime | None, until: datetime) -> bool:
-    # a warning falls due at ``at``; a breach just after ``at`` (= its deadline)
-    if kind == "warning":
+def _in_window(kind: str, at: datetime, deadline: datetime, since: datetime | None,
+               until: datetime) -> bool:
+    # a warning falls due at ``at``; a breach just after ``at`` (= its deadline), or at
+    # ``at`` when it was decided after its deadline (S-3: at the late dispatch)
+    if kind == "warning" or at > deadline:
         return at <= until and (since is None or at > since)
     return at < until and (since is None or at >= since)
 
@@ -480,13 +532,17 @@ class DeadlineIndex:
         terminal = self._terminal
         out: list[Alert] = []
         append = out.append
+        later = []  # breaches at their deadline = until: due just after it
         while heap:
             top = heap[0]
             at = top[0]
-            if at > until or (at == until and top[1] == 1):
+            if at > until:
                 break
             pop(heap)
-            _, _, _, tid, key, deadline = top
+            _, rank, _, tid, key, deadline = top
+            if at == until and rank == 1 and at == deadline:
+                later.append(top)
+                continue
             alerts = current.get(tid)
             if alerts is None or alerts.get(key) != (at, deadline):
                 continue  # superseded by a later update
@@ -499,6 +555,8 @@ class DeadlineIndex:
             append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
             if tid in terminal:
                 self._forget_if_done(tid)
+        for entry in later:
+            heapq.heappush(heap, entry)
         return out
 
     def peek(self, since: datetime | None, until: datetime) -> list[Alert]:
@@ -508,7 +566,7 @@ class DeadlineIndex:
         found = []
         for tid, alerts in self._alerts.items():
             for key, (at, deadline) in alerts.items():
-                if _in_window(key[3], at, since, until):
+                if _in_window(key[3], at, deadline, since, until):
                     found.append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
         found.sort(key=lambda a: (a.at, _RANK[a.kind], a.ticket, a.rule, a.cycle,
                                   a.occurrence))

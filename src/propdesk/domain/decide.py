@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -392,11 +393,21 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
          "qty": str(parse_quantity(m.qty, f"materials[{i}].qty"))}
         for i, m in enumerate(cmd.materials)
     ]
-    charge = money_text(parse_money(cmd.charge, "charge")) if cmd.charge is not None else None
+    charge = None
+    reason = _text(ctx, "charge_reason", cmd.charge_reason)
+    if cmd.charge is not None:
+        amount_charged = parse_money(cmd.charge, "charge")
+        charge = money_text(amount_charged)
+        # R-62: only the agreed plan's fees (none for the desk's own answer) go unexplained
+        planned = wo.fee_total if wo is not None and not desk else Decimal("0.00")
+        if amount_charged != planned and reason is None:
+            raise DomainError("charge_reason_required", ticket=t.id, charge=charge,
+                              planned=money_text(planned))
     return [("complete", _drop_none({
         "work_order": None if desk else wo.number if wo else None,
         "desk": True if desk else None,
         "workers": workers, "materials": materials or None, "charge": charge,
+        "charge_reason": reason if charge is not None else None,
         "note": _text(ctx, "note", cmd.note),
     }))]
 
@@ -442,6 +453,11 @@ def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
     data = _answers(cmd)
     if t.charge_disputed and not t.dispute_settled:
         raise DomainError("dispute_unsettled", ticket=t.id)
+    if cmd.charge_ok is None and t.charged:  # R-62: the callback asks about the charge
+        amounts = [wo.charge for wo in t.work_orders if wo.charge]
+        amounts += [d.charge for d in t.desk_charges if d.charge]
+        raise DomainError("charge_answer_required", ticket=t.id,
+                          charge=", ".join(money_text(x) for x in amounts))
     if not cmd.fixed:
         data["outcome"] = "rework"
     elif cmd.charge_ok is False:
@@ -471,11 +487,25 @@ def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Outcome:
     level = _untyped(cmd, "level")
     if isinstance(level, bool) or level not in (1, 2):
         raise DomainError("invalid_choice", field="level", value=level, allowed="1, 2")
-    if cmd.level <= t.escalation_level:
-        raise DomainError("level_not_rising", ticket=t.id, value=cmd.level,
-                          level=t.escalation_level)
+    current = t.escalation_level
+    # R-54: levels never fall; the current level again only reports an unanswered
+    # inability (S-11: each `unable` needs its own report to the supervisor)
+    if cmd.level < current or (cmd.level == current and not unanswered_unable(t)):
+        raise DomainError("level_not_rising", ticket=t.id, value=cmd.level, level=current)
     return [("escalate", {"level": cmd.level,
                           "reason": _text(ctx, "reason", cmd.reason, required=True)})]
+
+
+def unanswered_unable(t: Ticket) -> bool:
+    """Whether an `unable` of ``t`` has no escalation at or after it (S-11, R-54)."""
+    last = None
+    for wo in t.work_orders:
+        for u in wo.unable:
+            if last is None or u.at > last:
+                last = u.at
+    if last is None:
+        return False
+    return not any(e.at >= last for e in t.escalations)
 
 
 def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:

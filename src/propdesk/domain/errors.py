@@ -118,8 +118,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工单 {ticket}：分类「{category}」不能由前台直接处理；可由前台处理：{allowed}",
     ),
     "level_not_rising": (
-        "ticket {ticket}: escalation level {value} is not above the current level {level}",
-        "工单 {ticket}：上报级别 {value} 不高于当前级别 {level}",
+        "ticket {ticket}: escalation level {value} is not above the current level {level} "
+        "(the current level again only reports an unanswered `unable`, S-11)",
+        "工单 {ticket}：上报级别 {value} 不高于当前级别 {level}"
+        "（仅在有未上报的「无法处理」时可按当前级别再次上报，S-11）",
     ),
     "signature_required": (
         "ticket {ticket}: the emergency work order {work_order} was never signed for; "
@@ -129,6 +131,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "source_not_confirmed": (
         "ticket {ticket}: cancelling needs the source's confirmation (confirmed_by_source = true)",
         "工单 {ticket}：撤销须经信息来源方确认（confirmed_by_source = true）",
+    ),
+    "charge_reason_required": (
+        "ticket {ticket}: the charge {charge} is not the agreed plan's {planned}; "
+        "give the reason (charge_reason; on the command line --charge-reason), R-62",
+        "工单 {ticket}：收费金额 {charge} 与约定方案金额 {planned} 不符，须说明原因"
+        "（charge_reason；命令行 --charge-reason），R-62",
+    ),
+    "charge_answer_required": (
+        "ticket {ticket}: the source was charged {charge}; the callback must say whether "
+        "the source accepts the charge (charge_ok true or false; on the command line "
+        "--charge-ok, or --no-charge-ok when disputed), R-62",
+        "工单 {ticket}：已向来源方收费 {charge}，回访须说明来源方是否认可收费"
+        "（charge_ok 为 true 或 false；命令行 --charge-ok，有争议用 --no-charge-ok），R-62",
     ),
     "dispute_unsettled": (
         "ticket {ticket}: the charge is disputed; escalate or follow up to settle it "

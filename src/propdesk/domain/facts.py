@@ -48,6 +48,12 @@ class TicketFacts:
     assignee: str | None = None
     asset: str | None = None
     down: tuple[tuple[datetime, datetime | None], ...] = ()
+    charged: bool = False
+    """A work order charged the source an amount (R-61)."""
+    charge_differs: bool = False
+    """A work order charged other than its agreed plan (R-62: flagged)."""
+    charge_disputed: bool = False
+    """A callback found the charge disputed (R-41)."""
 
 
 # (Final: kept in C variables by the compiled build, docs/speed.md)
@@ -104,6 +110,19 @@ def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
     called_back = (last_cb is not None and last_return is not None
                    and last_cb.at >= last_return)
     last_wo = wos[-1] if wos else None
+    charged = differs = False
+    for w in wos:
+        if w.charge:
+            charged = True
+        if w.charge is not None and w.charge_differs:
+            differs = True
+    for dc in ticket.desk_charges:  # (no plan: any amount is not the plan's)
+        if dc.charge:
+            charged = differs = True
+    disputed = False
+    for cb in callbacks:
+        if cb.charge_ok is False:
+            disputed = True
     category = ticket.category
     down: tuple[tuple[datetime, datetime | None], ...] = ()
     if ticket.asset is not None and category == "engineering" and not cancelled:
@@ -139,4 +158,7 @@ def ticket_facts(ticket: Ticket, breaches: Sequence[str] = ()) -> TicketFacts:
         last_wo.assignee if last_wo is not None else None,      # assignee
         ticket.asset,                                           # asset
         down,                                                   # down
+        charged,                                                # charged
+        differs,                                                # charge_differs
+        disputed,                                               # charge_disputed
     )

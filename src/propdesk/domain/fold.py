@@ -20,6 +20,7 @@ from propdesk.domain.makers import COMPILED, dict_setter, slot_maker
 from propdesk.domain.model import (
     Amendment,
     Callback,
+    DeskCharge,
     Escalation,
     FeeLine,
     Material,
@@ -250,16 +251,21 @@ def _unable(t: Ticket, e: Event) -> Changes:
 def _complete(t: Ticket, e: Event) -> Ticket:
     d = e.data
     if d.get("desk"):
-        return _replace_ticket(t, {"state": State.RETURNED,
-                                   "desk_resolutions": (*t.desk_resolutions, e.at),
-                                   "version": e.version, "last_at": e.at})
+        ch: Changes = {"state": State.RETURNED,
+                       "desk_resolutions": (*t.desk_resolutions, e.at),
+                       "version": e.version, "last_at": e.at}
+        if d.get("charge") is not None:
+            ch["desk_charges"] = (*t.desk_charges, DeskCharge(
+                e.at, Decimal(d["charge"]), d.get("charge_reason")))
+        return _replace_ticket(t, ch)
     charge = d.get("charge")
     return _on_wo(t, e, {
         **t.work_orders[-1].__dict__,
         "completed_at": e.at, "workers": tuple(d.get("workers", ())),
         "materials": tuple(Material(m["name"], Decimal(m["qty"]))
                            for m in d.get("materials", ())),
-        "charge": Decimal(charge) if charge is not None else None, "note": d.get("note"),
+        "charge": Decimal(charge) if charge is not None else None,
+        "charge_reason": d.get("charge_reason"), "note": d.get("note"),
     }, State.COMPLETED)
 
 

@@ -172,6 +172,8 @@ class Tally:
     by_department: Counter[str] = attrs.field(factory=Counter)
     by_assignee: Counter[str] = attrs.field(factory=Counter)
     breaches_by_rule: Counter[str] = attrs.field(factory=Counter)
+    charges: Counter[str] = attrs.field(factory=Counter)
+    """Paid services (R-61, R-62): ``charged``, ``charge_differs``, ``charge_disputed``."""
     asset_down: dict[str, list[tuple[datetime, datetime]]] = attrs.field(factory=dict)
 
     def add(self, f: TicketFacts, satisfied: frozenset[str] = SATISFIED, n: int = 1) -> None:
@@ -194,6 +196,12 @@ class Tally:
             return
         self.by_department[f.department or "-"] += n
         self.by_assignee[f.assignee or "-"] += n
+        if f.charged:
+            self.charges["charged"] += n
+        if f.charge_differs:
+            self.charges["charge_differs"] += n
+        if f.charge_disputed:
+            self.charges["charge_disputed"] += n
         den["K-1"] += n
         breaches = f.breaches
         if breaches:
@@ -258,6 +266,7 @@ class Tally:
             out.by_department.update(t.by_department)
             out.by_assignee.update(t.by_assignee)
             out.breaches_by_rule.update(t.breaches_by_rule)
+            out.charges.update(t.charges)
             for asset, spans in t.asset_down.items():
                 out.asset_down.setdefault(asset, []).extend(spans)
         return out

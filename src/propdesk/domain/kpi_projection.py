@@ -26,6 +26,12 @@ evaluated on the ticket as of ``E``:
   d``): iff ``end`` is missing or after ``d`` (the instance is breached, or
   still pending, in the ticket as it stands now) and ``E >= max(d + 1 µs, s)``.
 
+A rule decided by a later milestone (S-3, decided by the cycle's dispatch) is
+breached at ``E`` only once that decision is in the fold as well, so its
+breach time is also no earlier than the decision (the clock's ``hold``); a
+waiver before the decision (the desk's own resolution) makes it never
+breached.
+
 That is S-20's "a breach is never undone" read the other way round: once
 breached, the breach stays for every later ``E`` and every later event.  The
 instant is the rule's **breach time**; the ticket's earliest breach time is
@@ -51,11 +57,12 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from propdesk.domain import kpi
+from propdesk.domain.deadlines import clocks
 from propdesk.domain.enums import State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import SlaRules, evaluate
+from propdesk.domain.sla import SlaRules, outcome_at
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -87,10 +94,16 @@ def sla_breach_times(rules: SlaRules) -> BreachTimesFn:
 
     def times(ticket: Ticket) -> list[tuple[datetime, str]]:
         out = []
-        for o in evaluate(ticket, rules, _FAR):
+        tid = ticket.id
+        for clock in clocks(ticket, rules):  # (the order of evaluate)
+            o = outcome_at(tid, clock, _FAR)
             if o.status == "breached":
                 assert o.deadline is not None and o.started_at is not None
-                out.append((max(o.deadline + US, o.started_at), o.rule))
+                when = max(o.deadline + US, o.started_at)
+                hold = clock[8]
+                if hold is not None and hold > when:
+                    when = hold
+                out.append((when, o.rule))
         return out
 
     return times
@@ -137,6 +150,9 @@ class Timeline:
     samples: tuple[tuple[int, bool], ...]
     work_orders: tuple[tuple[int, str | None, str], ...]
     cycles: tuple[tuple[int, int | None], ...]
+    charged_at: int | None
+    charge_differs_at: int | None
+    charge_disputed_at: int | None
 
     def settled(self) -> int:
         """The last instant at which a fact changes: from it on, the facts are final."""
@@ -149,7 +165,8 @@ class Timeline:
             if done is not None:
                 times.append(done)
         for x in (self.reclassified_at, self.amended_at, self.accepted_at, self.reworked_at,
-                  self.cancelled_at, self.closed_at, self.desk_resolved_at):
+                  self.cancelled_at, self.closed_at, self.desk_resolved_at, self.charged_at,
+                  self.charge_differs_at, self.charge_disputed_at):
             if x is not None:
                 times.append(x)
         return max(times)
@@ -220,6 +237,11 @@ def timeline(ticket: Ticket, categories: CategoryHistory,
         samples=tuple(samples),
         work_orders=tuple((to_us(w.dispatched_at), w.department, w.assignee) for w in wos),
         cycles=cycles,
+        charged_at=_min_us([*(w.completed_at for w in wos if w.charge),
+                            *(d.at for d in ticket.desk_charges if d.charge)]),
+        charge_differs_at=_min_us([*(w.completed_at for w in wos if w.charge_differs),
+                                   *(d.at for d in ticket.desk_charges if d.charge)]),
+        charge_disputed_at=_min_us(cb.at for cb in ticket.callbacks if cb.charge_ok is False),
     )
 
 
@@ -292,6 +314,9 @@ def facts_at(tl: Timeline, e: int, *, final: bool = False) -> kpi.TicketFacts | 
         assignee=assignee,
         asset=asset,
         down=tuple(down),
+        charged=_by(tl.charged_at, e),
+        charge_differs=_by(tl.charge_differs_at, e),
+        charge_disputed=_by(tl.charge_disputed_at, e),
     )
 
 

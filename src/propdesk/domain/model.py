@@ -81,6 +81,8 @@ class WorkOrder:
     workers: tuple[str, ...] = ()
     materials: tuple[Material, ...] = ()
     charge: Decimal | None = None
+    charge_reason: str | None = None
+    """Why the charge differs from the agreed plan's fee total (R-62)."""
     note: str | None = None
     accepted_at: datetime | None = None
     rejected_at: datetime | None = None
@@ -95,6 +97,21 @@ class WorkOrder:
     def fee_total(self) -> Decimal:
         """Sum of the plan's fee items."""
         return sum((f.amount for f in self.fees), Decimal("0.00"))
+
+    @property
+    def charge_differs(self) -> bool:
+        """Whether the amount charged is not the agreed plan's fee total (R-62: flagged)."""
+        return self.charge is not None and self.charge != self.fee_total
+
+
+@attrs.frozen
+class DeskCharge:
+    """An amount the desk charged when it resolved a cycle itself (no plan: R-62
+    asks a reason for any amount but 0.00)."""
+
+    at: datetime
+    charge: Decimal
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -184,6 +201,7 @@ class Ticket:
     callbacks: tuple[Callback, ...] = ()
     sample_callbacks: tuple[Callback, ...] = ()
     desk_resolutions: tuple[datetime, ...] = ()
+    desk_charges: tuple[DeskCharge, ...] = ()
     charge_disputed: bool = False
     dispute_settled: bool = False
     cancel_reason: str | None = None
@@ -210,6 +228,19 @@ class Ticket:
     def open(self) -> bool:
         """Not closed or cancelled."""
         return not self.state.terminal
+
+    @property
+    def charged(self) -> bool:
+        """Whether the source was charged an amount (R-61: the callback asks)."""
+        return (any(wo.charge for wo in self.work_orders)
+                or any(d.charge for d in self.desk_charges))
+
+    @property
+    def charge_differs(self) -> bool:
+        """Whether a charge was not the agreed plan's fee total (R-62: flagged); the
+        desk's own resolution has no plan, so any amount but 0.00 is."""
+        return (any(wo.charge_differs for wo in self.work_orders)
+                or any(d.charge for d in self.desk_charges))
 
     @property
     def incomplete(self) -> tuple[str, ...]:

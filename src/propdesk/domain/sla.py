@@ -4,12 +4,15 @@ Each rule is a row of :data:`RULES`: which tickets and cycles it applies to,
 the milestone that *starts* its clock, the milestones that *stop* it, the
 milestones that make it not applicable (a *void*; after the deadline a void
 only freezes the overrun, S-20), and how its deadline is computed from the
-start (or from an anchor such as the appointment time).  Milestones, deadline
+start (or from an anchor such as the appointment time).  A rule may also be
+*decided* only by a later milestone (S-3: the cycle's dispatch): until then a
+passed deadline is still pending, and a *waiver* before it (S-3: the desk's
+own resolution) makes the rule not applicable whenever it comes.  Milestones, deadline
 kinds and conditions are small named functions in registries; a new rule over
 existing milestones is one more row, not a branch in a function.
 
 Everything here is pure: the time of evaluation is an argument.  A *clock*
-(rule, cycle, occurrence, start, deadline, stop, void) does not depend on the
+(rule, cycle, occurrence, start, deadline, stop, void, hold) does not depend on the
 time of evaluation; the milestones, the clocks and the deadline index live in
 :mod:`propdesk.domain.deadlines`, and :func:`evaluate` turns clocks into
 outcomes at a time T (:func:`verdicts`: the same as plain tuples).
@@ -71,6 +74,12 @@ class Rule:
     anchor: str | None = None
     void: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    decided_by: str | None = None
+    """A milestone that decides whether the rule applies: until it (or the
+    ticket's closing or cancellation), a passed deadline is pending, not a breach."""
+    waive: tuple[str, ...] = ()
+    """Milestones that make the rule not applicable whenever they come, if they
+    come before ``decided_by`` (only with ``decided_by``)."""
     modes: frozenset[Mode] | None = None
     sources: frozenset[Source] | None = None
     categories: frozenset[str] | None = None
@@ -91,7 +100,11 @@ RULES: Final[tuple[Rule, ...]] = (
          note="every source: the manual's 业主信息 includes internal owners"),
     Rule("S-3", "classification and transmission within 2 minutes, read back",
          "分类及传递时间2分钟完成; 须复述确认", "cycle",
-         "cycle_start", ("confirmed",), 120, void=("desk_resolved",)),
+         "cycle_start", ("confirmed",), 120, decided_by="dispatched",
+         waive=("desk_resolved",),
+         note="for information that is transmitted: a cycle the desk resolves itself before "
+              "any dispatch is not applicable, whenever it does (S-9 times the desk's own "
+              "answers); past the deadline, a breach once the cycle is dispatched"),
     Rule("S-4", "emergency: transmission twice as fast, with the emergency notices",
          "突发紧急信息传递提速1倍…90秒内完成", "ticket",
          "received", ("confirmed",), 90, modes=frozenset({Mode.EMERGENCY}),
@@ -120,8 +133,8 @@ RULES: Final[tuple[Rule, ...]] = (
          note="`unable` before the plan: not applicable if by the deadline, "
               "else breached up to the report"),
     Rule("S-11", "cannot handle or coordinate: report to the supervisor within 5 minutes",
-         "无法处理上报主管时间5分钟", "each", "unables", ("escalated_1",), 300,
-         note="already escalated when `unable` is reported: met at once"),
+         "无法处理上报主管时间5分钟", "each", "unables", ("reported",), 300,
+         note="each `unable` needs its own report: an escalation before it does not count"),
     Rule("S-12", "not solved the same day: put before the managers' meeting",
          "当日或部门内无法解决的信息，应及时上报会议决定", "ticket",
          "service_start", ("completed", "escalated_2"), 0, deadline="meeting",
@@ -149,11 +162,15 @@ def _check_rules(rules: Sequence[Rule]) -> None:
         if r.informational:
             continue
         names = (r.start,) if r.per != "each" else ()
-        for name in (*names, *r.stop, *r.void, *((r.anchor,) if r.anchor else ())):
+        decided = (r.decided_by,) if r.decided_by else ()
+        for name in (*names, *r.stop, *r.void, *decided, *r.waive,
+                     *((r.anchor,) if r.anchor else ())):
             if name not in MILESTONES:
                 raise ValueError(f"{r.id}: unknown milestone {name!r}")
         if r.per == "each" and r.start not in OCCURRENCES:
             raise ValueError(f"{r.id}: unknown occurrences {r.start!r}")
+        if r.waive and r.decided_by is None:
+            raise ValueError(f"{r.id}: a waiver goes with decided_by")
         if (r.deadline == "before_anchor") != (r.anchor is not None):
             raise ValueError(f"{r.id}: an anchor goes with before_anchor deadlines")
         for cond in r.unless:
@@ -199,6 +216,8 @@ class _Compiled(NamedTuple):
     unless: tuple[Condition, ...]
     early: timedelta | None
     """Before-anchor rules only: how early a stop is a deviation (S-8)."""
+    decided: MilestoneFn | None
+    waives: tuple[MilestoneFn, ...]
 
 
 def _compile(r: Rule, seconds: int) -> _Compiled:
@@ -216,13 +235,16 @@ def _compile(r: Rule, seconds: int) -> _Compiled:
         tuple(CONDITIONS[n][1] for n in r.unless),
         # without an anchor there is no deviation to note
         timedelta(seconds=r.early_s) if r.early_s is not None and kind == 1 else None,
+        MILESTONES[r.decided_by].fn if r.decided_by else None,
+        tuple(MILESTONES[n].fn for n in r.waive),
     )
 
 
 _Fields = tuple[str, Rule, timedelta, int, bool, frozenset[Mode] | None,
                 frozenset[Source] | None, bool, MilestoneFn | None, OccurrenceFn | None,
                 MilestoneFn | None, MilestoneFn, tuple[MilestoneFn, ...],
-                tuple[MilestoneFn, ...], tuple[Condition, ...], timedelta | None]
+                tuple[MilestoneFn, ...], tuple[Condition, ...], timedelta | None,
+                MilestoneFn | None, tuple[MilestoneFn, ...]]
 """The fields of :class:`_Compiled`, as a plain tuple."""
 
 Plan = tuple[tuple[Clock, _Fields | None], ...]
@@ -316,7 +338,7 @@ class SlaRules:
                             and (c.sources is None or source in c.sources))
                 # a plain tuple: CPython 3.11 unpacks a tuple fast, a NamedTuple by iterating
                 fields = cast(_Fields, tuple(c)) if admitted else None
-                entries.append(((c.id, cycle, 1, None, None, None, None, None), fields))
+                entries.append(((c.id, cycle, 1, None, None, None, None, None, None), fields))
             found = self._plans[key] = tuple(entries)
         return found
 
@@ -382,7 +404,7 @@ class Outcome:
 
 def outcome_at(ticket_id: str, clock: Clock, at: datetime) -> Outcome:
     """The status of ``clock`` at ``at``: milestones after ``at`` have not happened yet."""
-    rule, cyc, occ, s, d, stop, void, dev = clock
+    rule, cyc, occ, s, d, stop, void, dev, hold = clock
     if s is None or d is None:
         return Outcome(ticket_id, rule, cyc, NA, None, None, None, None, None, occ)
     if stop is not None and stop > at:
@@ -395,11 +417,11 @@ def outcome_at(ticket_id: str, clock: Clock, at: datetime) -> Outcome:
         return Outcome(ticket_id, rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop,
                        dev, occ)
     if void is not None:
-        if void <= d:
+        if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
             return Outcome(ticket_id, rule, cyc, NA, None, None, s, void, None, occ)
         return Outcome(ticket_id, rule, cyc, BREACHED, d, whole_seconds(void - d), s, void,
                        None, occ)
-    if at <= d:
+    if at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
         return Outcome(ticket_id, rule, cyc, PENDING, d, None, s, None, None, occ)
     return Outcome(ticket_id, rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ)
 
@@ -418,7 +440,7 @@ def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
     :func:`outcome_at` over :func:`clocks`, written out for speed."""
     out: list[Verdict] = []
     append = out.append
-    for rule, cyc, occ, s, d, stop, void, dev in clocks(ticket, rules):
+    for rule, cyc, occ, s, d, stop, void, dev, hold in clocks(ticket, rules):
         if s is None or d is None:
             append((rule, cyc, NA, None, None, None, None, None, occ))
             continue
@@ -432,11 +454,11 @@ def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
             else:
                 append((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
         elif void is not None:
-            if void <= d:
+            if void <= d or (hold is not None and hold > void):
                 append((rule, cyc, NA, None, None, s, void, None, occ))
             else:
                 append((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
-        elif at <= d:
+        elif at <= d or (hold is not None and hold > at):
             append((rule, cyc, PENDING, d, None, s, None, None, occ))
         else:
             append((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
@@ -543,6 +565,9 @@ def rules_markdown(rules: SlaRules | None = None) -> str:
                      else MILESTONES[r.start].text)
             stops = " or ".join(MILESTONES[n].text for n in r.stop)
             voids = "; ".join([*(MILESTONES[n].text + " (by the deadline)" for n in r.void),
+                               *(MILESTONES[n].text + " before "
+                                 + MILESTONES[r.decided_by].text + " (whenever)"
+                                 for n in r.waive if r.decided_by),
                                *(CONDITIONS[n][0] for n in r.unless)]) or "—"
         allowance = rules.allowances.get(r.id)
         config = "—" if r.informational else (

@@ -22,6 +22,8 @@ from propdesk.domain.events import Event
 from propdesk.domain.kpi_projection import KpiProjection, sla_breach_times
 
 KINDS = ("weekly", "monthly", "custom", "public")
+CHARGE_KEYS = ("charged", "charge_differs", "charge_disputed")
+"""The paid-service counts of a report, in display order (R-61, R-62)."""
 
 
 def month(year: int, mon: int, zone: ZoneInfo) -> kpi.Period:
@@ -112,6 +114,9 @@ class Report:
     category_labels: Mapping[str, tuple[str, str]]
     department_labels: Mapping[str, tuple[str, str]]
     assignee_labels: Mapping[str, str]
+    charges: Mapping[str, int] = attrs.field(factory=dict)
+    """Paid services (R-61, R-62): tickets ``charged``, charged other than the agreed
+    plan (``charge_differs``, flagged) and with the charge disputed (``charge_disputed``)."""
 
     @property
     def public(self) -> bool:
@@ -216,6 +221,7 @@ def assemble(
         category_labels=cats,
         department_labels=depts,
         assignee_labels=people,
+        charges={k: total.charges[k] for k in CHARGE_KEYS},
     )
 
 

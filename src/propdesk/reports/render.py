@@ -107,6 +107,7 @@ def breakdowns(report: Report, lang: Lang) -> list[tuple[str, list[tuple[str, in
                     [(who(k), n) for k, n in report.by_assignee.items()]))
     out.append((text("breaches", lang),
                 [(rule(k), n) for k, n in report.breaches_by_rule.items()]))
+    out.append((text("charges", lang), [(text(k, lang), n) for k, n in report.charges.items()]))
     return out
 
 
@@ -157,6 +158,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "indicators": indicators_json(report.indicators),
         "counts": counts,
         "breaches_by_rule": dict(report.breaches_by_rule),
+        "charges": dict(report.charges),
         "weeks": [{"label": w.period.label, "start": w.period.start.isoformat(),
                    "end": w.period.end.isoformat(), "indicators": indicators_json(w.indicators)}
                   for w in report.weeks],
