@@ -44,6 +44,8 @@ def parse_object(raw: Any) -> Command:
                           allowed=", ".join(c.value for c in CommandName),
                           ticket=raw.get("ticket"))
     body = {k: v for k, v in raw.items() if k != "cmd"}
+    if name == CommandName.RECORD.value and "received_at" not in body:
+        body["received_at"] = body["at"]  # as on the command line: received when recorded
     try:
         return structure(body, COMMAND_TYPES[CommandName(name)])
     except StructureError as exc:

@@ -61,7 +61,11 @@ class Result:
 
 @attrs.frozen
 class LineResult:
-    """The outcome of one command of a batch (DOMAIN §10, §12)."""
+    """The outcome of one command of a batch (docs/batch-format.md).
+
+    ``already`` is true for a line whose command was applied before (by an
+    earlier run of the same file, or an earlier line with the same explicit
+    ``command_id``): it is acknowledged, not applied a second time."""
 
     line: int
     ok: bool
@@ -69,13 +73,29 @@ class LineResult:
     error: str | None = None
     code: str | None = None
     error_zh: str | None = None
+    already: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The §12 shape: ``{"line", "ok", "ticket", "error"}`` plus ``code``."""
+        """``{"line", "ok", "ticket"}``, plus ``"already": true`` for a line
+        applied before, or ``error``, ``code`` and ``error_zh`` for a refused one."""
         out: dict[str, Any] = {"line": self.line, "ok": self.ok, "ticket": self.ticket}
+        if self.already:
+            out["already"] = True
         if not self.ok:
             out.update(error=self.error, code=self.code, error_zh=self.error_zh)
         return out
+
+
+LINE_ID_PREFIX = "line:"
+"""Prefix of the command id a batch line without ``command_id`` is given."""
+
+
+def line_command_id(digest: str, occurrence: int) -> str:
+    """The command id of a batch line that names none: its content's digest
+    (:func:`command_digest`) and how many identical lines came before it in the
+    same batch.  Applying the same file again finds every line it applied
+    already under the same id."""
+    return f"{LINE_ID_PREFIX}{digest[:40]}:{occurrence}"
 
 
 def command_digest(cmd: c.Command) -> str:
@@ -196,22 +216,40 @@ class Desk:
     def apply_commands(
         self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
     ) -> list[LineResult]:
-        """Apply numbered commands in order, ``chunk`` per transaction.
+        """Apply numbered commands in order, ``chunk`` per transaction (see
+        :meth:`apply_chunks`); every result in one list."""
+        return [r for part in self.apply_chunks(items, chunk=chunk) for r in part]
+
+    def apply_chunks(
+        self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
+    ) -> Iterator[list[LineResult]]:
+        """Apply numbered commands in order, ``chunk`` per transaction, yielding
+        each chunk's results as soon as the chunk is committed.
 
         An item may be a :class:`DomainError` (a line that failed to parse): it
         is reported as refused.  A refused command changes nothing and the rest
         still apply.  A chunk that meets a concurrent writer is decided again.
+
+        Applying is safe to repeat: a command with a time and no ``command_id``
+        is given one from its content (:func:`line_command_id`), so a command
+        already applied (a batch cut short, then run again) is reported as
+        ``already``, not refused.
         """
-        results: list[LineResult] = []
         batch: list[tuple[int, c.Command | DomainError]] = []
-        for item in items:
-            batch.append(item)
+        occurrences: Counter[str] = Counter()
+        for line, cmd in items:
+            if not isinstance(cmd, DomainError) and cmd.command_id is None \
+                    and cmd.at is not None:
+                digest = command_digest(cmd)
+                n = occurrences[digest]
+                occurrences[digest] += 1
+                cmd = attrs.evolve(cmd, command_id=line_command_id(digest, n))
+            batch.append((line, cmd))
             if len(batch) >= chunk:
-                results += self._apply_chunk_retrying(batch)
+                yield self._apply_chunk_retrying(batch)
                 batch = []
         if batch:
-            results += self._apply_chunk_retrying(batch)
-        return results
+            yield self._apply_chunk_retrying(batch)
 
     def _apply_chunk_retrying(
         self, items: list[tuple[int, c.Command | DomainError]]
@@ -223,6 +261,17 @@ class Desk:
                 self._catch_up()
         raise DomainError("conflict", ticket="(batch)")
 
+    def _applied_before(self, cmd: c.Command, digest: str) -> bool:
+        """Whether ``cmd``'s command id is already in the store with this very
+        command; the same id with another command is refused."""
+        assert cmd.command_id is not None
+        rec = self.store.find_command(cmd.command_id)
+        if rec is None:
+            return False
+        if rec.digest != digest or rec.ticket != cmd.ticket:
+            raise DomainError("command_id_reused", value=cmd.command_id)
+        return True
+
     def _apply_chunk(self, items: list[tuple[int, c.Command | DomainError]]) -> list[LineResult]:
         view = self._ensure_view()
         work: dict[str, Ticket | None] = {}
@@ -230,7 +279,7 @@ class Desk:
         groups: list[tuple[str, int, Sequence[Event], str | None, str]] = []
         changed: list[tuple[Ticket, list[Event]]] = []
         out: list[LineResult] = []
-        seen_ids: set[str] = set()
+        seen_ids: dict[str, str] = {}
         ctx = Context(self.config, counts, self._question_window())
         now = self.clock.now()
         for line, cmd in items:
@@ -241,11 +290,15 @@ class Desk:
                 cmd = attrs.evolve(cmd, at=now)
             digest = command_digest(cmd) if cmd.command_id is not None else ""
             try:
-                if cmd.command_id is not None and (
-                    cmd.command_id in seen_ids or self._replay(cmd, digest) is not None
-                ):
-                    out.append(LineResult(line, True, cmd.ticket))
-                    continue
+                if cmd.command_id is not None:
+                    if cmd.command_id in seen_ids:
+                        if seen_ids[cmd.command_id] != digest:
+                            raise DomainError("command_id_reused", value=cmd.command_id)
+                        out.append(LineResult(line, True, cmd.ticket, already=True))
+                        continue
+                    if self._applied_before(cmd, digest):
+                        out.append(LineResult(line, True, cmd.ticket, already=True))
+                        continue
                 if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
                     raise DomainError("invalid_value", field="ticket",
                                       reason="a ticket id may not start with '@'")
@@ -268,7 +321,7 @@ class Desk:
             groups.append((cmd.ticket, ticket.version if ticket else 0, events,
                            cmd.command_id, digest))
             if cmd.command_id:
-                seen_ids.add(cmd.command_id)
+                seen_ids[cmd.command_id] = digest
             changed.append((after, events))
             out.append(LineResult(line, True, cmd.ticket))
         if groups:
@@ -300,7 +353,8 @@ class Desk:
                 continue
 
     def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
-        """Apply the lines of a §10 batch file in order; one result per command line."""
+        """Apply the lines of a batch file (docs/batch-format.md) in order; one
+        result per command line."""
         return apply_lines(self, lines, chunk=chunk)
 
     def publish_report(self, label: str, by: str, at: datetime | None = None) -> Event:
@@ -522,7 +576,7 @@ def open_desk(
 
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
-    """Apply a §10 batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
+    """Apply a batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
     from propdesk.batch import read_lines
 
     return desk.apply_commands(read_lines(lines), chunk=chunk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -123,3 +124,14 @@ def test_routing_in_a_batch_counts_open_work_orders_as_it_goes(desk: Desk) -> No
     assert all(r.ok for r in desk.apply(lines))
     assignees = [desk.ticket(f"R{i}").assignee for i in range(4)]
     assert sorted(assignees) == ["eng-liu", "eng-liu", "eng-zhao", "eng-zhao"]
+
+
+def test_received_at_defaults_to_at_in_a_record_line(desk: Desk) -> None:
+    """As on the command line, a record line without ``received_at`` was received
+    when it was recorded."""
+    raw = json.loads(SPEC_EXAMPLE[0])
+    del raw["received_at"]
+    results = desk.apply([json.dumps(raw, ensure_ascii=False)])
+    assert results[0].ok, results[0]
+    t = desk.ticket("A1")
+    assert t.received_at == datetime.fromisoformat(raw["at"])
