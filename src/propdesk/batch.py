@@ -1,4 +1,4 @@
-"""Batch files (DOMAIN §10): one JSON command per line, applied in file order.
+"""Batch files (docs/batch-format.md): one JSON command per line, applied in file order.
 
 Each line has ``at``, ``cmd``, ``ticket`` and ``by`` and the command's own
 keys.  A line that does not parse, or names an unknown command, or has a key
@@ -32,7 +32,7 @@ def parse_line(text: str) -> Command:
 
 
 def parse_object(raw: Any) -> Command:
-    """One command from a decoded JSON object (a dict of the §10 keys)."""
+    """One command from a decoded JSON object (a dict of a batch line's keys)."""
     if not isinstance(raw, dict):
         raise DomainError("invalid_type", field="line", expected="a JSON object", value=raw)
     for key in REQUIRED:

@@ -457,8 +457,8 @@ class Desk:
         return evaluate(self.ticket(ticket_id), rules, utc(at or self.clock.now()))
 
     def sla_all(self, at: datetime | None = None) -> list[dict[str, Any]]:
-        """The SLA status of every ticket at ``at`` (default: now) in the §12 JSON
-        shape; deadlines in the community's time zone."""
+        """The SLA status of every ticket at ``at`` (default: now) in the JSON
+        shape of docs/sla.md; deadlines in the community's time zone."""
         rules, _ = self._sla_engine()
         when = utc(at or self.clock.now())
         zone = self.config.zone

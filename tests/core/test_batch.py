@@ -1,4 +1,4 @@
-"""Batch files (DOMAIN §10): lines apply in order, refused lines change nothing."""
+"""Batch files (docs/batch-format.md): lines apply in order, refused lines change nothing."""
 
 from __future__ import annotations
 

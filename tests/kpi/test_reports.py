@@ -1,6 +1,6 @@
 """Reports from the calculators (K-11) and their renderers: the monthly and
 weekly 《信息三率统计表》, the public report without personal data, CSV escaping
-and BOM, Markdown, terminal table, JSON (§12) and the HTML page."""
+and BOM, Markdown, terminal table, JSON and the HTML page."""
 
 from __future__ import annotations
 

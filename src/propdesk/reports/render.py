@@ -1,5 +1,5 @@
 """Renderers of a :class:`~propdesk.reports.assemble.Report`: a terminal table
-(rich), the §12 JSON, CSV (UTF-8 with BOM, formula cells escaped) and
+(rich), JSON, CSV (UTF-8 with BOM, formula cells escaped) and
 Markdown.  The self-contained HTML page is :mod:`propdesk.reports.html`.
 Each returns a string (CSV: bytes); none does I/O.
 """
@@ -114,7 +114,7 @@ def breakdowns(report: Report, lang: Lang) -> list[tuple[str, list[tuple[str, in
 
 
 def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
-    """The §12 shape ``{"numerator", "denominator", "value", "target", "met"}``;
+    """The JSON shape ``{"numerator", "denominator", "value", "target", "met"}``;
     value and met are null when the denominator is 0."""
     v = ind.value
     num: int | float = (round(float(ind.numerator), 4)
@@ -132,7 +132,7 @@ def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
 
 
 def indicators_json(indicators: Mapping[str, kpi.Indicator]) -> dict[str, Any]:
-    """``{"K-1": {…}, …}`` (DOMAIN §12)."""
+    """``{"K-1": {…}, …}`` (``propdesk kpi --json``)."""
     return {k: indicator_dict(v) for k, v in indicators.items()}
 
 
