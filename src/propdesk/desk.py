@@ -10,6 +10,7 @@ statistics) and for observers such as the SLA deadline index.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -86,16 +87,18 @@ class LineResult:
         return out
 
 
-LINE_ID_PREFIX = "line:"
+LINE_ID_PREFIX = "~"
 """Prefix of the command id a batch line without ``command_id`` is given."""
 
 
 def line_command_id(digest: str, occurrence: int) -> str:
-    """The command id of a batch line that names none: its content's digest
-    (:func:`command_digest`) and how many identical lines came before it in the
-    same batch.  Applying the same file again finds every line it applied
-    already under the same id."""
-    return f"{LINE_ID_PREFIX}{digest[:40]}:{occurrence}"
+    """The command id of a batch line that names none: 120 bits of its
+    content's digest (:func:`command_digest`, base64), and ``.n`` for the
+    n-th identical line before it in the same batch.  Applying the same file
+    again finds every line it applied already under the same id.  Short, as
+    the store keeps one per line."""
+    key = base64.urlsafe_b64encode(bytes.fromhex(digest[:30])).decode()
+    return f"{LINE_ID_PREFIX}{key}.{occurrence}" if occurrence else LINE_ID_PREFIX + key
 
 
 def command_digest(cmd: c.Command) -> str:
@@ -115,6 +118,36 @@ def _plain(_inst: Any, _field: Any, value: Any) -> Any:
     if not isinstance(value, str | int | float | bool | list | dict) and value is not None:
         return str(value)
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
+    return names
+
+
+def _content(value: Any) -> Any:
+    """``value`` as :func:`command_digest` serialises it (attrs.asdict with
+    :func:`_plain`), written out: four times faster, for batch files."""
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    if isinstance(value, tuple | list):
+        return [_content(x) for x in value]
+    if attrs.has(type(value)):
+        return {n: _content(getattr(value, n)) for n in _field_names(type(value))}
+    return _plain(None, None, value)
+
+
+def content_digest(cmd: c.Command) -> str:
+    """The same digest as :func:`command_digest` (a test holds them equal),
+    computed without ``attrs.asdict``: a batch line's id comes from it."""
+    raw = {n: _content(getattr(cmd, n)) for n in _field_names(type(cmd)) if n != "command_id"}
+    raw["cmd"] = cmd.name.value
+    return hashlib.sha256(canonical_json(raw).encode()).hexdigest()
 
 
 def _active_assignee(t: Ticket | None) -> str | None:
@@ -235,16 +268,17 @@ class Desk:
         already applied (a batch cut short, then run again) is reported as
         ``already``, not refused.
         """
-        batch: list[tuple[int, c.Command | DomainError]] = []
+        batch: list[tuple[int, c.Command | DomainError, str]] = []
         occurrences: Counter[str] = Counter()
         for line, cmd in items:
-            if not isinstance(cmd, DomainError) and cmd.command_id is None \
-                    and cmd.at is not None:
-                digest = command_digest(cmd)
-                n = occurrences[digest]
-                occurrences[digest] += 1
-                cmd = attrs.evolve(cmd, command_id=line_command_id(digest, n))
-            batch.append((line, cmd))
+            digest = ""
+            if not isinstance(cmd, DomainError) and cmd.at is not None:
+                digest = content_digest(cmd)
+                if cmd.command_id is None:
+                    n = occurrences[digest]
+                    occurrences[digest] += 1
+                    cmd = attrs.evolve(cmd, command_id=line_command_id(digest, n))
+            batch.append((line, cmd, digest))
             if len(batch) >= chunk:
                 yield self._apply_chunk_retrying(batch)
                 batch = []
@@ -252,12 +286,14 @@ class Desk:
             yield self._apply_chunk_retrying(batch)
 
     def _apply_chunk_retrying(
-        self, items: list[tuple[int, c.Command | DomainError]]
+        self, items: list[tuple[int, c.Command | DomainError, str]]
     ) -> list[LineResult]:
         for _attempt in range(5):
             try:
                 return self._apply_chunk(items)
-            except ConcurrencyConflict:
+            except (ConcurrencyConflict, DuplicateCommand):
+                # another writer (perhaps the same file applied twice at once)
+                # got there first: decide the chunk again on what is stored
                 self._catch_up()
         raise DomainError("conflict", ticket="(batch)")
 
@@ -272,7 +308,12 @@ class Desk:
             raise DomainError("command_id_reused", value=cmd.command_id)
         return True
 
-    def _apply_chunk(self, items: list[tuple[int, c.Command | DomainError]]) -> list[LineResult]:
+    def _apply_chunk(
+        self, items: list[tuple[int, c.Command | DomainError, str]]
+    ) -> list[LineResult]:
+        """Decide every command of a chunk on the view, then append all accepted
+        ones in one transaction.  Each item carries the command's digest when
+        its time is known (``""`` otherwise)."""
         view = self._ensure_view()
         work: dict[str, Ticket | None] = {}
         counts = self._open_counts()
@@ -282,13 +323,13 @@ class Desk:
         seen_ids: dict[str, str] = {}
         ctx = Context(self.config, counts, self._question_window())
         now = self.clock.now()
-        for line, cmd in items:
+        for line, cmd, known in items:
             if isinstance(cmd, DomainError):
                 out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
                 continue
             if cmd.at is None:
                 cmd = attrs.evolve(cmd, at=now)
-            digest = command_digest(cmd) if cmd.command_id is not None else ""
+            digest = "" if cmd.command_id is None else known or command_digest(cmd)
             try:
                 if cmd.command_id is not None:
                     if cmd.command_id in seen_ids:
@@ -296,7 +337,8 @@ class Desk:
                             raise DomainError("command_id_reused", value=cmd.command_id)
                         out.append(LineResult(line, True, cmd.ticket, already=True))
                         continue
-                    if self._applied_before(cmd, digest):
+                    # a command of a ticket the store does not hold was never applied
+                    if cmd.ticket in view and self._applied_before(cmd, digest):
                         out.append(LineResult(line, True, cmd.ticket, already=True))
                         continue
                 if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):

@@ -160,3 +160,32 @@ def test_kill_minus_nine_then_rerun(tmp_path: Path) -> None:
         assert store.head() == 3 * tickets  # every line's event exactly once
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_the_same_file_applied_twice_at_once(tmp_path: Path) -> None:
+    """Two `propdesk apply` of one file at the same time: each line is applied
+    once, by one of them; the other reports it as already applied; both exit 0."""
+    folder = tmp_path / "desk"
+    assert CliRunner().invoke(cli, ["init", str(folder)]).exit_code == 0
+    tickets = 2000
+    batch = tmp_path / "big.jsonl"
+    batch.write_text("\n".join(ticket_lines(tickets)) + "\n", "utf-8")
+    command = [sys.executable, "-m", "propdesk", "--config", str(folder / "propdesk.toml"),
+               "--as", "desk-wang", "apply", str(batch), "--json", "--chunk", "200"]
+    env = {**os.environ, "PROPDESK_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=env) for _ in range(2)]
+    outs = [p.communicate() for p in procs]
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-2000:]
+    first, second = (results(out) for out, _err in outs)
+    assert len(first) == len(second) == 3 * tickets
+    assert all(r["ok"] for r in first + second)
+    for a, b in zip(first, second, strict=True):
+        assert bool(a.get("already")) != bool(b.get("already")), (a, b)
+    store = SQLiteStore(folder / "propdesk.db")
+    try:
+        assert store.audit().ok and store.head() == 3 * tickets
+    finally:
+        store.close()
