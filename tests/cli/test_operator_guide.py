@@ -72,7 +72,8 @@ def test_the_guide_is_a_timed_day() -> None:
     verbs = {s.args[s.args.index("--as") + 2] if "--as" in s.args else s.args[0] for s in runs}
     for mode_step in ("record", "dispatch", "confirm", "contact-owner", "acknowledge", "arrive",
                       "diagnose", "plan", "agree", "complete", "accept", "return", "callback",
-                      "unable", "escalate", "apply"):
+                      "unable", "escalate", "apply", "amend", "follow-up", "reply", "cancel",
+                      "sample-callback"):
         assert mode_step in verbs, mode_step
 
 
@@ -118,3 +119,4 @@ def test_every_command_of_the_guide_runs_in_order_and_the_day_ends_without_a_bre
     for tid in ("20260302-001", "20260302-002", "20260302-003", "20260302-005", "P0302-01"):
         assert tickets[tid]["state"] == "closed", tickets[tid]
     assert tickets["20260302-004"]["state"] != "closed"  # before the managers' meeting
+    assert tickets["20260302-006"]["state"] == "cancelled"
