@@ -46,6 +46,8 @@ DESK_STREAM = "@desk"
 QUESTION_WINDOW = timedelta(days=7)
 
 Observer = Callable[[Ticket], None]
+_Item = tuple[int, "c.Command | DomainError", str, bool]
+"""A batch item: line, command (or its parse error), digest, id derived from content."""
 CommitHook = Callable[[Sequence[StoredEvent]], None]
 
 
@@ -268,26 +270,25 @@ class Desk:
         already applied (a batch cut short, then run again) is reported as
         ``already``, not refused.
         """
-        batch: list[tuple[int, c.Command | DomainError, str]] = []
+        batch: list[_Item] = []
         occurrences: Counter[str] = Counter()
         for line, cmd in items:
-            digest = ""
+            digest, derived = "", False
             if not isinstance(cmd, DomainError) and cmd.at is not None:
                 digest = content_digest(cmd)
                 if cmd.command_id is None:
                     n = occurrences[digest]
                     occurrences[digest] += 1
                     cmd = attrs.evolve(cmd, command_id=line_command_id(digest, n))
-            batch.append((line, cmd, digest))
+                    derived = True
+            batch.append((line, cmd, digest, derived))
             if len(batch) >= chunk:
                 yield self._apply_chunk_retrying(batch)
                 batch = []
         if batch:
             yield self._apply_chunk_retrying(batch)
 
-    def _apply_chunk_retrying(
-        self, items: list[tuple[int, c.Command | DomainError, str]]
-    ) -> list[LineResult]:
+    def _apply_chunk_retrying(self, items: list[_Item]) -> list[LineResult]:
         for _attempt in range(5):
             try:
                 return self._apply_chunk(items)
@@ -308,12 +309,10 @@ class Desk:
             raise DomainError("command_id_reused", value=cmd.command_id)
         return True
 
-    def _apply_chunk(
-        self, items: list[tuple[int, c.Command | DomainError, str]]
-    ) -> list[LineResult]:
+    def _apply_chunk(self, items: list[_Item]) -> list[LineResult]:
         """Decide every command of a chunk on the view, then append all accepted
         ones in one transaction.  Each item carries the command's digest when
-        its time is known (``""`` otherwise)."""
+        its time is known (``""`` otherwise) and whether its id was derived."""
         view = self._ensure_view()
         work: dict[str, Ticket | None] = {}
         counts = self._open_counts()
@@ -323,7 +322,7 @@ class Desk:
         seen_ids: dict[str, str] = {}
         ctx = Context(self.config, counts, self._question_window())
         now = self.clock.now()
-        for line, cmd, known in items:
+        for line, cmd, known, derived in items:
             if isinstance(cmd, DomainError):
                 out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
                 continue
@@ -337,8 +336,10 @@ class Desk:
                             raise DomainError("command_id_reused", value=cmd.command_id)
                         out.append(LineResult(line, True, cmd.ticket, already=True))
                         continue
-                    # a command of a ticket the store does not hold was never applied
-                    if cmd.ticket in view and self._applied_before(cmd, digest):
+                    # a line of a ticket the store does not hold was never applied
+                    # (its id comes from its content, ticket included)
+                    if (cmd.ticket in view or not derived) \
+                            and self._applied_before(cmd, digest):
                         out.append(LineResult(line, True, cmd.ticket, already=True))
                         continue
                 if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):

@@ -105,6 +105,14 @@ def test_an_explicit_command_id_with_other_content_is_still_refused(run: Run, tm
                                 ensure_ascii=False) + "\n", "utf-8")
     out = run("apply", str(other), "--json", expect=int(ExitCode.BATCH_REFUSED))
     assert results(out.stdout)[0]["code"] == "command_id_reused"
+    # the same id on a ticket the store does not hold yet: refused, the rest apply
+    new = tmp_path / "new.jsonl"
+    new.write_text("\n".join([json.dumps({**rec, "ticket": "B999999", "command_id": "paper-17"},
+                                         ensure_ascii=False), *ticket_lines(2)[3:]]) + "\n",
+                   "utf-8")
+    out = run("apply", str(new), "--json", expect=int(ExitCode.BATCH_REFUSED))
+    assert [r["ok"] for r in results(out.stdout)] == [False, True, True, True]
+    assert results(out.stdout)[0]["code"] == "command_id_reused"
 
 
 @pytest.mark.slow
