@@ -120,3 +120,14 @@ def test_every_command_of_the_guide_runs_in_order_and_the_day_ends_without_a_bre
         assert tickets[tid]["state"] == "closed", tickets[tid]
     assert tickets["20260302-004"]["state"] != "closed"  # before the managers' meeting
     assert tickets["20260302-006"]["state"] == "cancelled"
+
+
+
+def test_the_guides_section_references_name_the_right_sections() -> None:
+    text = GUIDE.read_text("utf-8")
+    titles = dict(re.findall(r"^## ([一二三四五六七八九十]+)、(.+)$", text, re.M))
+    expected = {"九": "前台直接答复", "八": "无法处理", "七": "预约服务"}
+    for ref in re.findall(r"见第([一二三四五六七八九十]+)节", text):
+        assert ref in titles, ref
+        if ref in expected:
+            assert titles[ref].startswith(expected[ref]), (ref, titles[ref])
