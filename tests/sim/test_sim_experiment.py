@@ -90,7 +90,7 @@ def test_without_a_recommendation_the_closest_point_is_named_not_the_first() -> 
 
 
 def test_the_sweep_table_fits_120_columns() -> None:
-    from propdesk.sim.experiment import INDICATORS, TABLE_WIDTH, table_text
+    from propdesk.sim.experiment import INDICATORS, TABLE_WIDTH, chart_text, table_text
 
     means = dict.fromkeys(INDICATORS, 1.0)
     points = tuple(_full_point(i, 12, 20, means,
@@ -102,6 +102,9 @@ def test_the_sweep_table_fits_120_columns() -> None:
     text = table_text(exp)
     assert max(len(line) for line in text.splitlines()) <= TABLE_WIDTH == 120, text
     assert "engineering = roster.staff.engineering" in text
+    chart = chart_text(exp)
+    assert max(len(line) for line in chart.splitlines()) <= TABLE_WIDTH, chart
+    assert "  engineering=10, scale=1.5, desk=4 " in chart
 
 
 def test_the_sweep_csv_is_written_by_the_csv_module() -> None:

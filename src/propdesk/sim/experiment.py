@@ -394,13 +394,16 @@ def table_text(exp: Experiment) -> str:
 def chart_text(exp: Experiment, width: int = 40) -> str:
     """A text chart of each indicator's mean against the swept parameters."""
     out = []
+    heads = _short_keys(exp.keys)
+    labels = [", ".join(f"{h}={p.values[key]}" for h, key in zip(heads, exp.keys, strict=True))
+              or "scenario" for p in exp.points]
+    room = min(max(len(x) for x in labels), TABLE_WIDTH - width - 12)
     for k in INDICATORS:
         out.append(f"{k} (target {exp.points[0].indicators.get(k, {}).get('target') or '-'})")
-        for p in exp.points:
+        for p, label in zip(exp.points, labels, strict=True):
             mean = p.indicators.get(k, {}).get("mean")
-            label = ", ".join(f"{key}={p.values[key]}" for key in exp.keys) or "scenario"
             bar = "" if mean is None else "█" * round(width * max(0.0, min(1.0, mean)))
-            out.append(f"  {label:<40} {bar:<{width}} {_pct(mean)}")
+            out.append(f"  {label[:room]:<{room}} {bar:<{width}} {_pct(mean)}")
     return "\n".join(out) + "\n"
 
 
