@@ -9,9 +9,9 @@ run's own), and the two models alternate, round after round:
 
 1. ``examples/scenarios/reference.toml`` for a year, one process:
    propdesk.sim with the full rules (``decide``/``evolve`` of the domain
-   core), the SLA engine and the §8 statistics, without writing the log;
+   core), the SLA engine and the indicators, without writing the log;
    then the SimPy model of ``bench/simpy_model.py``.
-2. The same year with the §10 command log written to a file (measured
+2. The same year with the command log (batch lines) written to a file (measured
    separately: writing the log is optional).
 3. 100 communities for a year (≈ 1.46 million tickets): propdesk.sim over
    ``--jobs`` worker processes (default: both cores) against the SimPy model
@@ -288,7 +288,7 @@ def _run(a: argparse.Namespace, compiled: Path | None) -> dict[str, Any]:
         raise SystemExit("bench_sim: --skip-python, and the compiled build did not build")
     out["one"] = _pair(f"reference, 1 community, {days} days, 1 process", 1, days, 1,
                        a.rounds, a.seed, compiled, python)
-    print("writing the §10 log:", file=sys.stderr, flush=True)
+    print("writing the command log:", file=sys.stderr, flush=True)
     if python:
         out["log"] = _spawn("propdesk-log", 1, days, 1, a.seed)
     if compiled is not None:
@@ -319,7 +319,7 @@ def _print(out: dict[str, Any], a: argparse.Namespace) -> None:
     for key, name in (("log", "propdesk.sim"), ("compiled_log", "compiled")):
         if key in out:
             log = out[key]
-            print(f"  with the §10 log written ({name}): {log['tickets_per_s']:.0f} tickets/s, "
+            print(f"  with the command log written ({name}): {log['tickets_per_s']:.0f} tickets/s, "
                   f"{log['log_bytes'] / 1e6:.1f} MB of log")
     if "many" in out:
         print(f"\n{many} communities, {days} days, {a.jobs} worker processes (SimPy: one):")

@@ -2,7 +2,7 @@
 
     python bench/bench_storage.py [--tickets 8000] [--pg DSN]
 
-A deterministic workload (bench/workload.py: about 12.5 real §3 commands per
+A deterministic workload (bench/workload.py: about 12.5 real desk commands per
 ticket, 8,000 tickets ≈ 100,000 commands, interleaved in time) is applied to
 each store through ``Desk.apply_commands`` (the rules decide every command;
 one transaction per chunk of ``--chunk`` commands).  It reports commands/s for

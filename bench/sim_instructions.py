@@ -4,7 +4,7 @@ Wall-clock ratios on a shared two-core machine move by a fifth from run to
 run; instruction counts do not.  This runs each model under Valgrind's
 callgrind for two horizons of the reference scenario and divides the
 difference in instructions by the difference in tickets, so start-up and
-imports cancel out.  propdesk is also run with the SLA and §8 evaluation
+imports cancel out.  propdesk is also run with the SLA and indicator evaluation
 switched off (``rules``) and with the core's answers replayed from a first
 run (``engine``), which splits a ticket's cost into engine, rules
 (decide + evolve) and evaluation.
@@ -126,7 +126,7 @@ def main() -> None:
         if build is not None:
             got["compiled"] = per_ticket("propdesk", build)
     split = {"engine": got["engine"], "rules (decide + evolve)": got["rules"] - got["engine"],
-             "SLA and §8 evaluation": got["propdesk"] - got["rules"]}
+             "SLA and indicator evaluation": got["propdesk"] - got["rules"]}
     ratio = got["simpy"] / got["propdesk"]
     if args.json:
         ratios = {"propdesk": round(ratio, 3)}

@@ -1,4 +1,4 @@
-"""A deterministic desk workload: real §3 commands for many tickets, interleaved in time.
+"""A deterministic desk workload: real desk commands for many tickets, interleaved in time.
 
 Each ticket is recorded, dispatched to the area's technician, read
 back, signed for, reached, diagnosed, planned with a fee, agreed, completed,

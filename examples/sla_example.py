@@ -6,7 +6,7 @@ A Desk over the in-memory store with a manual clock and the example
 community (``examples/propdesk.toml``).  A repair is dispatched late and its
 assignee arrives late; an inquiry is answered by the desk and called back.
 Each minute the "watcher" asks the Desk what fell due (each warning and
-breach once), then the SLA status of both tickets is printed (§12 shape).
+breach once), then the SLA status of both tickets is printed (JSON shape).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def main() -> None:
                   f"cycle {alert.cycle}: deadline {alert.deadline.astimezone(TZ):%H:%M:%S}"
                   f" (due {local})")
     print()
-    print(f"SLA status at {at(15):%H:%M} (§12 shape, rules that apply):")
+    print(f"SLA status at {at(15):%H:%M} (JSON shape, rules that apply):")
     for row in desk.sla_all():
         if row["status"] != "na":
             print(json.dumps(row, ensure_ascii=False))

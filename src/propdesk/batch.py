@@ -1,4 +1,4 @@
-"""Batch files (DOMAIN §10): one JSON command per line, applied in file order.
+"""Batch files (docs/batch-format.md): one JSON command per line, applied in file order.
 
 Each line has ``at``, ``cmd``, ``ticket`` and ``by`` and the command's own
 keys.  A line that does not parse, or names an unknown command, or has a key
@@ -32,7 +32,7 @@ def parse_line(text: str) -> Command:
 
 
 def parse_object(raw: Any) -> Command:
-    """One command from a decoded JSON object (a dict of the §10 keys)."""
+    """One command from a decoded JSON object (a dict of a batch line's keys)."""
     if not isinstance(raw, dict):
         raise DomainError("invalid_type", field="line", expected="a JSON object", value=raw)
     for key in REQUIRED:
@@ -44,6 +44,8 @@ def parse_object(raw: Any) -> Command:
                           allowed=", ".join(c.value for c in CommandName),
                           ticket=raw.get("ticket"))
     body = {k: v for k, v in raw.items() if k != "cmd"}
+    if name == CommandName.RECORD.value and "received_at" not in body:
+        body["received_at"] = body["at"]  # as on the command line: received when recorded
     try:
         return structure(body, COMMAND_TYPES[CommandName(name)])
     except StructureError as exc:

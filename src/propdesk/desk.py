@@ -10,6 +10,7 @@ statistics) and for observers such as the SLA deadline index.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +46,8 @@ DESK_STREAM = "@desk"
 QUESTION_WINDOW = timedelta(days=7)
 
 Observer = Callable[[Ticket], None]
+_Item = tuple[int, "c.Command | DomainError", str, bool]
+"""A batch item: line, command (or its parse error), digest, id derived from content."""
 CommitHook = Callable[[Sequence[StoredEvent]], None]
 
 
@@ -61,7 +64,11 @@ class Result:
 
 @attrs.frozen
 class LineResult:
-    """The outcome of one command of a batch (DOMAIN §10, §12)."""
+    """The outcome of one command of a batch (docs/batch-format.md).
+
+    ``already`` is true for a line whose command was applied before (by an
+    earlier run of the same file, or an earlier line with the same explicit
+    ``command_id``): it is acknowledged, not applied a second time."""
 
     line: int
     ok: bool
@@ -69,13 +76,31 @@ class LineResult:
     error: str | None = None
     code: str | None = None
     error_zh: str | None = None
+    already: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The §12 shape: ``{"line", "ok", "ticket", "error"}`` plus ``code``."""
+        """``{"line", "ok", "ticket"}``, plus ``"already": true`` for a line
+        applied before, or ``error``, ``code`` and ``error_zh`` for a refused one."""
         out: dict[str, Any] = {"line": self.line, "ok": self.ok, "ticket": self.ticket}
+        if self.already:
+            out["already"] = True
         if not self.ok:
             out.update(error=self.error, code=self.code, error_zh=self.error_zh)
         return out
+
+
+LINE_ID_PREFIX = "~"
+"""Prefix of the command id a batch line without ``command_id`` is given."""
+
+
+def line_command_id(digest: str, occurrence: int) -> str:
+    """The command id of a batch line that names none: 120 bits of its
+    content's digest (:func:`command_digest`, base64), and ``.n`` for the
+    n-th identical line before it in the same batch.  Applying the same file
+    again finds every line it applied already under the same id.  Short, as
+    the store keeps one per line."""
+    key = base64.urlsafe_b64encode(bytes.fromhex(digest[:30])).decode()
+    return f"{LINE_ID_PREFIX}{key}.{occurrence}" if occurrence else LINE_ID_PREFIX + key
 
 
 def command_digest(cmd: c.Command) -> str:
@@ -95,6 +120,36 @@ def _plain(_inst: Any, _field: Any, value: Any) -> Any:
     if not isinstance(value, str | int | float | bool | list | dict) and value is not None:
         return str(value)
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
+    return names
+
+
+def _content(value: Any) -> Any:
+    """``value`` as :func:`command_digest` serialises it (attrs.asdict with
+    :func:`_plain`), written out: four times faster, for batch files."""
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    if isinstance(value, tuple | list):
+        return [_content(x) for x in value]
+    if attrs.has(type(value)):
+        return {n: _content(getattr(value, n)) for n in _field_names(type(value))}
+    return _plain(None, None, value)
+
+
+def content_digest(cmd: c.Command) -> str:
+    """The same digest as :func:`command_digest` (a test holds them equal),
+    computed without ``attrs.asdict``: a batch line's id comes from it."""
+    raw = {n: _content(getattr(cmd, n)) for n in _field_names(type(cmd)) if n != "command_id"}
+    raw["cmd"] = cmd.name.value
+    return hashlib.sha256(canonical_json(raw).encode()).hexdigest()
 
 
 def _active_assignee(t: Ticket | None) -> str | None:
@@ -196,56 +251,97 @@ class Desk:
     def apply_commands(
         self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
     ) -> list[LineResult]:
-        """Apply numbered commands in order, ``chunk`` per transaction.
+        """Apply numbered commands in order, ``chunk`` per transaction (see
+        :meth:`apply_chunks`); every result in one list."""
+        return [r for part in self.apply_chunks(items, chunk=chunk) for r in part]
+
+    def apply_chunks(
+        self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
+    ) -> Iterator[list[LineResult]]:
+        """Apply numbered commands in order, ``chunk`` per transaction, yielding
+        each chunk's results as soon as the chunk is committed.
 
         An item may be a :class:`DomainError` (a line that failed to parse): it
         is reported as refused.  A refused command changes nothing and the rest
         still apply.  A chunk that meets a concurrent writer is decided again.
+
+        Applying is safe to repeat: a command with a time and no ``command_id``
+        is given one from its content (:func:`line_command_id`), so a command
+        already applied (a batch cut short, then run again) is reported as
+        ``already``, not refused.
         """
-        results: list[LineResult] = []
-        batch: list[tuple[int, c.Command | DomainError]] = []
-        for item in items:
-            batch.append(item)
+        batch: list[_Item] = []
+        occurrences: Counter[str] = Counter()
+        for line, cmd in items:
+            digest, derived = "", False
+            if not isinstance(cmd, DomainError) and cmd.at is not None:
+                digest = content_digest(cmd)
+                if cmd.command_id is None:
+                    n = occurrences[digest]
+                    occurrences[digest] += 1
+                    cmd = attrs.evolve(cmd, command_id=line_command_id(digest, n))
+                    derived = True
+            batch.append((line, cmd, digest, derived))
             if len(batch) >= chunk:
-                results += self._apply_chunk_retrying(batch)
+                yield self._apply_chunk_retrying(batch)
                 batch = []
         if batch:
-            results += self._apply_chunk_retrying(batch)
-        return results
+            yield self._apply_chunk_retrying(batch)
 
-    def _apply_chunk_retrying(
-        self, items: list[tuple[int, c.Command | DomainError]]
-    ) -> list[LineResult]:
+    def _apply_chunk_retrying(self, items: list[_Item]) -> list[LineResult]:
         for _attempt in range(5):
             try:
                 return self._apply_chunk(items)
-            except ConcurrencyConflict:
+            except (ConcurrencyConflict, DuplicateCommand):
+                # another writer (perhaps the same file applied twice at once)
+                # got there first: decide the chunk again on what is stored
                 self._catch_up()
         raise DomainError("conflict", ticket="(batch)")
 
-    def _apply_chunk(self, items: list[tuple[int, c.Command | DomainError]]) -> list[LineResult]:
+    def _applied_before(self, cmd: c.Command, digest: str) -> bool:
+        """Whether ``cmd``'s command id is already in the store with this very
+        command; the same id with another command is refused."""
+        assert cmd.command_id is not None
+        rec = self.store.find_command(cmd.command_id)
+        if rec is None:
+            return False
+        if rec.digest != digest or rec.ticket != cmd.ticket:
+            raise DomainError("command_id_reused", value=cmd.command_id)
+        return True
+
+    def _apply_chunk(self, items: list[_Item]) -> list[LineResult]:
+        """Decide every command of a chunk on the view, then append all accepted
+        ones in one transaction.  Each item carries the command's digest when
+        its time is known (``""`` otherwise) and whether its id was derived."""
         view = self._ensure_view()
         work: dict[str, Ticket | None] = {}
         counts = self._open_counts()
         groups: list[tuple[str, int, Sequence[Event], str | None, str]] = []
         changed: list[tuple[Ticket, list[Event]]] = []
         out: list[LineResult] = []
-        seen_ids: set[str] = set()
+        seen_ids: dict[str, str] = {}
         ctx = Context(self.config, counts, self._question_window())
         now = self.clock.now()
-        for line, cmd in items:
+        for line, cmd, known, derived in items:
             if isinstance(cmd, DomainError):
                 out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
                 continue
             if cmd.at is None:
                 cmd = attrs.evolve(cmd, at=now)
-            digest = command_digest(cmd) if cmd.command_id is not None else ""
+            digest = "" if cmd.command_id is None else known or command_digest(cmd)
             try:
-                if cmd.command_id is not None and (
-                    cmd.command_id in seen_ids or self._replay(cmd, digest) is not None
-                ):
-                    out.append(LineResult(line, True, cmd.ticket))
-                    continue
+                if cmd.command_id is not None:
+                    if cmd.command_id in seen_ids:
+                        if seen_ids[cmd.command_id] != digest:
+                            raise DomainError("command_id_reused", value=cmd.command_id)
+                        out.append(LineResult(line, True, cmd.ticket, already=True))
+                        continue
+                    # a line of a ticket the store does not hold was never applied
+                    # (its id comes from its content, ticket included)
+                    if (cmd.ticket in view or not derived) \
+                            and self._applied_before(cmd, digest):
+                        out.append(LineResult(line, True, cmd.ticket, already=True))
+                        continue
                 if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
                     raise DomainError("invalid_value", field="ticket",
                                       reason="a ticket id may not start with '@'")
@@ -268,7 +364,7 @@ class Desk:
             groups.append((cmd.ticket, ticket.version if ticket else 0, events,
                            cmd.command_id, digest))
             if cmd.command_id:
-                seen_ids.add(cmd.command_id)
+                seen_ids[cmd.command_id] = digest
             changed.append((after, events))
             out.append(LineResult(line, True, cmd.ticket))
         if groups:
@@ -300,7 +396,8 @@ class Desk:
                 continue
 
     def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
-        """Apply the lines of a §10 batch file in order; one result per command line."""
+        """Apply the lines of a batch file (docs/batch-format.md) in order; one
+        result per command line."""
         return apply_lines(self, lines, chunk=chunk)
 
     def publish_report(self, label: str, by: str, at: datetime | None = None) -> Event:
@@ -403,8 +500,8 @@ class Desk:
         return evaluate(self.ticket(ticket_id), rules, utc(at or self.clock.now()))
 
     def sla_all(self, at: datetime | None = None) -> list[dict[str, Any]]:
-        """The SLA status of every ticket at ``at`` (default: now) in the §12 JSON
-        shape; deadlines in the community's time zone."""
+        """The SLA status of every ticket at ``at`` (default: now) in the JSON
+        shape of docs/sla.md; deadlines in the community's time zone."""
         rules, _ = self._sla_engine()
         when = utc(at or self.clock.now())
         zone = self.config.zone
@@ -522,7 +619,7 @@ def open_desk(
 
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
-    """Apply a §10 batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
+    """Apply a batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
     from propdesk.batch import read_lines
 
     return desk.apply_commands(read_lines(lines), chunk=chunk)

@@ -58,7 +58,23 @@ def sla_rules() -> str:
     return rules_markdown()
 
 
+def batch_common_keys() -> str:
+    """The keys of every batch line (docs/batch-format.md)."""
+    from propdesk.cli.batchdocs import common_keys
+
+    return common_keys()
+
+
+def batch_command_keys() -> str:
+    """Every command's own keys (docs/batch-format.md), from the command classes."""
+    from propdesk.cli.batchdocs import command_keys
+
+    return command_keys()
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "batch-common": batch_common_keys,
+    "batch-commands": batch_command_keys,
     "lifecycle-diagram": lifecycle_diagram,
     "lifecycle-states": states_table,
     "lifecycle-commands": commands_table,

@@ -1,5 +1,5 @@
 """Reading commands: show, list, board, sla, due, kpi, report, audit, export/import,
-config and plugins — with the §12 shapes under --json and masked personal data."""
+config and plugins — with the JSON shapes under --json and masked personal data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every §3 verb through the CLI: whole lives of tickets, options named as the §10 keys."""
+"""Every verb through the CLI: whole lives of tickets, options named as the batch keys."""
 
 from __future__ import annotations
 

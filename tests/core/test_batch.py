@@ -1,8 +1,9 @@
-"""Batch files (DOMAIN §10): lines apply in order, refused lines change nothing."""
+"""Batch files (docs/batch-format.md): lines apply in order, refused lines change nothing."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -123,3 +124,47 @@ def test_routing_in_a_batch_counts_open_work_orders_as_it_goes(desk: Desk) -> No
     assert all(r.ok for r in desk.apply(lines))
     assignees = [desk.ticket(f"R{i}").assignee for i in range(4)]
     assert sorted(assignees) == ["eng-liu", "eng-liu", "eng-zhao", "eng-zhao"]
+
+
+def test_received_at_defaults_to_at_in_a_record_line(desk: Desk) -> None:
+    """As on the command line, a record line without ``received_at`` was received
+    when it was recorded."""
+    raw = json.loads(SPEC_EXAMPLE[0])
+    del raw["received_at"]
+    results = desk.apply([json.dumps(raw, ensure_ascii=False)])
+    assert results[0].ok, results[0]
+    t = desk.ticket("A1")
+    assert t.received_at == datetime.fromisoformat(raw["at"])
+
+
+def test_the_fast_content_digest_equals_the_command_digest() -> None:
+    """Batch lines get their id from content_digest; it must be command_digest's
+    value (the digest a repeated command_id is checked against)."""
+    import sys
+    from decimal import Decimal
+    from pathlib import Path
+
+    from propdesk.desk import command_digest, content_digest
+    from propdesk.domain import commands as c
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import workload  # type: ignore[import-not-found]
+
+    at = datetime.fromisoformat("2026-03-02T09:00:00+08:00")
+    extra = [
+        c.Plan(ticket="A", by="x", at=at, fees=(c.FeeItem(code="E01", qty=Decimal("2")),
+                                                c.FeeItem(code="X", qty="1", name="别的",
+                                                          price=Decimal("9.90"))),
+               override_by="eng-chief"),
+        c.Complete(ticket="A", by="x", at=at, workers=("a", "b"),
+                   materials=(c.MaterialItem(name="水龙头", qty=3),), charge=Decimal("1.50")),
+        c.Record(ticket="A", by="x", at=at, received_at=at, source="online", content="c",
+                 mode="immediate", major_incident=True),
+        c.Escalate(ticket="A", by="x", at=datetime(2026, 3, 2, 9), level=1, reason="naive"),
+        c.Amend(ticket="A", by="x", at=at, field="phone", value=None, reason="r",
+                command_id="given"),
+    ]
+    commands = [*workload.commands(60), *extra]
+    assert {type(x) for x in commands} >= {c.Record, c.Dispatch, c.Callback, c.Plan}
+    for cmd in commands:
+        assert content_digest(cmd) == command_digest(cmd), cmd

@@ -1,4 +1,5 @@
-"""Configuration (DOMAIN §11): loading, defaults, cross-checks and errors naming the key."""
+"""Configuration (docs/configuration.md): loading, defaults, cross-checks and errors
+naming the key."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every command of DOMAIN §3 on its happy path, through the Desk."""
+"""Every command of the lifecycle (docs/lifecycle.md) on its happy path, through the Desk."""
 
 from __future__ import annotations
 

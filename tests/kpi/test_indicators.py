@@ -1,4 +1,4 @@
-"""Hand-computed figures of K-1 … K-9, K-12, K-13 over March 2026 (DOMAIN §8).
+"""Hand-computed figures of K-1 … K-9, K-12, K-13 over March 2026.
 
 The month (kpi_support.march_scenario), received in March: E1 E2 E3 E6 E5
 (engineering), C1 C2 (complaints), I1 (inquiry), H1 (help reclassified to
@@ -176,7 +176,7 @@ def test_period_checks() -> None:
 
 
 def test_k1_k8_with_the_sla_engine(march: Script) -> None:
-    # with the real rules (DOMAIN §4) as of 31 March 24:00: E3 recorded late (S-1);
+    # with the real rules (S-1 … S-14) as of 31 March 24:00: E3 recorded late (S-1);
     # C2 confirmed but nobody on site (S-5) nor completed by the next meeting (S-12);
     # S1 never read back (S-3, S-5, S-12); U1 never classified nor dispatched (S-9,
     # S-12; S-3 waits for a dispatch, as the desk may still answer it itself) — open

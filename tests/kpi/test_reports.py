@@ -1,6 +1,6 @@
 """Reports from the calculators (K-11) and their renderers: the monthly and
 weekly 《信息三率统计表》, the public report without personal data, CSV escaping
-and BOM, Markdown, terminal table, JSON (§12) and the HTML page."""
+and BOM, Markdown, terminal table, JSON and the HTML page."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from fractions import Fraction
 from html.parser import HTMLParser
 
 import pytest
@@ -45,8 +46,9 @@ def test_periods() -> None:
     assert (w.start, w.end, w.label) == (local(2026, 3, 2), local(2026, 3, 9), "2026-W10")
     weeks = assemble.weeks_of(assemble.month(2026, 3, z), z)
     # March 2026 starts on a Sunday: W09 is one day, then Mondays … the 30th, then 2 days
-    assert [x.label for x in weeks] == ["2026-W09", "2026-W10", "2026-W11", "2026-W12",
-                                        "2026-W13", "2026-W14"]
+    # parts of a week name their days: no label suggests a week outside March
+    assert [x.label for x in weeks] == ["2026-W09 (03-01)", "2026-W10", "2026-W11", "2026-W12",
+                                        "2026-W13", "2026-W14 (03-30–03-31)"]
     assert weeks[0].end == local(2026, 3, 2) and weeks[-1].start == local(2026, 3, 30)
     with pytest.raises(ValueError):
         assemble.quarter(2026, 5, z)
@@ -86,7 +88,7 @@ def test_weekly_report(march: Script) -> None:
     assert "信息三率统计表（周报）" in render.render_markdown(r)
 
 
-def test_json_has_the_section_12_shape(monthly: Report) -> None:
+def test_json_has_the_documented_shape(monthly: Report) -> None:
     data = json.loads(render.render_json(monthly))
     assert data["indicators"]["K-1"] == {"numerator": 7, "denominator": 11,
                                          "value": round(7 / 11, 6), "target": "=100%",
@@ -105,18 +107,38 @@ def test_csv_bom_escaping_and_round_trip(monthly: Report) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     k1 = next(r for r in rows if r and r[0] == "K-1")
-    assert k1 == ["K-1", "及时率", "7", "11", "63.64%", "'=100%", "否"]
+    assert k1 == ["K-1", "及时率", "7", "11", "63.64%", "100%", "否"]  # no stray apostrophe
+    k2 = next(r for r in rows if r and r[0] == "K-2")
+    assert k2[5] == ">98%"
     for row in rows:
         for cell in row:
             assert not cell.startswith(render.CSV_DANGEROUS)
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx",
-                                   "\rx", "\0x"])
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+A1", "-2+3", "=100%", "@SUM(A1)",
+                                   "\tx", "\rx", "\0x", "-1楼车库"])
 def test_csv_cell_escapes_formula_starts(value: str) -> None:
     assert render.csv_cell(value) == "'" + value
     assert render.csv_cell("a" + value) == "a" + value
     assert render.csv_cell(None) == ""
+
+
+@pytest.mark.parametrize("value", ["-2", "+1", "63.64%", "-0.5", "100%", ">98%", "≥99%"])
+def test_csv_cell_leaves_numbers_and_comparisons_alone(value: str) -> None:
+    """Numbers are no formula, and an apostrophe would show in the spreadsheet."""
+    assert render.csv_cell(value) == value
+
+
+@pytest.mark.parametrize("target,count,cell", [
+    (kpi.Target("=", Fraction(1)), False, "100%"),
+    (kpi.Target("=", Fraction(0)), True, "0"),
+    (kpi.Target(">", Fraction(98, 100)), False, ">98%"),
+    (kpi.Target(">=", Fraction(99, 100)), False, "≥99%"),
+])
+def test_csv_targets_read_as_written(target: kpi.Target, count: bool, cell: str) -> None:
+    ind = kpi.Indicator("K-1", Fraction(0), 0, target=target, count=count)
+    assert render.csv_target(ind) == cell
+    assert render.csv_cell(render.csv_target(ind)) == cell
 
 
 def test_csv_escapes_hostile_names_from_configuration() -> None:

@@ -101,8 +101,8 @@ def test_registered_in_the_root_group(tmp_path: Path) -> None:
 
 
 def test_replay_through_the_cli_gives_the_same_kpi_bytes(tmp_path: Path) -> None:
-    """§10 log + propdesk.toml -> `propdesk apply` into SQLite -> `propdesk kpi
-    --json` over the run's period prints exactly the run's kpi.json."""
+    """The command log (a batch file) + propdesk.toml -> `propdesk apply` into SQLite ->
+    `propdesk kpi --json` over the run's period prints exactly the run's kpi.json."""
     from propdesk.cli.app import cli
 
     out = tmp_path / "day"

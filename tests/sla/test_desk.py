@@ -1,4 +1,4 @@
-"""The Desk's SLA reads: one ticket, all tickets (§12 shape), what is due."""
+"""The Desk's SLA reads: one ticket, all tickets (JSON shape), what is due."""
 
 from __future__ import annotations
 

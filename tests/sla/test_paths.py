@@ -238,7 +238,7 @@ def test_a_row_naming_an_unknown_milestone_is_refused(sla_config: Config) -> Non
         SlaRules.from_config(sla_config, rules=(*RULES, RULES[0]))
 
 
-# ---------------------------------------------------------------- §12 output
+# ---------------------------------------------------------------- JSON output
 
 
 def test_outcome_to_dict_has_exactly_the_section_12_keys(new: New, rules: SlaRules) -> None:

@@ -1,4 +1,4 @@
-"""Every S-rule of DOMAIN §4: met at exactly the deadline, breached one second
+"""Every S-rule (docs/sla.md): met at exactly the deadline, breached one second
 after (overrun 1), not applicable where it does not apply, pending with the
 right deadline (S-20)."""
 

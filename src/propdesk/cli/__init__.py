@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 _VERB = "propdesk.cli.verbs:command"
 
 # (section, name, "module:attribute", short help).  The attribute is a click
-# command, or a function ``(name) -> click command`` (the §3 verbs).
+# command, or a function ``(name) -> click command`` (the desk's verbs).
 COMMANDS: list[tuple[str, str, str, str]] = [
     ("desk", "record", _VERB, "录入 Take a piece of information into the log"),
     ("desk", "classify", _VERB, "分类 Set or change the category"),
@@ -66,7 +66,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
 ]
 
 SECTIONS = {
-    "desk": "Desk work (§3) 前台作业",
+    "desk": "Desk work 前台作业",
     "read": "Reading 查询",
     "data": "Data 数据",
     "setup": "Setup 设置",

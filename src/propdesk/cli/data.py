@@ -1,7 +1,9 @@
-"""``apply`` (batch files, §10), ``export``/``import`` (JSON Lines) and ``audit``."""
+"""``apply`` (batch files, docs/batch-format.md), ``export``/``import`` (JSON Lines)
+and ``audit``."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +16,8 @@ from propdesk.cli.state import App
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    from propdesk.desk import LineResult
 
 PROGRESS_MIN_LINES = 2000
 """Files with at least this many lines get a progress bar (on a terminal)."""
@@ -55,20 +59,36 @@ def read_text(source: str) -> list[str]:
               help=f"Progress bar on stderr [default: on a terminal, from "
                    f"{PROGRESS_MIN_LINES} lines].")
 @click.option("--json", "as_json", is_flag=True,
-              help='One JSON result per line on stdout: {"line", "ok", "ticket", "error"}.')
+              help='One JSON result per line on stdout, written as each chunk commits: '
+                   '{"line", "ok", "ticket"} plus "already": true for a line applied '
+                   'before, or "error", "code", "error_zh" for a refused one.')
 @pass_app
 def apply(app: App, file: str, chunk: int, progress: bool | None, as_json: bool) -> None:
-    """Apply a batch file of §10 commands (JSON Lines; - reads stdin).
+    """Apply a batch file (JSON Lines, one command per line; - reads stdin).
 
-    Lines apply in file order; a refused line changes nothing and the rest
-    still apply.  Exit code 10 when any line was refused.
+    The line format is in docs/batch-format.md.  Lines apply in file order; a
+    refused line changes nothing and the rest still apply.  Safe to repeat: a
+    line applied before (a run cut short, then run again) is reported as
+    already applied.  Exit code 10 when any line was refused.
     """
+    from propdesk.batch import read_lines
+
     app.json_mode = as_json
     lines = read_text(file)
     desk = app.desk
     total = sum(1 for x in lines if x.strip())
     show = progress if progress is not None else (
         total >= PROGRESS_MIN_LINES and app.err.is_terminal)
+    results: list[LineResult] = []
+
+    def run(source: Iterable[str]) -> None:
+        for part in desk.apply_chunks(read_lines(source), chunk=chunk):
+            results.extend(part)
+            if as_json:
+                # written as each chunk commits: a crash leaves what was acknowledged
+                click.echo("\n".join(json.dumps(r.to_dict(), ensure_ascii=False)
+                                      for r in part))
+
     if show:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -76,16 +96,13 @@ def apply(app: App, file: str, chunk: int, progress: bool | None, as_json: bool)
                       MofNCompleteColumn(), TimeRemainingColumn(), console=app.err,
                       transient=True) as bar:
             task = bar.add_task(app.t("导入", "applying"), total=len(lines))
-            results = desk.apply(_counting(lines, lambda: bar.advance(task)), chunk=chunk)
+            run(_counting(lines, lambda: bar.advance(task)))
     else:
-        results = desk.apply(lines, chunk=chunk)
+        run(lines)
     refused = [r for r in results if not r.ok]
-    if as_json:
-        import json
-
-        for r in results:
-            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
-    elif refused:
+    already = sum(1 for r in results if r.already)
+    applied = len(results) - len(refused) - already
+    if refused and not as_json:
         from rich.table import Table
         from rich.text import Text
 
@@ -96,8 +113,10 @@ def apply(app: App, file: str, chunk: int, progress: bool | None, as_json: bool)
             table.add_row(str(r.line), r.ticket or "-",
                           Text((r.error_zh if app.lang == "zh" else r.error) or ""))
         app.out.print(table)
-    app.message(f"{file}：{len(results) - len(refused)} 行已执行，{len(refused)} 行被拒绝",
-                f"{file}: {len(results) - len(refused)} lines applied, {len(refused)} refused")
+    before_zh = f"{already} 行此前已执行，" if already else ""
+    before_en = f"{already} applied before, " if already else ""
+    app.message(f"{file}：{applied} 行已执行，{before_zh}{len(refused)} 行被拒绝",
+                f"{file}: {applied} lines applied, {before_en}{len(refused)} refused")
     if refused:
         click.get_current_context().exit(int(ExitCode.BATCH_REFUSED))
 

@@ -1,6 +1,6 @@
 """``propdesk demo``: a demo community in a fresh folder and a day at its desk.
 
-The day (``data/demo-day.jsonl``, a §10 batch file, Monday 2026-03-02) has
+The day (``data/demo-day.jsonl``, a batch file, Monday 2026-03-02) has
 routine repairs, a paid repair, an emergency handled site-first (S-14), an
 appointment whose owner was called late (S-6), a complaint and an inquiry
 answered at the desk, a rework after a failed acceptance, a cleaning job
@@ -27,7 +27,7 @@ DEMO_NOW = "2026-03-02T17:45:00+08:00"
 
 
 def demo_lines() -> list[str]:
-    """The packaged day at the desk (§10 lines)."""
+    """The packaged day at the desk (batch lines)."""
     return (files("propdesk.cli") / "data" / DAY_FILE).read_text("utf-8").splitlines()
 
 

@@ -1,4 +1,5 @@
-"""``kpi`` and ``report``: the 信息三率 of a period (DOMAIN §8) from the same calculators."""
+"""``kpi`` and ``report``: the 信息三率 of a period (K-1 … K-13, docs/statistics.md)
+from the same calculators."""
 
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ def indicators_of(app: App, period: Period) -> dict[str, Indicator]:
 @click.option("--to", "end_text", metavar="TIME",
               help="End of the period, exclusive [default: now].")
 @click.option("--json", "as_json", is_flag=True,
-              help='§12: {"K-1": {"numerator", "denominator", "value", "target", "met"}, …}')
+              help='{"K-1": {"numerator", "denominator", "value", "target", "met"}, …}')
 @pass_app
 def kpi(app: App, start_text: str | None, end_text: str | None, as_json: bool) -> None:
     """The indicators (K-1 … K-13) over the tickets received in a period, as they

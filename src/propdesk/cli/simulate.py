@@ -1,4 +1,4 @@
-"""``propdesk simulate``: run a scenario, seeds and sweeps (DOMAIN §9).
+"""``propdesk simulate``: run a scenario, seeds and sweeps (docs/simulation.md).
 
 One run::
 

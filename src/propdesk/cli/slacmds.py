@@ -1,4 +1,4 @@
-"""``board``, ``sla`` and ``due``: the time standards of §4 at the desk."""
+"""``board``, ``sla`` and ``due``: the time standards (S-1 … S-14) at the desk."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def board(app: App, at_text: str | None, interval: float, live: bool | None,
 @pass_app
 def sla(app: App, at_text: str | None, ticket_ids: tuple[str, ...],
         statuses: tuple[str, ...], as_json: bool) -> None:
-    """Every rule's outcome for every ticket at a time (§12: ticket, rule, cycle,
+    """Every rule's outcome for every ticket at a time (JSON: ticket, rule, cycle,
     status, deadline, overrun_s)."""
     app.json_mode = as_json
     at = app.parse_time(at_text, "--at") if at_text else app.now()

@@ -41,7 +41,7 @@ def outcomes(app: App, ticket: Ticket, at: datetime) -> list[Outcome]:
 
 
 def outcome_dict(app: App, o: Outcome) -> dict[str, Any]:
-    """The §12 shape plus the start and stop of the clock."""
+    """The JSON shape of ``sla --json`` plus the start and stop of the clock."""
     from propdesk.cli.render import local_iso
     from propdesk.domain.sla import outcome_to_dict
 
@@ -55,7 +55,7 @@ def outcome_dict(app: App, o: Outcome) -> dict[str, Any]:
 
 def ticket_outcomes(app: App, ticket: Ticket, at: datetime | None = None
                     ) -> list[dict[str, Any]]:
-    """Every rule's outcome for ``ticket`` at ``at`` (default now), §12 shape."""
+    """Every rule's outcome for ``ticket`` at ``at`` (default now), as JSON rows."""
     return [outcome_dict(app, o) for o in outcomes(app, ticket, at or app.now())]
 
 
@@ -138,7 +138,7 @@ def rule_title(rule_id: str, lang: str) -> str:
 
 def sla_table(app: App, rows: Sequence[dict[str, Any]], *, title: str = "",
               show_ticket: bool = False) -> Table:
-    """A table of §12 SLA rows (``na`` rows left out)."""
+    """A table of SLA rows (``na`` rows left out)."""
     from rich.table import Table
     from rich.text import Text
 

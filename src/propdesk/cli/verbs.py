@@ -1,8 +1,10 @@
-"""One command per verb of DOMAIN §3, generated from the command classes.
+"""One command per verb of the lifecycle (docs/lifecycle.md), generated from the
+command classes.
 
-The options are the §10 keys of each :mod:`propdesk.domain.commands` class
-(``appointment_at`` → ``--appointment-at``), so the CLI, batch files and the
-library share one vocabulary.  The values are gathered into the same
+The options are the batch-line keys (docs/batch-format.md) of each
+:mod:`propdesk.domain.commands` class (``appointment_at`` →
+``--appointment-at``), so the CLI, batch files and the library share one
+vocabulary.  The values are gathered into the same
 dictionary a batch line holds and structured by the same strict converter
 (:func:`propdesk.batch.parse_object`), so the CLI accepts exactly what a
 batch file accepts.
@@ -125,7 +127,7 @@ def command(name: str) -> click.Command:
         click.Option(["--command-id"], metavar="ID",
                      help="idempotency key: repeating the command with it changes nothing"),
         click.Option(["--json", "as_json"], is_flag=True,
-                     help="print the ticket afterwards as JSON (§12)"),
+                     help="print the ticket afterwards as JSON"),
     ]
     if verb is CommandName.RECORD:
         params.insert(0, click.Option(["--ticket"], metavar="ID",
@@ -141,7 +143,7 @@ def command(name: str) -> click.Command:
 
 
 def verb_help(verb: CommandName, cls: type[Command]) -> str:
-    """The verb's docstring, where it is allowed (§3's table) and who may issue it."""
+    """The verb's docstring, where it is allowed (the lifecycle table) and who may issue it."""
     from propdesk.domain.labels import COMMAND_LABELS
     from propdesk.domain.lifecycle import TABLE
     from propdesk.domain.permissions import describe
@@ -270,7 +272,7 @@ def _materials(_app: App, values: Any) -> Any:
 
 def run_verb(app: App, verb: CommandName, values: dict[str, Any],
              converters: dict[str, Callable[[App, Any], Any]]) -> None:
-    """Build the §10 line of the verb from the options, apply it, report."""
+    """Build the batch line of the verb from the options, apply it, report."""
     from propdesk.batch import parse_object
 
     app.json_mode = bool(values.get("as_json"))

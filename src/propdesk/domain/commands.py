@@ -1,6 +1,6 @@
-"""Commands: what someone asks the desk to do (DOMAIN §3, §10).
+"""Commands: what someone asks the desk to do (docs/lifecycle.md, docs/batch-format.md).
 
-One frozen class per command, with the §10 keys as fields.  Every command
+One frozen class per command, with a batch line's keys as fields.  Every command
 names its ``ticket`` and the acting person ``by``; ``at`` is when it
 happened (``None``: the Desk's clock fills it in); ``command_id`` makes a
 retry idempotent.  Money and quantities are decimal strings or

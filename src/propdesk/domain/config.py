@@ -1,4 +1,4 @@
-"""The community, its people and its rules as data (DOMAIN §11).
+"""The community, its people and its rules as data (docs/configuration.md).
 
 These frozen classes are what the TOML loader (:mod:`propdesk.config`)
 produces; the domain only reads them.  ``Config.build`` checks that the

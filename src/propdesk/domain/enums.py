@@ -7,7 +7,7 @@ from typing import Final
 
 
 class State(StrEnum):
-    """Lifecycle states of a ticket (DOMAIN §3)."""
+    """Lifecycle states of a ticket (docs/lifecycle.md)."""
 
     RECORDED = "recorded"
     DISPATCHED = "dispatched"

@@ -28,7 +28,7 @@ class Event:
 
     ``version`` is the 1-based position of the event in its ticket's stream;
     ``(ticket, version)`` is unique in every store (optimistic concurrency).
-    ``kind`` uses the command vocabulary of DOMAIN §3 (``record``,
+    ``kind`` uses the command vocabulary of docs/lifecycle.md (``record``,
     ``dispatch`` …).  ``at`` is timezone-aware and normalised to UTC.
     """
 

@@ -1,4 +1,4 @@
-"""One ticket reduced to what the §8 indicators read (DOMAIN §8, K-1 … K-13).
+"""One ticket reduced to what the indicators read (K-1 … K-13, docs/statistics.md).
 
 :func:`ticket_facts` is the first of :mod:`propdesk.domain.kpi`'s two steps
 (that module re-exports both names): it reduces a ticket, folded as of the

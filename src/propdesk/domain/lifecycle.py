@@ -1,4 +1,4 @@
-"""The one transition table of the ticket lifecycle (DOMAIN §3).
+"""The one transition table of the ticket lifecycle (docs/lifecycle.md).
 
 Every command's allowed source states and target are rows here; the table is
 checked when the module loads (one initial state, every state reachable,

@@ -1,4 +1,4 @@
-"""Who may do what (the "who" column of DOMAIN §3): deny by default.
+"""Who may do what (the "who" column of docs/lifecycle.md): deny by default.
 
 Checked inside the domain's ``decide`` so that the CLI, a web UI and
 embedding code all agree.  Some commands belong to a role (``desk``), some

@@ -1,4 +1,4 @@
-"""Routing by the responsibility table and the duty roster (DOMAIN §5).
+"""Routing by the responsibility table and the duty roster (docs/routing.md).
 
 Pure: the time, the open work-order counts and the configuration come in;
 the same inputs always give the same choice, and the choice carries the

@@ -11,7 +11,7 @@ and source: no names, phone numbers, room numbers, nor staff ids.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -52,7 +52,11 @@ def quarter(year: int, q: int, zone: ZoneInfo) -> kpi.Period:
 
 
 def weeks_of(period: kpi.Period, zone: ZoneInfo) -> list[kpi.Period]:
-    """The period cut at local Mondays 00:00 (the first and last week may be partial)."""
+    """The period cut at local Mondays 00:00 (the first and last week may be partial).
+
+    A whole week is labelled ``2026-W10``; a part of a week names the days of
+    the period it holds, ``2026-W09 (03-01)`` or ``2026-W14 (03-30–03-31)``, so
+    no label suggests a week outside the period."""
     out = []
     start = period.start
     while start < period.end:
@@ -61,9 +65,22 @@ def weeks_of(period: kpi.Period, zone: ZoneInfo) -> list[kpi.Period]:
         nxt = datetime(monday.year, monday.month, monday.day, tzinfo=zone)
         end = min(nxt, period.end)
         iso = local.isocalendar()
-        out.append(kpi.Period(start, end, f"{iso.year}-W{iso.week:02d}"))
+        label = f"{iso.year}-W{iso.week:02d}"
+        whole = (local.weekday() == 0 and local.time() == time(0)
+                 and end == nxt)
+        if not whole:
+            first = local.date()
+            last = (end.astimezone(zone) - timedelta(microseconds=1)).date()
+            days = f"{first:%m-%d}" if first == last else f"{first:%m-%d}–{last:%m-%d}"
+            label += f" ({days})"
+        out.append(kpi.Period(start, end, label))
         start = end
     return out
+
+
+def week_number(week: kpi.Period, zone: ZoneInfo) -> str:
+    """The short label of a week of :func:`weeks_of`: ``W10``."""
+    return f"W{week.start.astimezone(zone).isocalendar().week:02d}"
 
 
 def facts_from_events(
@@ -216,8 +233,9 @@ def assemble(
         by_assignee={} if public else _sorted(total.by_assignee),
         breaches_by_rule=dict(sorted(total.breaches_by_rule.items(),
                                      key=lambda kv: _rule_order(kv[0]))),
+        # the trend ends with the week of ``as_of``: later weeks have not begun
         weeks=tuple(Week(w, t.indicators(w, n_assets, targets))
-                    for w, t in zip(weeks, tallies, strict=True)),
+                    for w, t in zip(weeks, tallies, strict=True) if w.start < as_of),
         category_labels=cats,
         department_labels=depts,
         assignee_labels=people,

@@ -9,7 +9,7 @@ from html import escape
 
 from propdesk.domain import kpi
 from propdesk.domain.labels import Lang
-from propdesk.reports.assemble import Report
+from propdesk.reports.assemble import Report, week_number
 from propdesk.reports.labels import INDICATOR_DEFINITIONS, INDICATOR_LABELS, text
 from propdesk.reports.render import (
     breakdowns,
@@ -34,6 +34,10 @@ td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .charts {{ display: flex; flex-wrap: wrap; gap: 1em; }}
 svg text {{ font-family: {FONTS}; font-size: 11px; }}
 """
+
+
+LABEL_PX = 30
+"""The room a week's axis label (``W10`` at 11 px) needs, with a gap."""
 
 
 def _e(s: object) -> str:
@@ -75,10 +79,16 @@ def _trend_svg(report: Report, key: str, lang: Lang) -> str:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="#1565c0" '
                      'stroke-width="2"/>')
+    # one tick per week; a label only every ``step`` weeks, so that labels
+    # (about LABEL_PX wide) never overlap, however many weeks the period has
+    step = max(1, -(-n * LABEL_PX // pw))
     for i, v in enumerate(values):
-        label = weeks[i].period.label.split("-")[-1]
-        parts.append(f'<text x="{x(i):.1f}" y="{h - 18}" text-anchor="middle">{_e(label)}'
-                     '</text>')
+        parts.append(f'<line x1="{x(i):.1f}" y1="{top + ph}" x2="{x(i):.1f}" '
+                     f'y2="{top + ph + 3}" stroke="#888"/>')
+        if i % step == 0:
+            label = week_number(weeks[i].period, report.zone)
+            parts.append(f'<text x="{x(i):.1f}" y="{h - 18}" text-anchor="middle">'
+                         f'{_e(label)}</text>')
         if v is not None:
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(float(v)):.1f}" r="3" '
                          f'fill="#1565c0"><title>{_e(weeks[i].period.label)}: '
@@ -144,8 +154,9 @@ def render_html(report: Report, lang: Lang = "zh") -> str:
     out += [_trend_svg(report, k, lang) for k in report.indicators]
     out.append("</div>")
     out.append(f"<h2>{_e(text('breaches', lang))}</h2>{_breaches_svg(report, lang)}")
-    for heading, rows in breakdowns(report, lang):
-        out.append(f"<h2>{_e(heading)}</h2><table><tbody>")
+    for heading, column, rows in breakdowns(report, lang):
+        out.append(f"<h2>{_e(heading)}</h2><table><thead><tr><th>{_e(column)}</th>"
+                   f"<th>{_e(text('count', lang))}</th></tr></thead><tbody>")
         out += [f'<tr><td>{_e(name)}</td><td class="n">{n}</td></tr>' for name, n in rows]
         out.append("</tbody></table>")
     out.append(f"<h2>{_e(text('definitions', lang))}</h2><dl>")

@@ -1,5 +1,5 @@
 """Renderers of a :class:`~propdesk.reports.assemble.Report`: a terminal table
-(rich), the §12 JSON, CSV (UTF-8 with BOM, formula cells escaped) and
+(rich), JSON, CSV (UTF-8 with BOM, formula cells escaped) and
 Markdown.  The self-contained HTML page is :mod:`propdesk.reports.html`.
 Each returns a string (CSV: bytes); none does I/O.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from fractions import Fraction
@@ -77,8 +78,9 @@ def title(report: Report, lang: Lang) -> str:
     return f"{report.community} {text(report.kind, lang)}"
 
 
-def breakdowns(report: Report, lang: Lang) -> list[tuple[str, list[tuple[str, int]]]]:
-    """The count tables as (title, [(label, count)]) in display order."""
+def breakdowns(report: Report, lang: Lang) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """The count tables as (title, first column's header, [(label, count)]) in
+    display order."""
 
     def cat(k: str) -> str:
         if k == "-":
@@ -97,15 +99,17 @@ def breakdowns(report: Report, lang: Lang) -> list[tuple[str, list[tuple[str, in
         return f"{k} {label(RULE_LABELS, k, lang)}"
 
     out = [
-        (text("by_category", lang), [(cat(k), n) for k, n in report.by_category.items()]),
-        (text("by_source", lang),
+        (text("by_category", lang), text("col_category", lang),
+         [(cat(k), n) for k, n in report.by_category.items()]),
+        (text("by_source", lang), text("col_source", lang),
          [(label(SOURCE_LABELS, k, lang), n) for k, n in report.by_source.items()]),
-        (text("by_department", lang), [(dept(k), n) for k, n in report.by_department.items()]),
+        (text("by_department", lang), text("col_department", lang),
+         [(dept(k), n) for k, n in report.by_department.items()]),
     ]
     if not report.public:
-        out.append((text("by_assignee", lang),
+        out.append((text("by_assignee", lang), text("col_assignee", lang),
                     [(who(k), n) for k, n in report.by_assignee.items()]))
-    out.append((text("breaches", lang),
+    out.append((text("breaches", lang), text("col_rule", lang),
                 [(rule(k), n) for k, n in report.breaches_by_rule.items()]))
     out.append((text("charges", lang), [(text(k, lang), n) for k, n in report.charges.items()]))
     return out
@@ -115,7 +119,7 @@ def breakdowns(report: Report, lang: Lang) -> list[tuple[str, list[tuple[str, in
 
 
 def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
-    """The §12 shape ``{"numerator", "denominator", "value", "target", "met"}``;
+    """The JSON shape ``{"numerator", "denominator", "value", "target", "met"}``;
     value and met are null when the denominator is 0."""
     v = ind.value
     num: int | float = (round(float(ind.numerator), 4)
@@ -133,7 +137,7 @@ def indicator_dict(ind: kpi.Indicator) -> dict[str, Any]:
 
 
 def indicators_json(indicators: Mapping[str, kpi.Indicator]) -> dict[str, Any]:
-    """``{"K-1": {…}, …}`` (DOMAIN §12)."""
+    """``{"K-1": {…}, …}`` (``propdesk kpi --json``)."""
     return {k: indicator_dict(v) for k, v in indicators.items()}
 
 
@@ -173,11 +177,29 @@ def render_json(report: Report) -> str:
 # --------------------------------------------------------------------- CSV
 
 
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")
+"""A number (``-2``, ``63.64%``): a spreadsheet reads it as a number, never a formula."""
+
+
 def csv_cell(value: object) -> str:
     """A cell that a spreadsheet will not run as a formula: text starting with
-    ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a leading apostrophe."""
+    ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a leading apostrophe.
+    Numbers (``-2``, ``+1.5``, ``63.64%``) are left as they are: they are no
+    formula, and an apostrophe would show in the cell."""
     s = "" if value is None else str(value)
-    return "'" + s if s.startswith(CSV_DANGEROUS) else s
+    if s.startswith(CSV_DANGEROUS) and not NUMBER.fullmatch(s):
+        return "'" + s
+    return s
+
+
+def csv_target(ind: kpi.Indicator) -> str:
+    """The target as a CSV cell that reads right in a spreadsheet without an
+    apostrophe: an exact target is written as its value (``=100%`` → ``100%``,
+    ``=0`` → ``0``), since a cell starting with ``=`` is a formula to a
+    spreadsheet; ``>98%`` and ``≥99%`` are text as they are."""
+    if ind.target is not None and ind.target.op == "=":
+        return target_text(ind).removeprefix("=")
+    return target_text(ind)
 
 
 def render_csv(report: Report, lang: Lang = "zh") -> bytes:
@@ -196,14 +218,16 @@ def render_csv(report: Report, lang: Lang = "zh") -> bytes:
         text("value", lang), text("target", lang), text("met", lang))
     for k, ind in report.indicators.items():
         row(k, label(INDICATOR_LABELS, k, lang), numerator_text(ind), ind.denominator,
-            value_text(ind, lang), target_text(ind), met_text(ind, lang))
-    for heading, rows in breakdowns(report, lang):
+            value_text(ind, lang), csv_target(ind), met_text(ind, lang))
+    for heading, column, rows in breakdowns(report, lang):
         row()
-        row(heading, text("count", lang))
+        row(heading)
+        row(column, text("count", lang))
         for name, n in rows:
             row(name, n)
     row()
-    row(text("trend", lang), *report.indicators)
+    row(text("trend", lang))
+    row(text("week", lang), *report.indicators)
     for wk in report.weeks:
         row(wk.period.label, *(value_text(i, lang) for i in wk.indicators.values()))
     return buf.getvalue().encode("utf-8-sig")
@@ -231,8 +255,9 @@ def render_markdown(report: Report, lang: Lang = "zh") -> str:
         cells = (indicator_name(k, lang), numerator_text(ind), ind.denominator,
                  value_text(ind, lang), target_text(ind), met_text(ind, lang))
         lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
-    for heading, rows in breakdowns(report, lang):
-        lines += ["", f"## {_md(heading)}", "", f"| | {text('count', lang)} |", "|---|---:|"]
+    for heading, column, rows in breakdowns(report, lang):
+        lines += ["", f"## {_md(heading)}", "", f"| {_md(column)} | {text('count', lang)} |",
+                  "|---|---:|"]
         lines += [f"| {_md(name)} | {n} |" for name, n in rows] or ["| — | 0 |"]
     lines += ["", f"## {text('trend', lang)}", "",
               "| " + " | ".join([text("week", lang), *report.indicators]) + " |",
@@ -262,9 +287,9 @@ def render_table(report: Report, lang: Lang = "zh", width: int = 100) -> str:
         main.add_row(indicator_name(k, lang), numerator_text(ind), str(ind.denominator),
                      value_text(ind, lang), target_text(ind), met_text(ind, lang))
     console.print(main)
-    for heading, rows in breakdowns(report, lang):
+    for heading, column, rows in breakdowns(report, lang):
         t = Table(title=heading)
-        t.add_column("")
+        t.add_column(column)
         t.add_column(text("count", lang), justify="right")
         for name, n in rows:
             t.add_row(name, str(n))

@@ -1,5 +1,5 @@
 """Distributions of stage durations and lead times, drawn from one seeded
-:class:`random.Random` per community (DOMAIN R-92).
+:class:`random.Random` per community (R-92).
 
 A distribution is written in a scenario as a table, or as a bare duration
 meaning a fixed value::

@@ -12,7 +12,7 @@ Each field worker has a queue of work orders; who gets a work order is
 decided by the production routing rules (R-51) inside ``decide``, and a
 queued work order whose assignee goes off duty is transferred (R-2).
 
-Every step becomes a §3 command applied through the production core:
+Every step becomes a desk command (docs/lifecycle.md) applied through the production core:
 ``decide(ticket, command, context)`` then ``evolve`` — the very functions
 :class:`~propdesk.desk.Desk` calls, with the same context (the open work
 orders per person, kept exactly as the Desk's view counts them).  Replaying

@@ -1,5 +1,5 @@
 """Erlang C (M/M/c) formulas: a first estimate before simulating, and the
-yardstick of the queueing sanity check (DOMAIN R-93).
+yardstick of the queueing sanity check (R-93).
 
 With arrival rate ``lam`` (per unit of time), service rate ``mu`` per server
 and ``c`` servers, the offered load is ``a = lam / mu`` Erlangs and the

@@ -16,6 +16,6 @@ class ScenarioError(ValueError):
 
 class SimulationError(RuntimeError):
     """The Desk refused a generated command: a bug in the scenario or the simulator
-    (DOMAIN R-91).  The run stops; the message names the command and the refusal."""
+    (R-91).  The run stops; the message names the command and the refusal."""
 
     code = "simulation"

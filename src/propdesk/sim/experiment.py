@@ -11,11 +11,16 @@ For each point and indicator the table gives the mean over seeds with a
 Student-t interval, and the share of seeds meeting the target.  The
 staffing recommendation is the smallest roster (fewest people on the duty
 roster) whose share of seeds meeting *every* target is at least the chosen
-share (default 95 %), with the Wilson interval of that share.
+share (default 95 %), with the Wilson interval of that share.  When no
+point reaches it, the *closest* point is named (:attr:`Experiment.closest`):
+the smallest target gap (:func:`target_gap`), then the largest share of
+seeds meeting every target, then the smallest roster.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import os
 import re
@@ -133,6 +138,8 @@ class PointSummary:
     all_met_ci: tuple[float, float]
     desk_wait_s: float
     field_wait_s: float
+    target_gap: float = 0.0
+    """How far the indicators' means fall short of their targets (:func:`target_gap`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"point": self.index, "values": dict(self.values),
@@ -140,7 +147,8 @@ class PointSummary:
                 "indicators": {k: dict(v) for k, v in self.indicators.items()},
                 "all_met": self.all_met, "all_met_share": fmt(self.all_met_share),
                 "all_met_ci": [fmt(self.all_met_ci[0]), fmt(self.all_met_ci[1])],
-                "desk_wait_s": fmt(self.desk_wait_s), "field_wait_s": fmt(self.field_wait_s)}
+                "desk_wait_s": fmt(self.desk_wait_s), "field_wait_s": fmt(self.field_wait_s),
+                "target_gap": fmt(self.target_gap)}
 
 
 @attrs.frozen
@@ -163,9 +171,17 @@ class Experiment:
             return None
         return min(ok, key=lambda p: (p.roster_size, p.index))
 
+    @property
+    def closest(self) -> PointSummary:
+        """The point closest to meeting the targets: the smallest target gap
+        (:func:`target_gap`), then the largest share of seeds meeting every
+        target, then the smallest roster, then the first point."""
+        return min(self.points, key=lambda p: (round(p.target_gap, 9), -p.all_met_share,
+                                               p.roster_size, p.index))
+
     def to_dict(self) -> dict[str, Any]:
         rec = self.recommendation
-        best = max(self.points, key=lambda p: (p.all_met_share, -p.roster_size, -p.index))
+        best = self.closest
         return {
             "scenario": self.scenario, "sweep": list(self.keys), "seeds": list(self.seeds),
             "days": self.days, "share": self.share, "confidence": self.confidence,
@@ -173,6 +189,22 @@ class Experiment:
             "recommendation": None if rec is None else rec.to_dict(),
             "best": best.to_dict(),
         }
+
+
+def target_gap(indicators: Mapping[str, Mapping[str, Any]],
+               targets: Mapping[str, Any]) -> float:
+    """The distance of a point from its targets: the sum, over the indicators
+    with a target and a mean (K-13, a count, left out), of how far the mean
+    over seeds falls short of the target, as a share (0.03 = three percentage
+    points).  0 when every mean reaches its target."""
+    gap = 0.0
+    for k, entry in indicators.items():
+        target, mean = targets.get(k), entry.get("mean")
+        if target is None or mean is None or k == "K-13":
+            continue
+        bound = float(target.value)
+        gap += max(0.0, mean - bound) if target.op == "<=" else max(0.0, bound - mean)
+    return gap
 
 
 def roster_size(sc: Scenario) -> int:
@@ -297,7 +329,7 @@ def _summarise(index: int, values: Mapping[str, Any], sc: Scenario,
         index, values, roster_size(sc), n, sum(r.tickets for r in runs), indicators, all_met,
         all_met / n if n else 0.0, (lo, hi),
         sum(r.desk_wait_s for r in runs) / len(runs), sum(r.field_wait_s for r in runs)
-        / len(runs))
+        / len(runs), target_gap(indicators, targets))
 
 
 def default_jobs() -> int:
@@ -317,37 +349,61 @@ def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+TABLE_WIDTH = 120
+"""The sweep table fits a terminal this wide; every figure is in --json and the CSV."""
+
+
+def _short_keys(keys: Sequence[str]) -> list[str]:
+    """Column headers of the swept keys: the last part of each dotted key
+    (``roster.staff.engineering`` → ``engineering``) unless two would clash."""
+    short = [k.rsplit(".", 1)[-1] for k in keys]
+    return short if len(set(short)) == len(short) else list(keys)
+
+
 def table_text(exp: Experiment) -> str:
-    """The table: one row per point, mean of each indicator and share of seeds meeting it."""
-    head = [*exp.keys, "staff"] if exp.keys else ["staff"]
-    cols = [*head, *INDICATORS, "all met", "CI", "wait desk", "wait field"]
+    """The table: one row per point with each indicator's mean over seeds (in %),
+    the share of seeds meeting every target with its interval, and the mean
+    waits.  It fits :data:`TABLE_WIDTH` columns; the intervals of each mean
+    and the share of seeds meeting each target are in the JSON and CSV."""
+    heads = _short_keys(exp.keys)
+    cols = [*heads, "staff", *INDICATORS, "all met", "CI", "gap", "w.desk", "w.field"]
     rows = []
     for p in exp.points:
         row = [str(p.values[k]) for k in exp.keys] + [str(p.roster_size)]
         for k in INDICATORS:
-            ind = p.indicators.get(k, {})
-            row.append(f"{_pct(ind.get('mean'))} ({_pct(ind.get('met_share'))})")
-        row += [_pct(p.all_met_share), f"{_pct(p.all_met_ci[0])}–{_pct(p.all_met_ci[1])}",
-                f"{p.desk_wait_s:.0f}s", f"{p.field_wait_s / 60:.1f}m"]
+            mean = p.indicators.get(k, {}).get("mean")
+            row.append("n/a" if mean is None else f"{100 * mean:.1f}")
+        row += [_pct(p.all_met_share),
+                f"{100 * p.all_met_ci[0]:.0f}–{100 * p.all_met_ci[1]:.0f}%",
+                f"{100 * p.target_gap:.1f}", f"{p.desk_wait_s:.0f}s",
+                f"{p.field_wait_s / 60:.1f}m"]
         rows.append(row)
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
-    lines.append("(each indicator: mean over seeds, and in brackets the share of seeds "
-                 "meeting its target)")
+    lines = [" ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += [" ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+    if heads != list(exp.keys):
+        lines.append("; ".join(f"{h} = {k}" for h, k in zip(heads, exp.keys, strict=True)))
+    lines += ["K-n: mean over seeds in %; all met: share of seeds meeting every target, CI "
+              f"its {100 * exp.confidence:g}% interval;",
+              "gap: percentage points the means fall short of the targets; w.desk, w.field: mean "
+              "desk and field waits.",
+              "Intervals and each target's share of seeds: --json, sweep.csv."]
     return "\n".join(lines) + "\n"
 
 
 def chart_text(exp: Experiment, width: int = 40) -> str:
     """A text chart of each indicator's mean against the swept parameters."""
     out = []
+    heads = _short_keys(exp.keys)
+    labels = [", ".join(f"{h}={p.values[key]}" for h, key in zip(heads, exp.keys, strict=True))
+              or "scenario" for p in exp.points]
+    room = min(max(len(x) for x in labels), TABLE_WIDTH - width - 12)
     for k in INDICATORS:
         out.append(f"{k} (target {exp.points[0].indicators.get(k, {}).get('target') or '-'})")
-        for p in exp.points:
+        for p, label in zip(exp.points, labels, strict=True):
             mean = p.indicators.get(k, {}).get("mean")
-            label = ", ".join(f"{key}={p.values[key]}" for key in exp.keys) or "scenario"
             bar = "" if mean is None else "█" * round(width * max(0.0, min(1.0, mean)))
-            out.append(f"  {label:<40} {bar:<{width}} {_pct(mean)}")
+            out.append(f"  {label[:room]:<{room}} {bar:<{width}} {_pct(mean)}")
     return "\n".join(out) + "\n"
 
 
@@ -356,12 +412,13 @@ def recommendation_text(exp: Experiment) -> str:
     rec = exp.recommendation
     pct = f"{100 * exp.share:g}%"
     if rec is None:
-        best = max(exp.points, key=lambda p: (p.all_met_share, -p.roster_size, -p.index))
+        best = exp.closest
         where = ", ".join(f"{k}={v}" for k, v in best.values.items()) or "the scenario"
         missed = [k for k, v in best.indicators.items()
                   if v.get("met_share") is not None and v["met_share"] < exp.share]
-        return (f"No roster tried meets every target in {pct} of seeds. Best: {where} "
-                f"({best.roster_size} people), all targets met in {best.all_met} of "
+        return (f"No roster tried meets every target in {pct} of seeds. Closest: {where} "
+                f"({best.roster_size} people; means {100 * best.target_gap:.1f} percentage "
+                f"points short of the targets in all), all targets met in {best.all_met} of "
                 f"{best.seeds} seeds ({_pct(best.all_met_share)}, "
                 f"{100 * exp.confidence:g}% CI {_pct(best.all_met_ci[0])}–"
                 f"{_pct(best.all_met_ci[1])}); short of target: {', '.join(missed)}.\n")
@@ -373,20 +430,22 @@ def recommendation_text(exp: Experiment) -> str:
 
 
 def csv_text(exp: Experiment) -> str:
-    """The table as CSV (one row per point)."""
+    """The table as CSV (one row per point, every figure; written by :mod:`csv`)."""
     head = [*exp.keys, "roster_size", "seeds", "tickets"]
     for k in INDICATORS:
         head += [f"{k}_mean", f"{k}_low", f"{k}_high", f"{k}_met_share"]
-    head += ["all_met_share", "all_met_low", "all_met_high"]
-    lines = [",".join(head)]
+    head += ["all_met_share", "all_met_low", "all_met_high", "target_gap",
+             "desk_wait_s", "field_wait_s"]
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(head)
     for p in exp.points:
-        row = [str(p.values[k]) for k in exp.keys] + [str(p.roster_size), str(p.seeds),
-                                                      str(p.tickets)]
+        row: list[Any] = [*(p.values[k] for k in exp.keys), p.roster_size, p.seeds, p.tickets]
         for k in INDICATORS:
             ind = p.indicators.get(k, {})
-            row += ["" if ind.get(x) is None else repr(ind[x])
+            row += ["" if ind.get(x) is None else ind[x]
                     for x in ("mean", "low", "high", "met_share")]
-        row += [repr(fmt(p.all_met_share)), repr(fmt(p.all_met_ci[0])),
-                repr(fmt(p.all_met_ci[1]))]
-        lines.append(",".join(row))
-    return "\n".join(lines) + "\n"
+        row += [fmt(p.all_met_share), fmt(p.all_met_ci[0]), fmt(p.all_met_ci[1]),
+                fmt(p.target_gap), fmt(p.desk_wait_s), fmt(p.field_wait_s)]
+        out.writerow(row)
+    return buf.getvalue()

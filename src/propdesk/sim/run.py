@@ -1,11 +1,12 @@
-"""Running a scenario and its outputs (DOMAIN R-91, R-92).
+"""Running a scenario and its outputs (R-91, R-92).
 
 :func:`simulate` runs every community of a scenario for one seed and
 returns a :class:`RunResult`: the SLA outcomes (the production SLA engine,
-:mod:`propdesk.domain.sla`) and the §8 indicators (the production
+:mod:`propdesk.domain.sla`) and the indicators K-1 … K-13 (the production
 calculators, :mod:`propdesk.domain.kpi`), plus the simulator's own queue
-statistics.  :func:`write_outputs` writes ``events.jsonl`` (the §10
-command log), ``sla.json``, ``kpi.json`` (the §12 shapes), ``report.txt``
+statistics.  :func:`write_outputs` writes ``events.jsonl`` (the
+command log as a batch file, docs/batch-format.md), ``sla.json``, ``kpi.json`` (the JSON
+shapes of ``propdesk sla --json`` and ``propdesk kpi --json``), ``report.txt``
 and the ``propdesk.toml`` the run used.  Everything written is a function
 of the scenario and the seed: sorted JSON keys, fixed float formatting, no
 wall clock, no hash-ordered iteration.
@@ -81,13 +82,13 @@ class RunResult:
         return total
 
     def indicators(self) -> dict[str, kpi.Indicator]:
-        """The §8 indicators over every community (tallies add up)."""
+        """The indicators over every community (tallies add up)."""
         return self.tally.indicators(self.period, len(self.scenario.config.assets),
                                      kpi_targets(self.scenario))
 
     def kpi_json(self) -> dict[str, Any]:
-        """The §12 shape, written by the production report code (the same text as
-        ``propdesk kpi --json``)."""
+        """The JSON of the indicators, written by the production report code (the
+        same text as ``propdesk kpi --json``)."""
         from propdesk.reports.render import indicators_json
 
         return indicators_json(self.indicators())
@@ -129,7 +130,7 @@ class _Evaluator:
     statuses): each pattern is counted, with its breaches worked out once, and
     :attr:`counts` expands the patterns into the per-rule table.
 
-    Likewise the §8 tally: tickets whose facts differ only in what
+    Likewise the indicators' tally: tickets whose facts differ only in what
     :meth:`~propdesk.domain.kpi.Tally.add` does not read (the ticket id, its
     receipt time, its asset and downtime) add the same counts, so each such
     set is added once with its number of tickets (``add(facts, n=...)``), in
@@ -227,7 +228,7 @@ def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = Non
                   log: bool | TextIO = False, outcomes: bool = False) -> CommunityResult:
     """Simulate one community and evaluate it with the production SLA and KPI code.
 
-    ``log`` true keeps the §10 command log in the result; a text stream writes
+    ``log`` true keeps the command log (batch lines) in the result; a text stream writes
     it there instead.  Without ``outcomes`` (the per-rule SLA list) tickets are
     evaluated as they close and dropped, so memory stays flat over a year."""
     buf: TextIO | None = io.StringIO() if log is True else (log or None)
@@ -413,7 +414,7 @@ def write_outputs(result: RunResult, out: str | Path) -> list[Path]:
             put(folder / "sla.json", _outcomes_text(c.outcomes))
         if many:
             put(folder / "propdesk.toml", sc.config_toml)
-    # the text `propdesk kpi --json` prints for the replayed log (keys in §12 order)
+    # the text `propdesk kpi --json` prints for the replayed log (keys in its order)
     put(root / "kpi.json", json.dumps(result.kpi_json(), ensure_ascii=False, indent=2) + "\n")
     put(root / "summary.json", dumps(summary(result)))
     put(root / "report.txt", report_text(result))

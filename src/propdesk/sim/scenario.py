@@ -1,4 +1,4 @@
-"""Scenarios (DOMAIN R-90): a community and its desk, described in TOML.
+"""Scenarios (R-90, docs/scenario-reference.md): a community and its desk, described in TOML.
 
 See ``docs/scenario-reference.md`` for every key.  :func:`load_scenario`
 checks the whole file and raises :class:`ScenarioError` naming the key
@@ -66,7 +66,8 @@ KPI_TARGETS: dict[str, tuple[str, float]] = {
     "K-1": (">=", 1.0), "K-2": (">", 0.98), "K-3": (">", 0.99), "K-4": (">=", 0.98),
     "K-5": (">=", 1.0), "K-6": (">=", 1.0), "K-7": (">=", 1.0), "K-8": (">=", 1.0),
 }
-"""The §8 targets used by experiments unless ``[experiment.targets]`` overrides them."""
+"""The indicators' targets (docs/statistics.md) used by experiments unless
+``[experiment.targets]`` overrides them."""
 
 
 @attrs.frozen

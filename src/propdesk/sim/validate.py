@@ -1,4 +1,4 @@
-"""Queueing sanity (DOMAIN R-93): the simulated desk against Erlang C.
+"""Queueing sanity (R-93, docs/erlang.md): the simulated desk against Erlang C.
 
 :func:`desk_only_scenario` builds a scenario in which every call is an
 inquiry answered at the desk: Poisson arrivals at ``lam_per_hour``, the

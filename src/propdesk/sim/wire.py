@@ -1,4 +1,4 @@
-"""Commands as §10 batch lines (DOMAIN §10): what ``propdesk apply`` reads.
+"""Commands as batch lines (docs/batch-format.md): what ``propdesk apply`` reads.
 
 Keys are the command's fields, sorted (canonical JSON); fields left at their
 default are omitted, times are written in the community's zone with their
@@ -55,7 +55,7 @@ def _plain(value: Any, zone: ZoneInfo) -> Any:
 
 
 def command_dict(cmd: c.Command, zone: ZoneInfo) -> dict[str, Any]:
-    """The §10 object of ``cmd``."""
+    """The batch-line object of ``cmd``."""
     out: dict[str, Any] = {"cmd": cmd.name.value}
     for name, default in _fields(type(cmd)):
         value = getattr(cmd, name)
@@ -67,5 +67,5 @@ def command_dict(cmd: c.Command, zone: ZoneInfo) -> dict[str, Any]:
 
 
 def command_line(cmd: c.Command, zone: ZoneInfo) -> str:
-    """The §10 line of ``cmd`` (no newline)."""
+    """The batch line of ``cmd`` (no newline)."""
     return canonical_json(command_dict(cmd, zone))
