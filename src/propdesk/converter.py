@@ -21,7 +21,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from propdesk.domain.commands import Money
+from propdesk.domain.commands import Command, FeeItem, MaterialItem, Money, check_forms
 from propdesk.domain.enums import Channel, CommandName, Mode, Role, Satisfaction, Source, State
 
 T = TypeVar("T")
@@ -203,3 +203,119 @@ class StructureError(ValueError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{p}: {r}" for p, r in problems))
+
+
+# ------------------------------------------------------ commands built in Python
+
+_EXPECTED: dict[Any, str] = {
+    str: "text",
+    bool: "true or false",
+    int: "a whole number",
+    datetime: "a time with its offset",
+    Decimal: "a decimal amount",
+}
+
+
+def _describe(t: Any) -> str:
+    """What a value of type ``t`` looks like, for a refusal (keys of ``EXPECTED_ZH``)."""
+    if isinstance(t, type) and t in _EXPECTED:
+        return _EXPECTED[t]
+    args = get_args(t)
+    if get_origin(t) is tuple:
+        inner = args[0]
+        return "a list of fee items" if inner is FeeItem else (
+            "a list of materials" if inner is MaterialItem else "a list of texts")
+    if type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return " or ".join(_describe(a) for a in rest) + " or nothing"
+    if isinstance(t, type):
+        return "a fee item" if t is FeeItem else ("a material" if t is MaterialItem
+                                                  else t.__name__)
+    return "a value of another kind"
+
+
+def _fits(value: Any, t: Any) -> bool:
+    """Whether ``value`` has the declared type ``t`` (no conversion; bool is not int;
+    a list stands for a tuple).  Money is left to the domain's parsers, which take any
+    value and refuse with ``invalid_money`` or ``invalid_quantity``."""
+    if t is Any:
+        return True
+    if t is type(None):
+        return value is None
+    if t is bool:
+        return isinstance(value, bool)
+    if t is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == Money or t == Money | None:
+        return True  # amounts and quantities: the domain's parsers refuse with their codes
+    origin = get_origin(t)
+    if origin is tuple:
+        return isinstance(value, tuple | list)
+    args = get_args(t)
+    if args and origin is not None:  # a union
+        return any(_fits(value, a) for a in args)
+    return isinstance(value, t)
+
+
+_HINTS: dict[type[Any], list[tuple[str, Any]]] = {}
+
+
+def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
+    found = _HINTS.get(cls)
+    if found is None:
+        import typing
+
+        import attrs
+
+        hints = typing.get_type_hints(cls)
+        found = [(f.name, hints[f.name]) for f in attrs.fields(cls)]
+        _HINTS[cls] = found
+    return found
+
+
+def _checked(obj: Any, prefix: str, ticket: str | None) -> Any:
+    """``obj`` (an attrs command or item) with its field types checked; lists of items
+    become tuples.  Raises ``DomainError("invalid_type")`` naming the field's path."""
+    import attrs
+
+    from propdesk.domain.errors import DomainError
+
+    changes: dict[str, Any] = {}
+    for name, t in _fields(type(obj)):
+        value = getattr(obj, name)
+        path = f"{prefix}{name}"
+        if not _fits(value, t):
+            raise DomainError("invalid_type", field=path, expected=_describe(t),
+                              value=value, ticket=ticket)
+        base = next((a for a in get_args(t) if get_origin(a) is tuple), t)
+        if get_origin(base) is tuple and value is not None:
+            item = get_args(base)[0]
+            items = []
+            for i, v in enumerate(value):
+                where = f"{path}[{i}]"
+                if not _fits(v, item):
+                    raise DomainError("invalid_type", field=where, expected=_describe(item),
+                                      value=v, ticket=ticket)
+                items.append(_checked(v, where + ".", ticket) if attrs.has(type(v)) else v)
+            if isinstance(value, list) or any(a is not b for a, b in zip(items, value,
+                                                                         strict=True)):
+                changes[name] = tuple(items)
+    return attrs.evolve(obj, **changes) if changes else obj
+
+
+def check_command(cmd: Command) -> Command:
+    """The shell's one pass over a command built in Python (the library's API), before
+    the domain sees it: every field has its declared type, or the command is refused
+    with ``invalid_type`` naming the field (``text``, ``fees[0].qty`` …); the same
+    refusal in every build.  Then the forms of :func:`propdesk.domain.commands.check_forms`
+    (phone numbers, ticket ids, control characters).  Returns the command, with lists
+    given for tuple fields made tuples."""
+    from propdesk.domain.errors import DomainError
+
+    if not isinstance(cmd, Command):
+        raise DomainError("invalid_type", field="command", expected="a command",
+                          value=cmd)
+    ticket = cmd.ticket if isinstance(cmd.ticket, str) else None
+    checked: Command = _checked(cmd, "", ticket)
+    check_forms(checked)
+    return checked

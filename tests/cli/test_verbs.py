@@ -104,8 +104,8 @@ def test_desk_resolution_reply_classify_amend_cancel(run: Run) -> None:
     run("callback", "Q1", "--fixed", "--satisfaction", "satisfied", "--close", "--at", "09:02")
     assert state_of(run, "Q1")["state"] == "closed"
     run("record", "--ticket", "C1", "--source", "walk_in", "--mode", "immediate",
-        "--content", "想取消报修", "--location", "1-1-101", "--contact", "刘", "--phone", "1",
-        "--at", "09:03")
+        "--content", "想取消报修", "--location", "1-1-101", "--contact", "刘",
+        "--phone", "13800000001", "--at", "09:03")
     run("cancel", "C1", "--reason", "业主自行修好", "--confirmed-by-source", "--at", "09:04")
     assert state_of(run, "C1")["state"] == "cancelled"
 

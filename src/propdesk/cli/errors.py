@@ -84,6 +84,7 @@ EXIT_CODE_DOCS: dict[ExitCode, tuple[str, str]] = {
 _INVALID = frozenset({
     "invalid_value", "invalid_type", "invalid_choice", "required", "too_long", "naive_time",
     "invalid_money", "invalid_quantity", "unknown_category", "not_amendable",
+    "control_character", "invalid_ticket_id", "invalid_phone", "future_time",
 })
 _NOT_FOUND = frozenset({"unknown_ticket", "unknown_person"})
 _CONFLICT = frozenset({"duplicate_ticket", "conflict", "command_id_reused"})

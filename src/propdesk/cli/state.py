@@ -188,11 +188,12 @@ class App:
     @property
     def desk(self) -> Desk:
         if self._desk is None:
-            from propdesk.desk import Desk
+            from propdesk.desk import future_tolerance
             from propdesk.plugins import notifiers
 
-            self._desk = Desk(self.config, self.store(), clock=self.clock,
-                              notifiers=notifiers(self.raw_config()))
+            self._desk = cli_desk_class()(self.config, self.store(), clock=self.clock,
+                                  notifiers=notifiers(self.raw_config()),
+                                  future_tolerance=future_tolerance(self.config))
         return self._desk
 
     def close(self) -> None:
@@ -259,6 +260,23 @@ class App:
 
     def local(self, dt: datetime) -> datetime:
         return dt.astimezone(self.config.zone)
+
+
+def cli_desk_class() -> type[Desk]:
+    """The Desk of the command line: its refusals name fields as options
+    (``--schedule-shown``, not ``schedule_shown``)."""
+    from propdesk.desk import Desk, Result
+    from propdesk.domain.commands import Command
+    from propdesk.domain.errors import DomainError
+
+    class CliDesk(Desk):
+        def handle(self, command: Command, *, expected_version: int | None = None) -> Result:
+            try:
+                return super().handle(command, expected_version=expected_version)
+            except DomainError as err:
+                raise err.for_options() from None
+
+    return CliDesk
 
 
 def make_console(file: Any, width: int | None) -> Console:

@@ -118,6 +118,15 @@ class SlaSettings:
 
 
 @attrs.frozen
+class DeskSettings:
+    """Settings of the desk itself (the ``[desk]`` table)."""
+
+    future_tolerance: int | None = 120
+    """How far (seconds) a command's time may be ahead of the real clock, or ``None``
+    (no limit); the shell refuses a command dated later (``future_time``)."""
+
+
+@attrs.frozen
 class Config:
     """A whole desk configuration.  Build with :meth:`Config.build`."""
 
@@ -136,6 +145,7 @@ class Config:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
     base_dir: str = ""
     """The configuration file's folder: relative paths are relative to it."""
+    desk: DeskSettings = attrs.field(factory=DeskSettings)
     # indexes, derived in build()
     person_by_id: Mapping[str, Person] = attrs.field(factory=dict, eq=False, repr=False)
     category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
@@ -167,6 +177,7 @@ class Config:
         storage: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
         base_dir: str = "",
+        desk: DeskSettings | None = None,
     ) -> Config:
         """Check the pieces against each other and build the indexes."""
         community = community or Community()
@@ -237,6 +248,7 @@ class Config:
             storage=dict(storage or {}),
             extra=dict(extra or {}),
             base_dir=base_dir,
+            desk=desk or DeskSettings(),
             person_by_id=persons,
             category_by_id=cats,
             department_by_id=depts,
