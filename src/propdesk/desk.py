@@ -194,11 +194,9 @@ class Desk:
             return  # decide refuses a naive time (naive_time)
         now = self.clock.now()
         if at - now > self.future_tolerance:
-            ahead = int((at - now).total_seconds() + 59) // 60 * 60
             raise DomainError("future_time", field="at", value=iso(utc(at)),
                               now=iso(utc(now)),
-                              tolerance=int(self.future_tolerance.total_seconds()),
-                              ahead=ahead)
+                              tolerance=int(self.future_tolerance.total_seconds()))
 
     def _replay(self, command: c.Command, digest: str) -> Result | None:
         assert command.command_id is not None

@@ -104,6 +104,18 @@ def exit_code_for(domain_code: str) -> ExitCode:
     return ExitCode.RULE_REFUSED
 
 
+HINTS_ZH: dict[str, str] = {
+    "initialise a new store (propdesk init in another folder)":
+        "请在另一个文件夹中用 propdesk init 初始化新存储",
+    "e.g. Asia/Shanghai, Asia/Hong_Kong, Europe/London":
+        "例如 Asia/Shanghai、Asia/Hong_Kong、Europe/London",
+    "a refusal in a simulation is a bug of the scenario or the simulator (R-91)":
+        "模拟中出现拒绝说明场景或模拟器有缺陷（R-91）",
+    "pass --ticket ID": "请用 --ticket 指定工单号",
+}
+"""Chinese of the hints that commands give only in English."""
+
+
 class CliError(Exception):
     """An error the CLI reports itself: both languages, an exit code, an optional hint."""
 
@@ -123,7 +135,7 @@ class CliError(Exception):
         self.en = en
         self.zh = zh or en
         self.hint_en = hint_en
-        self.hint_zh = hint_zh or hint_en
+        self.hint_zh = hint_zh or HINTS_ZH.get(hint_en, hint_en)
         self.code = code or exit_code.name.lower()
         self.details = details or {}
 

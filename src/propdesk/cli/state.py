@@ -114,8 +114,27 @@ class App:
     def config(self) -> Config:
         """The checked configuration (plugin tables included)."""
         if self._config is None:
-            self._config = load_checked(self.config_path())
+            config = load_checked(self.config_path())
+            self._check_user(config)
+            self._config = config
         return self._config
+
+    def _check_user(self, config: Config) -> None:
+        """Refuse an acting person (``--as`` / ``PROPDESK_USER``) who is not on the
+        roster, whatever the command (reads included)."""
+        if not self.user or self.user in config.person_by_id:
+            return
+        import difflib
+
+        option = "PROPDESK_USER" if self.sources.get("user") == "environment" else "--as"
+        close = difflib.get_close_matches(self.user, list(config.person_by_id), n=1)
+        ids = ", ".join(list(config.person_by_id)[:12])
+        raise CliError(
+            ExitCode.NOT_FOUND, f"{option}: no person {self.user!r} in the roster",
+            f"{option}：人员名册中没有 {self.user!r}", code="unknown_person",
+            hint_en=f"did you mean {close[0]!r}?" if close else f"people: {ids}",
+            hint_zh=f"是否应为 {close[0]!r}？" if close else f"人员：{ids}",
+            details={"field": option, "value": self.user})
 
     def raw_config(self) -> dict[str, Any]:
         """The configuration file's TOML as parsed (for ``config show``)."""

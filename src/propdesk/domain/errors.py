@@ -127,9 +127,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "future_time": (
         "{field}: {value} is ahead of the clock ({now}) by more than {tolerance}; "
-        "a command cannot be dated in the future (a time {ahead} ago is written -{ahead})",
+        "a command cannot be dated in the future (a past time is written e.g. -5m or 08:55)",
         "{field}：时间 {value} 晚于当前时间 {now}，超出允许的 {tolerance_zh}；"
-        "指令时间不能在将来（{ahead}前应写作 -{ahead}）",
+        "指令时间不能在将来（过去的时间可写作 -5m 或 08:55 等）",
     ),
     "diagnosis_required": (
         "ticket {ticket}: a plan needs a diagnosis first",
@@ -344,13 +344,13 @@ class _Defaulting(dict[str, Any]):
             seconds = int(params["tolerance"])
             self["tolerance"] = duration_text(seconds, "en")
             self["tolerance_zh"] = duration_text(seconds, "zh")
-        if "ahead" in params:
-            self["ahead"] = duration_text(int(params["ahead"]), "en")
         for key in _KEY_FLAGS:
             self["k_" + key] = option_name(key) if options else (
                 f"{key} = true" if key in ("schedule_shown", "confirmed_by_source") else key)
-        if options and isinstance(params.get("field"), str):
-            self["field"] = option_name(params["field"])
+        if options:
+            for key in ("field", "limit_field"):
+                if isinstance(params.get(key), str):
+                    self[key] = option_name(params[key])
 
     def __missing__(self, key: str) -> str:
         return "?"
