@@ -262,13 +262,17 @@ class App:
 
         import click
 
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        from propdesk.masking import json_safe
+
+        click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
 
     def message(self, zh: str, en: str) -> None:
         """A message for the person, on stderr."""
         import click
 
-        click.echo(self.t(zh, en), err=True)
+        from propdesk.masking import neutralise
+
+        click.echo(neutralise(self.t(zh, en)), err=True)
 
     # ------------------------------------------------------------------ times
 
@@ -299,11 +303,26 @@ def cli_desk_class() -> type[Desk]:
 
 
 def make_console(file: Any, width: int | None) -> Console:
+    """A rich console whose every piece of text is neutralised
+    (:func:`propdesk.masking.neutralise`): tickets' texts cannot carry terminal
+    controls or bidirectional overrides into a table, ``show`` or the board."""
     from rich.console import Console
+    from rich.segment import Segment
+
+    from propdesk.masking import neutralise
+
+    class NeutralConsole(Console):
+        def render(self, renderable: Any, options: Any = None) -> Any:
+            for seg in super().render(renderable, options):
+                if seg.control is None and seg.text:
+                    safe = neutralise(seg.text)
+                    if safe is not seg.text and safe != seg.text:
+                        seg = Segment(safe, seg.style, seg.control)
+                yield seg
 
     if width is None and not (hasattr(file, "isatty") and file.isatty()):
         width = int(os.environ.get("COLUMNS", "0") or 0) or 160
-    return Console(file=file, width=width, soft_wrap=False, highlight=False)
+    return NeutralConsole(file=file, width=width, soft_wrap=False, highlight=False)
 
 
 def load_checked(path: Path) -> Config:

@@ -319,14 +319,15 @@ assert set(COMMAND_TYPES) == set(CommandName), "a command has no class"
 # Checked by the shell before the domain decides (propdesk.converter.check_command):
 # the forms of a phone number and a ticket id, and no control characters in text.
 
-TICKET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+TICKET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
 """A ticket id: letters, digits, ``-``, ``_`` and ``.``, starting with a letter or digit,
 at most 64 characters (so it is safe in a file name, a URL and a shell command)."""
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"(?:\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})-?[2-9]\d{6,7}(?:-\d{1,6})?")
-_LANDLINE_INTL = re.compile(r"[1-9]\d{1,2}-?[2-9]\d{6,7}(?:-\d{1,6})?")
-_EXTENSION = re.compile(r"\d{3,6}")
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_LANDLINE = re.compile(r"(?:\(0[1-9]\d{1,2}\)|0[1-9]\d{1,2})-?[2-9]\d{6,7}(?:-\d{1,6})?",
+                       re.ASCII)
+_LANDLINE_INTL = re.compile(r"[1-9]\d{1,2}-?[2-9]\d{6,7}(?:-\d{1,6})?", re.ASCII)
+_EXTENSION = re.compile(r"\d{3,6}", re.ASCII)
 
 
 def is_phone(text: str) -> bool:
