@@ -26,6 +26,7 @@ from propdesk.domain.config import (
     Person,
     Shift,
     SlaSettings,
+    item_path,
     parse_duration,
 )
 from propdesk.domain.errors import ConfigError
@@ -83,7 +84,8 @@ def config_from_dict(
             continue
         if not isinstance(value, list):
             raise ConfigError(f"$.{name}", f"expected an array of tables ([[{name}]])")
-        lists[name] = [_one(item, cls, f"$.{name}[{i}]") for i, item in enumerate(value)]
+        lists[name] = [_one(item, cls, item_path(name, i, item))
+                       for i, item in enumerate(value)]
     storage = raw.get("storage", {"backend": "sqlite", "path": "propdesk.db"})
     if not isinstance(storage, dict):
         raise ConfigError("$.storage", "expected a table")

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar, get_args, get_origin
 
+import attrs
 import cattrs
 from cattrs.errors import (
     ClassValidationError,
@@ -94,8 +95,14 @@ def _enum_hook(value: Any, cls: type[Enum]) -> Enum:
     try:
         return cls(value)
     except ValueError:
-        allowed = ", ".join(str(m.value) for m in cls)
-        raise ValueError(f"{value!r} is not one of: {allowed}") from None
+        values = [str(m.value) for m in cls]
+        hint = ""
+        if isinstance(value, str):
+            import difflib
+
+            close = difflib.get_close_matches(value, values, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{value!r} is not one of: {', '.join(values)}{hint}") from None
 
 
 def _is_sequence(t: Any) -> bool:
@@ -162,8 +169,9 @@ def error_paths(exc: BaseException, root: str = "$") -> list[tuple[str, str]]:
 
     def walk(e: BaseException, path: str) -> None:
         if isinstance(e, ForbiddenExtraKeysError):
+            known = [f.name for f in attrs.fields(e.cl)] if attrs.has(e.cl) else []
             for key in sorted(e.extra_fields):
-                out.append((f"{path}.{key}", "unknown key"))
+                out.append((f"{path}.{key}", "unknown key" + _nearest(key, known)))
         elif isinstance(e, ClassValidationError | IterableValidationError):
             with_notes, without = e.group_exceptions()
             for sub, note in with_notes:
@@ -187,6 +195,15 @@ def error_paths(exc: BaseException, root: str = "$") -> list[tuple[str, str]]:
 
     walk(exc, root)
     return out or [(root, str(exc))]
+
+
+def _nearest(key: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f"; known: {', '.join(known)}" if known else ""
 
 
 def structure(raw: Any, cls: type[T], root: str = "$") -> T:
@@ -265,8 +282,6 @@ def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
     if found is None:
         import typing
 
-        import attrs
-
         hints = typing.get_type_hints(cls)
         found = [(f.name, hints[f.name]) for f in attrs.fields(cls)]
         _HINTS[cls] = found
@@ -276,8 +291,6 @@ def _fields(cls: type[Any]) -> list[tuple[str, Any]]:
 def _checked(obj: Any, prefix: str, ticket: str | None) -> Any:
     """``obj`` (an attrs command or item) with its field types checked; lists of items
     become tuples.  Raises ``DomainError("invalid_type")`` naming the field's path."""
-    import attrs
-
     from propdesk.domain.errors import DomainError
 
     changes: dict[str, Any] = {}

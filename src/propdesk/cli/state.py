@@ -114,7 +114,7 @@ class App:
     def config(self) -> Config:
         """The checked configuration (plugin tables included)."""
         if self._config is None:
-            config = load_checked(self.config_path())
+            config = load_config_for_cli(self.config_path())
             self._check_user(config)
             self._config = config
         return self._config
@@ -323,6 +323,20 @@ def make_console(file: Any, width: int | None) -> Console:
     if width is None and not (hasattr(file, "isatty") and file.isatty()):
         width = int(os.environ.get("COLUMNS", "0") or 0) or 160
     return NeutralConsole(file=file, width=width, soft_wrap=False, highlight=False)
+
+
+def load_config_for_cli(path: Path) -> Config:
+    """:func:`load_checked`, its errors worded for the person (both languages)."""
+    from propdesk.domain.errors import ConfigError, reason_zh
+
+    try:
+        return load_checked(path)
+    except ConfigError as exc:
+        from propdesk.cli.app import config_error
+
+        err = config_error(exc.path, exc.reason)
+        err.zh = f"配置错误 {exc.path}：{reason_zh(exc.reason)}"
+        raise err from None
 
 
 def load_checked(path: Path) -> Config:

@@ -264,8 +264,6 @@ EXPECTED_ZH: Final[dict[str, str]] = {
 _REASONS_ZH: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(pattern), zh) for pattern, zh in (
         (r"^required key is missing$", "缺少必填项"),
-        (r"^unknown key \(did you mean (.*)\?\)$", r"未知键（是否应为 \1？）"),
-        (r"^unknown key; known: (.*)$", r"未知键；可用：\1"),
         (r"^unknown key$", "未知键"),
         (r"^expected text, got (.*)$", r"应为文本，实际为 \1"),
         (r"^expected true or false, got (.*)$", r"应为 true 或 false，实际为 \1"),
@@ -283,21 +281,50 @@ _REASONS_ZH: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"^(.*) is not one of: (.*)$", r"\1 不是有效值，可选：\2"),
         (r"^not valid JSON: (.*)$", r"不是有效的 JSON（\1）"),
         (r"^a ticket id may not start with '@'$", "工单号不能以 @ 开头"),
+        # the configuration's reasons
+        (r"^unknown (category|person|department|rule) (.*)$", r"未知的\1 \2"),
+        (r"^duplicate id (.*)$", r"重复的编号 \1"),
+        (r"^expected a table$", "应为表（[表名]）"),
+        (r"^expected an array of tables \((.*)\)$", r"应为表数组（\1）"),
+        (r"^expected the name of a storage plugin$", "应为存储插件的名称"),
+        (r"^(.*) is not a time of day HH:MM$", r"\1 不是 HH:MM 格式的时刻"),
+        (r"^(.*) is not one of (.*)$", r"\1 不是有效值，可选：\2"),
+        (r"^unknown time zone (.*)$", r"未知的时区 \1"),
+        (r"^price must be non-negative with at most two decimals$",
+         "价格须为非负数，最多两位小数"),
+        (r"^a limit must be at least 1$", "上限至少为 1"),
+        (r"^a duration must not be negative$", "时长不能为负"),
+        (r"^warn_at must be between 0 and 1$", "warn_at 须在 0 与 1 之间"),
+        (r"^expected a duration such as (.*), got (.*)$", r"应为时长（如 \1），实际为 \2"),
+        (r"^TOML syntax error: (.*)$", r"TOML 语法错误：\1"),
+        (r"^configuration file (.*) does not exist$", r"配置文件 \1 不存在"),
+        (r"^configuration file (.*) is not UTF-8 text$", r"配置文件 \1 不是 UTF-8 文本"),
     ))
-_MORE: Final = re.compile(r"^(.*) \(and (\d+) more\)$")
+_WORDS_ZH: Final = {"category": "分类", "person": "人员", "department": "部门", "rule": "规则"}
+_SUFFIXES: Final = (
+    (re.compile(r"^(.*) \(and (\d+) more\)$"), "（另有 {0} 处）"),
+    (re.compile(r"^(.*) \(did you mean (.*)\?\)$"), "（是否应为 {0}？）"),
+    (re.compile(r"^(.*); did you mean (.*)\?$"), "；是否应为 {0}？"),
+    (re.compile(r"^(.*); known: (.*)$"), "；可用：{0}"),
+)
 
 
 def reason_zh(reason: str) -> str:
-    """The Chinese of a reason worded by the converter or the batch reader (the reason
-    itself when it is not one of theirs)."""
-    more = ""
-    m = _MORE.match(reason)
-    if m:
-        reason, more = m.group(1), f"（另有 {m.group(2)} 处）"
-    for pattern, zh in _REASONS_ZH:
-        if pattern.match(reason):
-            return pattern.sub(zh, reason) + more
-    return reason + more
+    """The Chinese of a reason worded by the converter, the batch reader or the
+    configuration's checks (the reason itself when it is none of theirs)."""
+    tail = ""
+    for pattern, zh in _SUFFIXES:
+        m = pattern.match(reason)
+        if m:
+            reason, tail = m.group(1), zh.format(m.group(2)) + tail
+    for pattern, template in _REASONS_ZH:
+        m = pattern.match(reason)
+        if m:
+            text = m.expand(template)
+            for en, word in _WORDS_ZH.items():
+                text = text.replace("未知的" + en, "未知的" + word)
+            return text + tail
+    return reason + tail
 
 
 def option_name(field: str) -> str:
