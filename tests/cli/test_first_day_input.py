@@ -206,6 +206,15 @@ def test_no_microseconds_in_times_shown(run: Run, clock: ManualClock) -> None:
                                lang="zh", expect=7).stderr
 
 
+def test_times_entered_now_are_to_the_second(run: Run, clock: ManualClock) -> None:
+    clock.set(T0.replace(microsecond=654321))
+    run(*QUESTION)
+    data = json.loads(run("show", "20260302-001", "--json").stdout)
+    assert data["recorded_at"] == data["received_at"] == "2026-03-02T09:00:00+08:00"
+    board = json.loads(run("board", "--json").stdout)
+    assert board["at"] == "2026-03-02T09:00:00+08:00"
+
+
 def test_a_malformed_batch_line_is_explained_in_chinese(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "b.jsonl"
     path.write_text('{"cmd": "follow_up", "ticket": "A1", "by": "desk-wang", '

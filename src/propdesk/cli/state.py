@@ -186,12 +186,13 @@ class App:
     def now(self) -> datetime:
         """The current time; while a command is being built, the one instant
         taken for it (so ``--received-at now`` and the default ``--at`` agree)."""
-        return self._instant or self.clock.now()
+        return self._instant or self.clock.now().replace(microsecond=0)
 
     def hold_now(self) -> datetime:
         """Take the instant of the command being built: every ``now`` of its
-        options, and its own time when ``--at`` is not given, is this instant."""
-        self._instant = self.clock.now()
+        options, and its own time when ``--at`` is not given, is this instant
+        (to the second: people enter and read times to the second)."""
+        self._instant = self.clock.now().replace(microsecond=0)
         return self._instant
 
     def store(self) -> EventStore:
