@@ -129,3 +129,33 @@ def test_well_typed_values_of_every_kind_pass(desk: Desk) -> None:
                             appointment_at=None, at=datetime.fromisoformat(
                                 "2026-03-02T09:30:00+08:00")))
     assert t.ticket.id == "W1"
+
+
+UNSAFE: list[tuple[c.Command, str]] = [
+    (c.FollowUp(ticket="A1", by=BY, at=at(30), note="ok\u202eko"), "note"),
+    (c.Plan(ticket="A1", by="eng-zhao", at=at(30), override_by="sup-chen",
+            fees=(c.FeeItem(code="X9", qty="1", name="阀\x1b[2J", price="5.00"),)),
+     "fees[0].name"),
+    (c.Complete(ticket="A1", by="eng-zhao", at=at(30), workers=("eng-zhao\x00",)),
+     "workers[0]"),
+    (c.Amend(ticket="A1", by=BY, at=at(30), field="location", value="5-1\n1202", reason="r"),
+     "value"),
+    (c.Amend(ticket="A1", by=BY, at=at(30), field="content", value="两行\n第二\u2067行",
+             reason="r"), "value"),
+    (_record(ticket="N\u202e1"), "ticket"),
+]
+
+
+@pytest.mark.parametrize("cmd,field", UNSAFE, ids=[m[1] for m in UNSAFE])
+def test_control_characters_are_refused_in_every_text(busy: Driver, cmd: c.Command,
+                                                      field: str) -> None:
+    head = busy.desk.store.head()
+    with pytest.raises(DomainError) as info:
+        busy.desk.handle(cmd)
+    assert (info.value.code, info.value.params["field"]) == ("control_character", field)
+    assert busy.desk.store.head() == head
+
+
+def test_an_amended_content_may_have_several_lines(busy: Driver) -> None:
+    busy.desk.handle(c.Amend(ticket="A1", by=BY, at=at(30), field="content",
+                             value="厨房水管漏水\n\t已关总阀", reason="补充"))

@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from propdesk.domain.enums import CommandName
+from propdesk.domain.errors import DomainError
 
 Money = Decimal | str | int
 
@@ -342,65 +343,37 @@ def is_phone(text: str) -> bool:
                 or _EXTENSION.fullmatch(compact))
 
 
-_BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
 MULTILINE_FIELDS = frozenset({"content", "note", "reason", "diagnosis", "opinion", "text",
                               "reply"})
 """Long text fields, where a newline or a tab is allowed."""
 
-
-def is_unsafe_char(ch: str, *, multiline: bool = False) -> bool:
-    """A C0/C1 control character (a newline or tab is fine in long text) or a
-    bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which
-    can make a text display as something other than it is."""
-    o = ord(ch)
-    if o < 0x20:
-        return not (multiline and ch in "\n\t")
-    return 0x7F <= o <= 0x9F or o in _BIDI
+_CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+UNSAFE_LINE = re.compile(f"[\t\n{_CONTROLS}]")
+"""A character a short text may not carry: a C0/C1 control character or a
+bidirectional embedding, override or isolate (U+202A–U+202E, U+2066–U+2069), which can
+make a text display as something other than it is."""
+UNSAFE_LONG = re.compile(f"[{_CONTROLS}]")
+"""The same for a long text (:data:`MULTILINE_FIELDS`): a newline or a tab is fine."""
 
 
 def first_unsafe(text: str, *, multiline: bool = False) -> int | None:
-    """The index of the first unsafe character of ``text``, or ``None``."""
-    for i, ch in enumerate(text):
-        if is_unsafe_char(ch, multiline=multiline):
-            return i
-    return None
+    """The index of the first character of ``text`` it may not carry, or ``None``."""
+    m = (UNSAFE_LONG if multiline else UNSAFE_LINE).search(text)
+    return None if m is None else m.start()
 
 
 def check_forms(cmd: Command) -> None:
-    """Refuse a command whose texts carry control characters, whose new ticket id is
-    not of the safe alphabet, or whose phone number is of no accepted form (the
-    :class:`~propdesk.domain.errors.DomainError` names the field).  Types are
-    already checked (:func:`propdesk.converter.check_command`)."""
-    from propdesk.domain.errors import DomainError
-
-    ticket = cmd.ticket
-    for field, value in _texts(cmd, ""):
-        base = field.rsplit(".", 1)[-1].split("[")[0]
-        multiline = base in MULTILINE_FIELDS or (
-            field == "value" and isinstance(cmd, Amend) and cmd.field == "content")
-        i = first_unsafe(value, multiline=multiline)
-        if i is not None:
-            raise DomainError("control_character", field=field, position=i + 1,
-                              char=f"U+{ord(value[i]):04X}", ticket=ticket)
-    if isinstance(cmd, Record) and not TICKET_ID.fullmatch(ticket):
-        raise DomainError("invalid_ticket_id", field="ticket", value=ticket)
-    phone = cmd.phone if isinstance(cmd, Record) else (
-        cmd.value if isinstance(cmd, Amend) and cmd.field == "phone" else None)
+    """Refuse a command whose new ticket id is not of the safe alphabet, or whose phone
+    number is of no accepted form (the :class:`~propdesk.domain.errors.DomainError`
+    names the field).  Types and control characters are checked before
+    (:func:`propdesk.converter.check_command`)."""
+    if isinstance(cmd, Record):
+        if not TICKET_ID.fullmatch(cmd.ticket):
+            raise DomainError("invalid_ticket_id", field="ticket", value=cmd.ticket)
+        phone, field = cmd.phone, "phone"
+    elif isinstance(cmd, Amend) and cmd.field == "phone":
+        phone, field = cmd.value, "value"
+    else:
+        return
     if phone is not None and phone.strip() and not is_phone(phone):
-        raise DomainError("invalid_phone", field="phone" if isinstance(cmd, Record)
-                          else "value", value=phone, ticket=ticket)
-
-
-def _texts(obj: Any, prefix: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for f in attrs.fields(type(obj)):
-        value = getattr(obj, f.name)
-        if isinstance(value, str):
-            out.append((prefix + f.name, value))
-        elif isinstance(value, tuple):
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    out.append((f"{prefix}{f.name}[{i}]", item))
-                elif attrs.has(type(item)):
-                    out += _texts(item, f"{prefix}{f.name}[{i}].")
-    return out
+        raise DomainError("invalid_phone", field=field, value=phone, ticket=cmd.ticket)
