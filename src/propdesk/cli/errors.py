@@ -44,9 +44,11 @@ EXIT_CODE_DOCS: dict[ExitCode, tuple[str, str]] = {
         "未知命令或选项、缺少参数、未指明操作人（--as）",
     ),
     ExitCode.INVALID_INPUT: (
-        "a value of the wrong type or form (time, amount, JSON), too long, not a known "
-        "category or choice",
-        "类型或格式错误、超长、不在可选值内",
+        "a value of the wrong type or form (time, amount, JSON, phone number, ticket id), "
+        "too long, not a known category or choice, control characters in text, a time "
+        "ahead of the clock",
+        "类型或格式错误（时间、金额、JSON、电话号码、工单号）、超长、不在可选值内、"
+        "文本含控制字符、时间晚于当前时间",
     ),
     ExitCode.NOT_FOUND: ("no such ticket or person", "无此工单或人员"),
     ExitCode.CONFLICT: (
