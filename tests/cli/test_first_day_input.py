@@ -206,6 +206,14 @@ def test_no_microseconds_in_times_shown(run: Run, clock: ManualClock) -> None:
                                lang="zh", expect=7).stderr
 
 
+def test_import_hints_are_chinese(run: Run, tmp_path: Path) -> None:
+    run(*RECORD)
+    path = tmp_path / "x.jsonl"
+    path.write_text(run("export").stdout, "utf-8")
+    err = run("import", str(path), lang="zh", expect=5).stderr
+    assert "propdesk init" in err and "initialise" not in err and "another folder" not in err
+
+
 def test_times_entered_now_are_to_the_second(run: Run, clock: ManualClock) -> None:
     clock.set(T0.replace(microsecond=654321))
     run(*QUESTION)
