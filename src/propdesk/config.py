@@ -20,11 +20,13 @@ from propdesk.domain.config import (
     Community,
     Config,
     Department,
+    DeskSettings,
     Fee,
     Limits,
     Person,
     Shift,
     SlaSettings,
+    item_path,
     parse_duration,
 )
 from propdesk.domain.errors import ConfigError
@@ -37,7 +39,7 @@ TABLES: dict[str, Any] = {
     "assets": Asset,
     "categories": CategoryDef,
 }
-KNOWN = {"community", "storage", "sla", "limits", *TABLES}
+KNOWN = {"community", "storage", "sla", "limits", "desk", *TABLES}
 _RULE_ID = re.compile(r"^S-\d+$")
 
 
@@ -82,7 +84,8 @@ def config_from_dict(
             continue
         if not isinstance(value, list):
             raise ConfigError(f"$.{name}", f"expected an array of tables ([[{name}]])")
-        lists[name] = [_one(item, cls, f"$.{name}[{i}]") for i, item in enumerate(value)]
+        lists[name] = [_one(item, cls, item_path(name, i, item))
+                       for i, item in enumerate(value)]
     storage = raw.get("storage", {"backend": "sqlite", "path": "propdesk.db"})
     if not isinstance(storage, dict):
         raise ConfigError("$.storage", "expected a table")
@@ -102,6 +105,7 @@ def config_from_dict(
         storage=storage,
         extra={k: v for k, v in raw.items() if k in extra_tables},
         base_dir=str(base_dir),
+        desk=_desk(raw.get("desk", {})),
     )
 
 
@@ -131,6 +135,18 @@ def _sla(value: Any) -> SlaSettings:
             raise ConfigError(f"$.sla.{key}", "unknown key: expected a rule id such as "
                               "S-5, or warn_at")
     return SlaSettings(allowances=allowances, warn_at=warn_at)
+
+
+def _desk(value: Any) -> DeskSettings:
+    if not isinstance(value, dict):
+        raise ConfigError("$.desk", "expected a table")
+    settings = DeskSettings()
+    for key, item in value.items():
+        if key == "future_tolerance":
+            settings = DeskSettings(future_tolerance=parse_duration(item, f"$.desk.{key}"))
+        else:
+            raise ConfigError(f"$.desk.{key}", "unknown key" + _hint(key, ("future_tolerance",)))
+    return settings
 
 
 def _hint(key: str, known: Collection[str]) -> str:

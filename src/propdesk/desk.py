@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from propdesk.converter import check_command
 from propdesk.domain import commands as c
 from propdesk.domain.config import Config
 from propdesk.domain.deadlines import Alert, DeadlineIndex
@@ -170,6 +171,7 @@ class Desk:
         notifiers: Sequence[Notifier] = (),
         on_commit: Sequence[CommitHook] = (),
         max_attempts: int = 5,
+        future_tolerance: timedelta | None = None,
     ) -> None:
         from propdesk.adapters.clock import SystemClock
 
@@ -184,6 +186,9 @@ class Desk:
         """Deliveries that failed: (notice, notifier index, attempts so far);
         retried on the next commit or :meth:`flush`, dropped after ``max_attempts``."""
         self.max_attempts = max_attempts
+        self.future_tolerance = future_tolerance
+        """A command dated more than this ahead of the clock is refused (``future_time``);
+        ``None``: no limit.  Batches (:meth:`apply_commands`) are not held to it."""
         self._view: dict[str, Ticket] | None = None
         self._seq = 0
         self._observers: list[Observer] = []
@@ -197,9 +202,12 @@ class Desk:
         when ``expected_version`` is given and someone else changed the ticket
         first.  Without ``expected_version`` a conflict is retried by deciding
         again on the new state (so the rules are always checked on what is stored)."""
+        command = check_command(command)
         digest = command_digest(command) if command.command_id is not None else ""
         if command.at is None:
             command = attrs.evolve(command, at=self.clock.now())
+        elif self.future_tolerance is not None:
+            self._not_in_future(command.at)
         if command.command_id is not None:
             replay = self._replay(command, digest)
             if replay is not None:
@@ -234,6 +242,16 @@ class Desk:
             notices = self._committed(after, events)
             return Result(after, tuple(events), tuple(notices))
         raise DomainError("conflict", ticket=command.ticket)
+
+    def _not_in_future(self, at: datetime) -> None:
+        assert self.future_tolerance is not None
+        if at.utcoffset() is None:
+            return  # decide refuses a naive time (naive_time)
+        now = self.clock.now()
+        if at - now > self.future_tolerance:
+            raise DomainError("future_time", field="at", value=iso(utc(at)),
+                              now=iso(utc(now)),
+                              tolerance=int(self.future_tolerance.total_seconds()))
 
     def _replay(self, command: c.Command, digest: str) -> Result | None:
         assert command.command_id is not None
@@ -325,6 +343,13 @@ class Desk:
         for line, cmd, known, derived in items:
             if isinstance(cmd, DomainError):
                 out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
+                continue
+            try:
+                cmd = check_command(cmd)
+            except DomainError as err:
+                ticket_id = getattr(cmd, "ticket", None)
+                out.append(_refused(line, ticket_id if isinstance(ticket_id, str) else None,
+                                    err))
                 continue
             if cmd.at is None:
                 cmd = attrs.evolve(cmd, at=now)
@@ -615,7 +640,14 @@ def open_desk(
         store = plugins.open_store(config.storage, Path(config.base_dir or "."), pm=pm)
     notifiers = plugins.notifiers(config.extra, pm=pm)
     return Desk(config, store, clock=clock, notifiers=notifiers,
+                future_tolerance=future_tolerance(config),
                 on_commit=[lambda entries: plugins.events_committed(entries, pm=pm)])
+
+
+def future_tolerance(config: Config) -> timedelta | None:
+    """The configured ``[desk] future_tolerance`` as a :class:`~datetime.timedelta`."""
+    seconds = config.desk.future_tolerance
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:

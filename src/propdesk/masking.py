@@ -83,6 +83,26 @@ def mask_text(text: str, secrets: Iterable[str | None]) -> str:
     return out
 
 
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+                     "|\r(?!\n)")
+REPLACEMENT = "\ufffd"
+
+
+def neutralise(text: str) -> str:
+    """``text`` safe to show: each C0/C1 control character (but a newline, a tab and
+    the CR of a CRLF line end) and each bidirectional embedding, override or isolate
+    (U+202A–U+202E, U+2066–U+2069) becomes U+FFFD (�), so stored text cannot move the
+    cursor, clear a screen or display reversed (the input refuses them; this protects
+    what was stored before, or by other means)."""
+    return _UNSAFE.sub(REPLACEMENT, text)
+
+
+def json_safe(text: str) -> str:
+    """A JSON document with those characters written as ``\\uXXXX`` escapes: the same
+    data for a program, but nothing that reorders or controls a terminal."""
+    return _UNSAFE.sub(lambda m: "".join(f"\\u{ord(ch):04x}" for ch in m.group(0)), text)
+
+
 def may_reveal(config: Config, person_id: str | None, ticket: Ticket | None = None) -> bool:
     """Whether ``person_id`` may see personal data (of ``ticket``, when given)."""
     if person_id is None:

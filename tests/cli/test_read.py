@@ -60,7 +60,8 @@ def test_reveal_refused_to_others_and_nothing_recorded(a1: Run) -> None:
     assert "13800138000" in a1("show", "A1", "--reveal", user="eng-zhao").stdout
 
 
-def test_list_filters(a1: Run) -> None:
+def test_list_filters(a1: Run, clock: ManualClock) -> None:
+    clock.set(clock.now().replace(minute=5))
     a1("record", "--ticket", "B1", "--source", "owner_call", "--mode", "immediate",
        "--content", "楼道灯不亮", "--location", "1-1", "--category", "engineering",
        "--contact", "王", "--phone", "13000000000", "--at", "09:05")

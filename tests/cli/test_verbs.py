@@ -26,7 +26,8 @@ def test_record_prints_the_new_id_and_defaults_times_to_now(run: Run) -> None:
     assert "incomplete" in second.stderr  # no location, no contact: K-2 warns
 
 
-def test_a_repair_through_its_whole_life(run: Run) -> None:
+def test_a_repair_through_its_whole_life(run: Run, clock: ManualClock) -> None:
+    clock.set(clock.now().replace(hour=10, minute=0))  # entered afterwards
     assert run(*RECORD).stdout.strip() == "A1"
     run("dispatch", "A1", "--category", "engineering", "--to", "eng-zhao", "--at", "09:01:30")
     run("confirm", "A1", "--at", "09:01:45", user="eng-zhao")
@@ -52,7 +53,8 @@ def test_a_repair_through_its_whole_life(run: Run) -> None:
     assert [h["event"] for h in data["history"]][-1] == "sample_callback"
 
 
-def test_emergency_site_first_then_sign(run: Run) -> None:
+def test_emergency_site_first_then_sign(run: Run, clock: ManualClock) -> None:
+    clock.set(clock.now().replace(hour=9, minute=30))  # entered afterwards
     run("record", "--ticket", "E1", "--source", "property_internal", "--mode", "emergency",
         "--content", "水管爆裂", "--location", "B区车库", "--category", "engineering",
         "--at", "09:00:20", "--received-at", "09:00:00")
@@ -65,7 +67,8 @@ def test_emergency_site_first_then_sign(run: Run) -> None:
     assert state_of(run, "E1")["state"] == "on_site"
 
 
-def test_appointment_contact_owner_and_a_rework(run: Run) -> None:
+def test_appointment_contact_owner_and_a_rework(run: Run, clock: ManualClock) -> None:
+    clock.set(clock.now().replace(hour=15, minute=7))  # entered afterwards
     run("record", "--ticket", "P1", "--source", "owner_call", "--mode", "appointment",
         "--appointment-at", "14:00", "--content", "空调不制冷", "--location", "2-1-301",
         "--contact", "王先生", "--phone", "13912345678", "--category", "engineering",
@@ -92,7 +95,8 @@ def test_appointment_contact_owner_and_a_rework(run: Run) -> None:
     assert state_of(run, "P1")["assignee"] == "eng-zhao"
 
 
-def test_desk_resolution_reply_classify_amend_cancel(run: Run) -> None:
+def test_desk_resolution_reply_classify_amend_cancel(run: Run, clock: ManualClock) -> None:
+    clock.set(clock.now().replace(hour=9, minute=4))  # entered afterwards
     run("record", "--ticket", "Q1", "--source", "owner_call", "--mode", "immediate",
         "--content", "物业费什么时候交", "--contact", "陈先生", "--phone", "13600002222",
         "--at", "09:00:30")
@@ -104,8 +108,8 @@ def test_desk_resolution_reply_classify_amend_cancel(run: Run) -> None:
     run("callback", "Q1", "--fixed", "--satisfaction", "satisfied", "--close", "--at", "09:02")
     assert state_of(run, "Q1")["state"] == "closed"
     run("record", "--ticket", "C1", "--source", "walk_in", "--mode", "immediate",
-        "--content", "想取消报修", "--location", "1-1-101", "--contact", "刘", "--phone", "1",
-        "--at", "09:03")
+        "--content", "想取消报修", "--location", "1-1-101", "--contact", "刘",
+        "--phone", "13800000001", "--at", "09:03")
     run("cancel", "C1", "--reason", "业主自行修好", "--confirmed-by-source", "--at", "09:04")
     assert state_of(run, "C1")["state"] == "cancelled"
 

@@ -118,7 +118,7 @@ def test_routing_in_a_batch_counts_open_work_orders_as_it_goes(desk: Desk) -> No
         lines.append(line(at=f"2026-03-02T10:0{i}:10+08:00", cmd="record", ticket=f"R{i}",
                           received_at=f"2026-03-02T10:0{i}:00+08:00", source="owner_call",
                           by="desk-wang", content="灯不亮", mode="immediate", location="x",
-                          contact="x", phone="x"))
+                          contact="x", phone="13800000000"))
         lines.append(line(at=f"2026-03-02T10:0{i}:30+08:00", cmd="dispatch", ticket=f"R{i}",
                           category="engineering", by="desk-wang"))
     assert all(r.ok for r in desk.apply(lines))

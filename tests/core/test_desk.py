@@ -20,7 +20,7 @@ from propdesk.ports import ConcurrencyConflict
 def record(tid: str = "A1", **kw: object) -> c.Record:
     args: dict[str, object] = dict(ticket=tid, by="desk-wang", at=at(1), received_at=at(0),
                                    source="owner_call", content="漏水", mode="immediate",
-                                   location="x", contact="x", phone="x", area="A")
+                                   location="x", contact="x", phone="13800000000", area="A")
     args.update(kw)
     return c.Record(**args)  # type: ignore[arg-type]
 

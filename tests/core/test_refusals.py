@@ -293,7 +293,7 @@ def test_error_to_dict_is_stable(drive) -> None:
 def test_complaint_is_never_dispatched_to_its_subject(desk: Desk) -> None:
     desk.handle(c.Record(ticket="C1", by="desk-wang", at=at(1), received_at=at(0),
                          source="owner_call", content="维修师傅态度差", mode="immediate",
-                         location="x", contact="x", phone="x", category="complaint",
+                         location="x", contact="x", phone="13800000000", category="complaint",
                          about="engineering"))
     for who in ("eng-zhao", "eng-chief"):
         refused(desk, c.Dispatch(ticket="C1", by="desk-wang", at=at(2), to=who),

@@ -44,9 +44,11 @@ EXIT_CODE_DOCS: dict[ExitCode, tuple[str, str]] = {
         "未知命令或选项、缺少参数、未指明操作人（--as）",
     ),
     ExitCode.INVALID_INPUT: (
-        "a value of the wrong type or form (time, amount, JSON), too long, not a known "
-        "category or choice",
-        "类型或格式错误、超长、不在可选值内",
+        "a value of the wrong type or form (time, amount, JSON, phone number, ticket id), "
+        "too long, not a known category or choice, control characters in text, a time "
+        "ahead of the clock",
+        "类型或格式错误（时间、金额、JSON、电话号码、工单号）、超长、不在可选值内、"
+        "文本含控制字符、时间晚于当前时间",
     ),
     ExitCode.NOT_FOUND: ("no such ticket or person", "无此工单或人员"),
     ExitCode.CONFLICT: (
@@ -84,6 +86,7 @@ EXIT_CODE_DOCS: dict[ExitCode, tuple[str, str]] = {
 _INVALID = frozenset({
     "invalid_value", "invalid_type", "invalid_choice", "required", "too_long", "naive_time",
     "invalid_money", "invalid_quantity", "unknown_category", "not_amendable",
+    "control_character", "invalid_ticket_id", "invalid_phone", "future_time",
 })
 _NOT_FOUND = frozenset({"unknown_ticket", "unknown_person"})
 _CONFLICT = frozenset({"duplicate_ticket", "conflict", "command_id_reused"})
@@ -101,6 +104,18 @@ def exit_code_for(domain_code: str) -> ExitCode:
     if domain_code in _PERMISSION:
         return ExitCode.PERMISSION
     return ExitCode.RULE_REFUSED
+
+
+HINTS_ZH: dict[str, str] = {
+    "initialise a new store (propdesk init in another folder)":
+        "请在另一个文件夹中用 propdesk init 初始化新存储",
+    "e.g. Asia/Shanghai, Asia/Hong_Kong, Europe/London":
+        "例如 Asia/Shanghai、Asia/Hong_Kong、Europe/London",
+    "a refusal in a simulation is a bug of the scenario or the simulator (R-91)":
+        "模拟中出现拒绝说明场景或模拟器有缺陷（R-91）",
+    "pass --ticket ID": "请用 --ticket 指定工单号",
+}
+"""Chinese of the hints that commands give only in English."""
 
 
 class CliError(Exception):
@@ -122,7 +137,7 @@ class CliError(Exception):
         self.en = en
         self.zh = zh or en
         self.hint_en = hint_en
-        self.hint_zh = hint_zh or hint_en
+        self.hint_zh = hint_zh or HINTS_ZH.get(hint_en, hint_en)
         self.code = code or exit_code.name.lower()
         self.details = details or {}
 

@@ -106,7 +106,22 @@ def render(app: App, report: Report, fmt: str) -> str | bytes:
     return renderer.render("report", r.to_dict(report))
 
 
+def neutralised(data: str | bytes) -> str | bytes:
+    """Stored text cannot carry control characters into a report: text, and UTF-8 text
+    marked by its BOM (the CSV), are neutralised (:func:`propdesk.masking.neutralise`)."""
+    import codecs
+
+    from propdesk.masking import neutralise
+
+    if isinstance(data, str):
+        return neutralise(data)
+    if data.startswith(codecs.BOM_UTF8):
+        return codecs.BOM_UTF8 + neutralise(data[3:].decode("utf-8")).encode("utf-8")
+    return data
+
+
 def write_output(data: str | bytes, output: Path | None) -> None:
+    data = neutralised(data)
     if output is not None:
         if isinstance(data, bytes):
             output.write_bytes(data)

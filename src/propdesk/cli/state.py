@@ -114,8 +114,27 @@ class App:
     def config(self) -> Config:
         """The checked configuration (plugin tables included)."""
         if self._config is None:
-            self._config = load_checked(self.config_path())
+            config = load_config_for_cli(self.config_path())
+            self._check_user(config)
+            self._config = config
         return self._config
+
+    def _check_user(self, config: Config) -> None:
+        """Refuse an acting person (``--as`` / ``PROPDESK_USER``) who is not on the
+        roster, whatever the command (reads included)."""
+        if not self.user or self.user in config.person_by_id:
+            return
+        import difflib
+
+        option = "PROPDESK_USER" if self.sources.get("user") == "environment" else "--as"
+        close = difflib.get_close_matches(self.user, list(config.person_by_id), n=1)
+        ids = ", ".join(list(config.person_by_id)[:12])
+        raise CliError(
+            ExitCode.NOT_FOUND, f"{option}: no person {self.user!r} in the roster",
+            f"{option}：人员名册中没有 {self.user!r}", code="unknown_person",
+            hint_en=f"did you mean {close[0]!r}?" if close else f"people: {ids}",
+            hint_zh=f"是否应为 {close[0]!r}？" if close else f"人员：{ids}",
+            details={"field": option, "value": self.user})
 
     def raw_config(self) -> dict[str, Any]:
         """The configuration file's TOML as parsed (for ``config show``)."""
@@ -167,12 +186,13 @@ class App:
     def now(self) -> datetime:
         """The current time; while a command is being built, the one instant
         taken for it (so ``--received-at now`` and the default ``--at`` agree)."""
-        return self._instant or self.clock.now()
+        return self._instant or self.clock.now().replace(microsecond=0)
 
     def hold_now(self) -> datetime:
         """Take the instant of the command being built: every ``now`` of its
-        options, and its own time when ``--at`` is not given, is this instant."""
-        self._instant = self.clock.now()
+        options, and its own time when ``--at`` is not given, is this instant
+        (to the second: people enter and read times to the second)."""
+        self._instant = self.clock.now().replace(microsecond=0)
         return self._instant
 
     def store(self) -> EventStore:
@@ -188,11 +208,12 @@ class App:
     @property
     def desk(self) -> Desk:
         if self._desk is None:
-            from propdesk.desk import Desk
+            from propdesk.desk import future_tolerance
             from propdesk.plugins import notifiers
 
-            self._desk = Desk(self.config, self.store(), clock=self.clock,
-                              notifiers=notifiers(self.raw_config()))
+            self._desk = cli_desk_class()(self.config, self.store(), clock=self.clock,
+                                  notifiers=notifiers(self.raw_config()),
+                                  future_tolerance=future_tolerance(self.config))
         return self._desk
 
     def close(self) -> None:
@@ -242,13 +263,17 @@ class App:
 
         import click
 
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        from propdesk.masking import json_safe
+
+        click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
 
     def message(self, zh: str, en: str) -> None:
         """A message for the person, on stderr."""
         import click
 
-        click.echo(self.t(zh, en), err=True)
+        from propdesk.masking import neutralise
+
+        click.echo(neutralise(self.t(zh, en)), err=True)
 
     # ------------------------------------------------------------------ times
 
@@ -261,12 +286,58 @@ class App:
         return dt.astimezone(self.config.zone)
 
 
+def cli_desk_class() -> type[Desk]:
+    """The Desk of the command line: its refusals name fields as options
+    (``--schedule-shown``, not ``schedule_shown``)."""
+    from propdesk.desk import Desk, Result
+    from propdesk.domain.commands import Command
+    from propdesk.domain.errors import DomainError
+
+    class CliDesk(Desk):
+        def handle(self, command: Command, *, expected_version: int | None = None) -> Result:
+            try:
+                return super().handle(command, expected_version=expected_version)
+            except DomainError as err:
+                raise err.for_options() from None
+
+    return CliDesk
+
+
 def make_console(file: Any, width: int | None) -> Console:
+    """A rich console whose every piece of text is neutralised
+    (:func:`propdesk.masking.neutralise`): tickets' texts cannot carry terminal
+    controls or bidirectional overrides into a table, ``show`` or the board."""
     from rich.console import Console
+    from rich.segment import Segment
+
+    from propdesk.masking import neutralise
+
+    class NeutralConsole(Console):
+        def render(self, renderable: Any, options: Any = None) -> Any:
+            for seg in super().render(renderable, options):
+                if seg.control is None and seg.text:
+                    safe = neutralise(seg.text)
+                    if safe is not seg.text and safe != seg.text:
+                        seg = Segment(safe, seg.style, seg.control)
+                yield seg
 
     if width is None and not (hasattr(file, "isatty") and file.isatty()):
         width = int(os.environ.get("COLUMNS", "0") or 0) or 160
-    return Console(file=file, width=width, soft_wrap=False, highlight=False)
+    return NeutralConsole(file=file, width=width, soft_wrap=False, highlight=False)
+
+
+def load_config_for_cli(path: Path) -> Config:
+    """:func:`load_checked`, its errors worded for the person (both languages)."""
+    from propdesk.domain.errors import ConfigError, reason_zh
+
+    try:
+        return load_checked(path)
+    except ConfigError as exc:
+        from propdesk.cli.app import config_error
+
+        err = config_error(exc.path, exc.reason)
+        err.zh = f"配置错误 {exc.path}：{reason_zh(exc.reason)}"
+        raise err from None
 
 
 def load_checked(path: Path) -> Config:

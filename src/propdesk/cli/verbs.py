@@ -334,8 +334,9 @@ def _report(app: App, verb: CommandName, result: Any) -> None:
         if result.replayed else ""
     app.message(f"{ticket.id}：{state}{extra}{replay}", f"{ticket.id}: {state}{extra}{replay}")
     if verb is CommandName.RECORD and ticket.incomplete:
-        missing = ", ".join(ticket.incomplete)
-        app.message(f"注意：记录不完整（缺少 {missing}），计入信息准确率",
+        missing = ", ".join("--" + f.replace("_", "-") for f in ticket.incomplete)
+        missing_zh = "、".join(FIELD_HELP.get(f, ("", f))[1] for f in ticket.incomplete)
+        app.message(f"注意：记录不完整（缺少{missing_zh}），计入信息准确率",
                     f"note: the record is incomplete (missing {missing}); it counts against K-2")
     for notice in result.notices:
         if notice.kind != "step":

@@ -10,7 +10,7 @@ department with an unknown supervisor …) and raises
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import time
 from decimal import Decimal
 from typing import Any
@@ -118,6 +118,15 @@ class SlaSettings:
 
 
 @attrs.frozen
+class DeskSettings:
+    """Settings of the desk itself (the ``[desk]`` table)."""
+
+    future_tolerance: int | None = 120
+    """How far (seconds) a command's time may be ahead of the real clock, or ``None``
+    (no limit); the shell refuses a command dated later (``future_time``)."""
+
+
+@attrs.frozen
 class Config:
     """A whole desk configuration.  Build with :meth:`Config.build`."""
 
@@ -136,6 +145,7 @@ class Config:
     extra: Mapping[str, Any] = attrs.field(factory=dict)
     base_dir: str = ""
     """The configuration file's folder: relative paths are relative to it."""
+    desk: DeskSettings = attrs.field(factory=DeskSettings)
     # indexes, derived in build()
     person_by_id: Mapping[str, Person] = attrs.field(factory=dict, eq=False, repr=False)
     category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
@@ -167,6 +177,7 @@ class Config:
         storage: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
         base_dir: str = "",
+        desk: DeskSettings | None = None,
     ) -> Config:
         """Check the pieces against each other and build the indexes."""
         community = community or Community()
@@ -185,35 +196,38 @@ class Config:
         fee_index = _unique(fees, "fees", lambda f: f.code)
         _unique(assets, "assets", lambda a: a.id)
         for i, d in enumerate(departments):
+            where = item_path("departments", i, d)
             for j, c in enumerate(d.categories):
                 if c not in cats:
-                    raise ConfigError(
-                        f"$.departments[{i}].categories[{j}]", f"unknown category {c!r}"
-                    )
+                    raise ConfigError(f"{where}.categories[{j}]",
+                                      f"unknown category {c!r}" + suggest(c, cats))
             if d.supervisor is not None and d.supervisor not in persons:
-                raise ConfigError(
-                    f"$.departments[{i}].supervisor", f"unknown person {d.supervisor!r}"
-                )
+                raise ConfigError(f"{where}.supervisor",
+                                  f"unknown person {d.supervisor!r}" + suggest(d.supervisor,
+                                                                               persons))
         for i, p in enumerate(people):
             if p.department is not None and p.department not in depts:
-                raise ConfigError(
-                    f"$.people[{i}].department", f"unknown department {p.department!r}"
-                )
+                raise ConfigError(f"{item_path('people', i, p)}.department",
+                                  f"unknown department {p.department!r}"
+                                  + suggest(p.department, depts))
         for i, s in enumerate(shifts):
             for j, pid in enumerate(s.people):
                 if pid not in persons:
-                    raise ConfigError(f"$.shifts[{i}].people[{j}]", f"unknown person {pid!r}")
+                    raise ConfigError(f"$.shifts[{i}].people[{j}]",
+                                      f"unknown person {pid!r}" + suggest(pid, persons))
             parse_hhmm(s.start, f"$.shifts[{i}].start")
             parse_hhmm(s.end, f"$.shifts[{i}].end", allow_24=True)
             for j, day in enumerate(s.days):
                 if day not in WEEKDAYS:
                     raise ConfigError(
-                        f"$.shifts[{i}].days[{j}]", f"{day!r} is not one of {', '.join(WEEKDAYS)}"
+                        f"$.shifts[{i}].days[{j}]",
+                        f"{day!r} is not one of {', '.join(WEEKDAYS)}" + suggest(day, WEEKDAYS)
                     )
         for i, f in enumerate(fees):
             if f.price < 0 or f.price.as_tuple().exponent < -2:  # type: ignore[operator]
                 raise ConfigError(
-                    f"$.fees[{i}].price", "price must be non-negative with at most two decimals"
+                    f"{item_path('fees', i, f)}.price",
+                    "price must be non-negative with at most two decimals"
                 )
         sla = sla or SlaSettings()
         if not 0 < sla.warn_at < 1:
@@ -237,6 +251,7 @@ class Config:
             storage=dict(storage or {}),
             extra=dict(extra or {}),
             base_dir=base_dir,
+            desk=desk or DeskSettings(),
             person_by_id=persons,
             category_by_id=cats,
             department_by_id=depts,
@@ -253,6 +268,28 @@ class Config:
     def people_with_role(self, *roles: Role) -> list[Person]:
         """People having one of ``roles``, in roster order."""
         return [p for p in self.people if p.role in roles]
+
+
+ITEM_KEYS: dict[str, str] = {"fees": "code"}
+"""The key that names an item of a table (``id`` unless listed)."""
+
+
+def item_path(table: str, index: int, item: Any) -> str:
+    """The path of an item of an array of tables, named by its id where it has one:
+    ``$.people[id=eng-liu]`` (``$.fees[code=E01]``), else ``$.shifts[2]``."""
+    key = ITEM_KEYS.get(table, "id")
+    value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+    if isinstance(value, str) and value and "]" not in value:
+        return f"$.{table}[{key}={value}]"
+    return f"$.{table}[{index}]"
+
+
+def suggest(value: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``known`` (difflib), or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(value, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _unique(items: Sequence[Any], table: str, key: Any) -> dict[str, Any]:

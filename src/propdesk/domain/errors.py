@@ -7,10 +7,20 @@ web page can say it in Chinese or in English.  ``str(error)`` is English.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from propdesk.domain.labels import Lang
+
+PHONE_FORMS: Final = (
+    "a mobile number (13800138000, 138 0013 8000), a landline with its area code and an "
+    "optional extension (021-62345678, 0571-87654321-123), either with +86 "
+    "(+86 138 0013 8000, +86 21 62345678), or an internal extension of 3 to 6 digits (8001)")
+PHONE_FORMS_ZH: Final = (
+    "手机号（13800138000、138 0013 8000）、带区号的固定电话（可带分机，021-62345678、"
+    "0571-87654321-123），均可加 +86（+86 138 0013 8000、+86 21 62345678），"
+    "或 3 至 6 位内部分机号（8001）")
 
 # code -> (English template, Chinese template).  Templates use str.format
 # with the error's params.
@@ -54,16 +64,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}：{value} 不能晚于 {limit_field}（{limit}）",
     ),
     "appointment_required": (
-        "ticket {ticket}: an appointment needs appointment_at",
-        "工单 {ticket}：预约服务须确定预约时间",
+        "ticket {ticket}: an appointment needs {k_appointment_at}",
+        "工单 {ticket}：预约服务须确定预约时间（{k_appointment_at}）",
     ),
     "appointment_in_past": (
         "ticket {ticket}: appointment {value} is not after {at}",
         "工单 {ticket}：预约时间 {value} 不在 {at} 之后",
     ),
     "appointment_not_allowed": (
-        "ticket {ticket}: appointment_at is only for appointment service",
-        "工单 {ticket}：仅预约服务可设预约时间",
+        "ticket {ticket}: {k_appointment_at} is only for appointment service",
+        "工单 {ticket}：仅预约服务可设预约时间（{k_appointment_at}）",
     ),
     "not_appointment": (
         "ticket {ticket}: '{command}' is only for appointment service",
@@ -76,16 +86,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "fee_not_on_schedule": (
         "fee item {value!r} is not on the published fee schedule; "
-        "a supervisor override (override_by) is needed",
-        "收费项目 {value!r} 不在《有偿服务收费标准公示表》内，须主管批准（override_by）",
+        "a supervisor override ({k_override_by}) is needed",
+        "收费项目 {value!r} 不在《有偿服务收费标准公示表》内，须主管批准（{k_override_by}）",
     ),
     "override_not_supervisor": (
-        "override_by: {value!r} is not a supervisor or manager",
-        "override_by：{value!r} 不是主管或经理",
+        "{k_override_by}: {value!r} is not a supervisor or manager",
+        "{k_override_by}：{value!r} 不是主管或经理",
     ),
     "schedule_not_shown": (
-        "ticket {ticket}: the plan has fee items, so agree needs schedule_shown = true",
-        "工单 {ticket}：方案含收费项目，须向业主出示收费标准（schedule_shown = true）",
+        "ticket {ticket}: the plan has fee items, so agree needs {k_schedule_shown}",
+        "工单 {ticket}：方案含收费项目，须向业主出示收费标准（{k_schedule_shown}）",
     ),
     "invalid_money": (
         '{field}: {value!r} is not an amount of money (a decimal string such as "30.00", '
@@ -98,7 +108,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid_type": (
         "{field}: expected {expected}, got {value!r}",
-        "{field}：应为 {expected}，实际为 {value!r}",
+        "{field}：应为{expected_zh}，实际为 {value!r}",
+    ),
+    "control_character": (
+        "{field}: character {position} is the control character {char}; text may not "
+        "carry control or bidirectional-override characters",
+        "{field}：第 {position} 个字符是控制字符 {char}；文本中不能含控制字符或双向覆盖字符",
+    ),
+    "invalid_ticket_id": (
+        "{field}: {value!r} is not a ticket id: use letters, digits, '-', '_' and '.', "
+        "starting with a letter or digit, at most 64 characters",
+        "{field}：{value!r} 不是有效工单号：只能用字母、数字、“-”“_”“.”，以字母或数字开头，"
+        "最长 64 个字符",
+    ),
+    "invalid_phone": (
+        "{field}: {value!r} is not a phone number; accepted: " + PHONE_FORMS,
+        "{field}：{value!r} 不是有效电话号码；可用：" + PHONE_FORMS_ZH,
+    ),
+    "future_time": (
+        "{field}: {value} is ahead of the clock ({now}) by more than {tolerance}; "
+        "a command cannot be dated in the future (a past time is written e.g. -5m or 08:55)",
+        "{field}：时间 {value} 晚于当前时间 {now}，超出允许的 {tolerance_zh}；"
+        "指令时间不能在将来（过去的时间可写作 -5m 或 08:55 等）",
     ),
     "diagnosis_required": (
         "ticket {ticket}: a plan needs a diagnosis first",
@@ -129,8 +160,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工单 {ticket}：紧急处理单 {work_order} 尚未签收，须先签收再返回（S-14）",
     ),
     "source_not_confirmed": (
-        "ticket {ticket}: cancelling needs the source's confirmation (confirmed_by_source = true)",
-        "工单 {ticket}：撤销须经信息来源方确认（confirmed_by_source = true）",
+        "ticket {ticket}: cancelling needs the source's confirmation ({k_confirmed_by_source})",
+        "工单 {ticket}：撤销须经信息来源方确认（{k_confirmed_by_source}）",
     ),
     "charge_reason_required": (
         "ticket {ticket}: the charge {charge} is not the agreed plan's {planned}; "
@@ -178,25 +209,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ticket {ticket} was changed by someone else meanwhile; reload and try again",
         "工单 {ticket} 已被他人修改，请刷新后重试",
     ),
-    "invalid_value": ("{field}: {reason}", "{field}：{reason}"),
+    "invalid_value": ("{field}: {reason}", "{field}：{reason_zh}"),
 }
 
 
 class DomainError(Exception):
-    """A refused command or invalid input, with a stable ``code`` and ``params``."""
+    """A refused command or invalid input, with a stable ``code`` and ``params``.
+
+    Field names in the messages are the keys of a batch line (``schedule_shown``);
+    :meth:`for_options` gives the same refusal worded for the command line
+    (``--schedule-shown``)."""
 
     def __init__(self, code: str, **params: Any) -> None:
         if code not in MESSAGES:
             raise KeyError(f"unknown error code {code!r}")
         self.code = code
         self.params: dict[str, Any] = params
+        self.options = False
+        """Name fields as command-line options (``--schedule-shown``)?"""
         super().__init__(self.message("en"))
 
     def message(self, lang: Lang = "en") -> str:
-        """The error in English (``en``) or Simplified Chinese (``zh``)."""
+        """The error in English (``en``) or Simplified Chinese (``zh``); times are shown
+        to the second."""
         en, zh = MESSAGES[self.code]
         template = zh if lang == "zh" else en
-        return template.format_map(_Defaulting(self.params))
+        text = template.format_map(_Defaulting(self.params, self.options))
+        return _FRACTION.sub(r"\1", text)
+
+    def for_options(self) -> DomainError:
+        """The same refusal, naming fields as the command line's options."""
+        err = DomainError(self.code, **self.params)
+        err.options = True
+        err.args = (err.message("en"),)
+        return err
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly form: code, params and both messages."""
@@ -208,8 +254,113 @@ class DomainError(Exception):
         }
 
 
+_FRACTION: Final = re.compile(r"(\d\d:\d\d:\d\d)\.\d+")
+_KEY_FLAGS: Final = ("appointment_at", "override_by", "schedule_shown", "confirmed_by_source")
+_FIELD: Final = re.compile(r"^([a-z][a-z_]*)(.*)$")
+
+EXPECTED_ZH: Final[dict[str, str]] = {
+    "text": "文本",
+    "true or false": " true 或 false",
+    "true, false or null": " true、false 或 null",
+    "a whole number": "整数",
+    "a time with its offset": "带时区的时间",
+    "a decimal amount": "十进制数",
+    'an amount such as "30.00"': '金额（如 "30.00"）',
+    "a list of fee items": "收费项目列表",
+    "a list of materials": "材料列表",
+    "a list of texts": "文本列表",
+    "a fee item": "收费项目",
+    "a material": "材料",
+    "a JSON object": " JSON 对象",
+    "a command": "指令",
+}
+"""Chinese of the ``expected`` parameter of ``invalid_type``."""
+
+_REASONS_ZH: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), zh) for pattern, zh in (
+        (r"^required key is missing$", "缺少必填项"),
+        (r"^unknown key$", "未知键"),
+        (r"^expected text, got (.*)$", r"应为文本，实际为 \1"),
+        (r"^expected true or false, got (.*)$", r"应为 true 或 false，实际为 \1"),
+        (r"^expected a whole number, got (.*)$", r"应为整数，实际为 \1"),
+        (r"^expected a number, got (.*)$", r"应为数字，实际为 \1"),
+        (r"^expected a list, got (.*)$", r"应为列表，实际为 \1"),
+        (r"^expected an ISO 8601 time, got (.*)$", r"应为 ISO 8601 时间，实际为 \1"),
+        (r"^(.*) is not an ISO 8601 time such as (.*)$", r"\1 不是 ISO 8601 时间（如 \2）"),
+        (r"^time (.*) has no time zone offset \(add e\.g\. (.*)\)$",
+         r"时间 \1 缺少时区（如 \2）"),
+        (r'^expected a decimal string such as "30\.00", got (.*)$',
+         r'应为十进制数字符串（如 "30.00"），实际为 \1'),
+        (r"^(.*) is not a finite decimal number$", r"\1 不是有限的十进制数"),
+        (r"^(.*) is not a decimal number$", r"\1 不是十进制数"),
+        (r"^(.*) is not one of: (.*)$", r"\1 不是有效值，可选：\2"),
+        (r"^not valid JSON: (.*)$", r"不是有效的 JSON（\1）"),
+        (r"^a ticket id may not start with '@'$", "工单号不能以 @ 开头"),
+        # the configuration's reasons
+        (r"^unknown (category|person|department|rule) (.*)$", r"未知的\1 \2"),
+        (r"^duplicate id (.*)$", r"重复的编号 \1"),
+        (r"^expected a table$", "应为表（[表名]）"),
+        (r"^expected an array of tables \((.*)\)$", r"应为表数组（\1）"),
+        (r"^expected the name of a storage plugin$", "应为存储插件的名称"),
+        (r"^(.*) is not a time of day HH:MM$", r"\1 不是 HH:MM 格式的时刻"),
+        (r"^(.*) is not one of (.*)$", r"\1 不是有效值，可选：\2"),
+        (r"^unknown time zone (.*)$", r"未知的时区 \1"),
+        (r"^price must be non-negative with at most two decimals$",
+         "价格须为非负数，最多两位小数"),
+        (r"^a limit must be at least 1$", "上限至少为 1"),
+        (r"^a duration must not be negative$", "时长不能为负"),
+        (r"^warn_at must be between 0 and 1$", "warn_at 须在 0 与 1 之间"),
+        (r"^expected a duration such as (.*), got (.*)$", r"应为时长（如 \1），实际为 \2"),
+        (r"^TOML syntax error: (.*)$", r"TOML 语法错误：\1"),
+        (r"^configuration file (.*) does not exist$", r"配置文件 \1 不存在"),
+        (r"^configuration file (.*) is not UTF-8 text$", r"配置文件 \1 不是 UTF-8 文本"),
+    ))
+_WORDS_ZH: Final = {"category": "分类", "person": "人员", "department": "部门", "rule": "规则"}
+_SUFFIXES: Final = (
+    (re.compile(r"^(.*) \(and (\d+) more\)$"), "（另有 {0} 处）"),
+    (re.compile(r"^(.*) \(did you mean (.*)\?\)$"), "（是否应为 {0}？）"),
+    (re.compile(r"^(.*); did you mean (.*)\?$"), "；是否应为 {0}？"),
+    (re.compile(r"^(.*); known: (.*)$"), "；可用：{0}"),
+)
+
+
+def reason_zh(reason: str) -> str:
+    """The Chinese of a reason worded by the converter, the batch reader or the
+    configuration's checks (the reason itself when it is none of theirs)."""
+    tail = ""
+    for pattern, zh in _SUFFIXES:
+        m = pattern.match(reason)
+        if m:
+            reason, tail = m.group(1), zh.format(m.group(2)) + tail
+    for pattern, template in _REASONS_ZH:
+        m = pattern.match(reason)
+        if m:
+            text = m.expand(template)
+            for en, word in _WORDS_ZH.items():
+                text = text.replace("未知的" + en, "未知的" + word)
+            return text + tail
+    return reason + tail
+
+
+def option_name(field: str) -> str:
+    """``schedule_shown`` → ``--schedule-shown``; ``fees[0].qty`` → ``--fees[0].qty``."""
+    m = _FIELD.match(field)
+    if m is None:
+        return field
+    return "--" + m.group(1).replace("_", "-") + m.group(2)
+
+
+def duration_text(seconds: int, lang: Lang) -> str:
+    """``150`` → ``2m30s`` (en) or ``2分30秒`` (zh)."""
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    units = ("小时", "分", "秒") if lang == "zh" else ("h", "m", "s")
+    text = "".join(f"{n}{u}" for n, u in zip((h, m, s), units, strict=True) if n)
+    return text or ("0秒" if lang == "zh" else "0s")
+
+
 class _Defaulting(dict[str, Any]):
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(self, params: Mapping[str, Any], options: bool = False) -> None:
         super().__init__(params)
         from propdesk.domain.labels import COMMAND_LABELS, ROLE_LABELS, STATE_LABELS, label
 
@@ -224,6 +375,24 @@ class _Defaulting(dict[str, Any]):
             self["allowed_zh"] = "、".join(
                 label(COMMAND_LABELS, part.strip(), "zh")
                 for part in str(params["allowed"]).split(","))
+        if "expected" in params and "expected_zh" not in params:
+            expected = str(params["expected"])
+            nothing = expected.endswith(" or nothing")
+            base = expected.removesuffix(" or nothing")
+            self["expected_zh"] = EXPECTED_ZH.get(base, " " + base) + ("或空值" if nothing else "")
+        if "reason" in params and "reason_zh" not in params:
+            self["reason_zh"] = reason_zh(str(params["reason"]))
+        if "tolerance" in params:
+            seconds = int(params["tolerance"])
+            self["tolerance"] = duration_text(seconds, "en")
+            self["tolerance_zh"] = duration_text(seconds, "zh")
+        for key in _KEY_FLAGS:
+            self["k_" + key] = option_name(key) if options else (
+                f"{key} = true" if key in ("schedule_shown", "confirmed_by_source") else key)
+        if options:
+            for key in ("field", "limit_field"):
+                if isinstance(params.get(key), str):
+                    self[key] = option_name(params[key])
 
     def __missing__(self, key: str) -> str:
         return "?"
