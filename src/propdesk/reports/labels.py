@@ -76,6 +76,7 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "col_department": ("部门", "Department"),
     "col_assignee": ("责任人", "Assignee"),
     "col_rule": ("时限规则", "Rule"),
+    "col_charge": ("收费情况", "Charges"),
     "period": ("统计期间", "Period"),
     "as_of": ("数据截至", "As of"),
     "community": ("小区", "Community"),

@@ -111,7 +111,8 @@ def breakdowns(report: Report, lang: Lang) -> list[tuple[str, str, list[tuple[st
                     [(who(k), n) for k, n in report.by_assignee.items()]))
     out.append((text("breaches", lang), text("col_rule", lang),
                 [(rule(k), n) for k, n in report.breaches_by_rule.items()]))
-    out.append((text("charges", lang), [(text(k, lang), n) for k, n in report.charges.items()]))
+    out.append((text("charges", lang), text("col_charge", lang),
+                [(text(k, lang), n) for k, n in report.charges.items()]))
     return out
 
 
