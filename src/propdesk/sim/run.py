@@ -354,7 +354,7 @@ def report_text(result: RunResult) -> str:
         f"as of {s['as_of']}",
         f"communities {s['communities']}, tickets {s['tickets']}, commands {s['commands']}",
         "",
-        "Indicators (信息三率统计, DOMAIN §8)",
+        "Indicators (信息三率统计, K-1 … K-13)",
         f"  {'id':<5} {'numerator':>10} {'denominator':>12} {'value':>9}  {'target':<7} met",
     ]
     for key, ind in s["kpi"].items():
@@ -366,7 +366,7 @@ def report_text(result: RunResult) -> str:
         num_text = f"{num:.3f}" if isinstance(num, float) else str(num)
         lines.append(f"  {key:<5} {num_text:>10} {ind['denominator']:>12} {value:>9}  "
                      f"{ind['target'] or '-':<7} {met}")
-    lines += ["", "SLA outcomes by rule (DOMAIN §4)",
+    lines += ["", "SLA outcomes by rule (S-1 … S-14)",
               f"  {'rule':<5} {'met':>8} {'breached':>9} {'pending':>8} {'n/a':>8}"]
     for rule, by in s["sla"].items():
         lines.append(f"  {rule:<5} {by['met']:>8} {by['breached']:>9} {by['pending']:>8} "
