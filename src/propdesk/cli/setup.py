@@ -3,53 +3,149 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import CONFIG_NAME, App, load_checked, open_configured_store
 
+if TYPE_CHECKING:
+    from propdesk.domain.config import Config
+
 pass_app = click.make_pass_decorator(App)
 
 
-def starter_toml(name: str, timezone: str, lang: str, db: str = "propdesk.db") -> str:
-    """The commented starter configuration with the given values filled in."""
+def starter_toml(name: str, timezone: str, lang: str, db: str = "propdesk.db",
+                 storage: Mapping[str, Any] | None = None) -> str:
+    """The commented starter configuration with the given values filled in.
+
+    ``storage`` replaces the starter's ``[storage]`` table (``init --force`` keeps
+    the replaced file's store, so the new file names the same database)."""
     from importlib.resources import files
 
     text = (files("propdesk.cli") / "data" / "starter.toml").read_text("utf-8")
+    if storage is not None:
+        table = dict(storage)
+        if table.get("backend", "sqlite") == "sqlite" and set(table) <= {"backend", "path"}:
+            db = str(table.get("path", db))
+        else:
+            head = text.index("[storage]\n")
+            tail = text.index("\n\n", head)
+            lines = ["[storage]                         # kept from the replaced file"]
+            lines += [f"{key} = {toml_value(value)}" for key, value in table.items()]
+            text = text[:head] + "\n".join(lines) + text[tail:]
     for key, value in (("name", name), ("timezone", timezone), ("lang", lang), ("db", db)):
         text = text.replace("{" + key + "}", json.dumps(value, ensure_ascii=False))
     return text
 
 
-def write_config(target: Path, text: str, *, force: bool) -> None:
-    if target.exists() and not force:
-        raise CliError(ExitCode.CONFLICT, f"{target} already exists",
-                       f"{target} 已存在", code="exists",
-                       hint_en="pass --force to overwrite it (the database is kept)",
-                       hint_zh="如需覆盖请加 --force（数据库保留）")
+def toml_value(value: Any) -> str:
+    """A scalar (or an array of scalars) as TOML; JSON's string escapes are TOML's."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``target`` through a temporary file and a rename: never half a file."""
+    import os
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def backup_of(target: Path, now: datetime) -> Path:
+    """A free name ``<file>.bak-<UTC time>`` (``-2``, ``-3`` … if taken) beside ``target``."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = target.with_name(f"{target.name}.bak-{stamp}")
+    n = 2
+    while candidate.exists():
+        candidate = target.with_name(f"{target.name}.bak-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def describe_store(config: Config) -> tuple[str, Path | None]:
+    """What the configuration's store is, for messages, and its file when it is SQLite."""
+    storage = dict(config.storage)
+    backend = str(storage.get("backend", "sqlite"))
+    if backend == "sqlite":
+        path = storage.get("path", "propdesk.db")
+        if isinstance(path, str) and path != ":memory:":
+            full = Path(config.base_dir) / Path(path).expanduser()
+            return f"SQLite {full}", full
+        return f"SQLite {path}", None
+    if backend == "postgres":
+        return f"PostgreSQL schema {storage.get('schema', 'propdesk')}", None
+    return backend, None
+
+
+def create_store(app: App, config: Config) -> None:
+    """Create (or open and migrate) the store ``config`` names, and say which it was."""
+    what, file = describe_store(config)
+    existed = file is not None and file.exists()
+    open_configured_store(config, create=True).close()
+    if existed:
+        app.message(f"数据库已存在，已检查并保留：{what}",
+                    f"the database exists and was kept (checked and up to date): {what}")
+    elif file is not None:
+        app.message(f"已创建数据库：{what}", f"created the database: {what}")
+    else:
+        app.message(f"存储已就绪（如不存在则已创建）：{what}",
+                    f"the store is ready (created where it was missing): {what}")
+
+
+def _init_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``init --lang`` is also the language of init's own messages."""
+    if value is not None:
+        value = value.lower()
+        app = ctx.find_root().obj
+        if isinstance(app, App):
+            app.set_global("lang", value)
+    return value
 
 
 @click.command("init")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", default="海德花园", show_default=True, help="The community's name.")
+@click.option("--name", default="海德花园", show_default=True,
+              help="The community's name (for a new file).")
 @click.option("--timezone", default="Asia/Shanghai", show_default=True,
-              help="The community's time zone (IANA name).")
-@click.option("--lang", "cfg_lang", type=click.Choice(["zh", "en"]), default="zh",
-              show_default=True, help="Language of labels and messages.")
-@click.option("--force", is_flag=True, help="Overwrite an existing propdesk.toml.")
+              help="The community's time zone, IANA name (for a new file).")
+@click.option("--lang", "cfg_lang", type=click.Choice(["zh", "en"], case_sensitive=False),
+              callback=_init_lang, is_eager=True,
+              help="Language of labels and messages, written into a new file [default: zh]; "
+                   "also the language of init's messages.")
+@click.option("--force", is_flag=True,
+              help="Replace an existing configuration file by the starter; the old file is "
+                   "kept as FILE.bak-<time> and the new one names the same store.")
 @pass_app
-def init(app: App, folder: Path | None, name: str, timezone: str, cfg_lang: str,
+def init(app: App, folder: Path | None, name: str, timezone: str, cfg_lang: str | None,
          force: bool) -> None:
-    """Write a commented starter propdesk.toml and create the SQLite store.
+    """Create the store of a configuration; write a starter propdesk.toml if there is none.
 
-    FOLDER defaults to the current folder (or the file --config names).  The
-    starter describes a small community: four departments, a roster with
-    day and night shifts, a fee schedule and two assets; edit it to yours.
+    The configuration is FOLDER/propdesk.toml, else the file --config (or
+    PROPDESK_CONFIG) names, else ./propdesk.toml.  When it exists, it is
+    left exactly as it is and the store it configures is created (the SQLite
+    file, relative to the configuration's folder, or the PostgreSQL schema);
+    an existing store is kept.  When it does not exist, a commented starter
+    is written: a small community with four departments, a roster with day
+    and night shifts, a fee schedule and two assets; edit it to yours.
     """
     from propdesk.config import parse_config
     from propdesk.domain.errors import ConfigError
@@ -60,26 +156,58 @@ def init(app: App, folder: Path | None, name: str, timezone: str, cfg_lang: str,
         target = Path(app._config_arg)
     else:
         target = Path.cwd() / CONFIG_NAME
-    text = starter_toml(name, timezone, cfg_lang)
+    if target.exists() and not force:
+        config = load_checked(target)  # a bad file is reported with its key; nothing is written
+        ctx = click.get_current_context()
+        ignored = [f"--{p}" for p in ("name", "timezone")
+                   if ctx.get_parameter_source(p) is click.core.ParameterSource.COMMANDLINE]
+        click.echo(str(target))
+        app.message(f"配置文件 {target} 已存在，未作改动",
+                    f"the configuration {target} exists and was left as it is")
+        if ignored:
+            app.message(f"{'、'.join(ignored)} 只用于新建配置文件，已忽略（替换文件请加 --force）",
+                        f"{', '.join(ignored)} only apply to a new file and were ignored "
+                        "(--force replaces the file)")
+        create_store(app, config)
+        return
+    old_storage: Mapping[str, Any] | None = None
+    backup: Path | None = None
+    if target.exists():
+        try:
+            old_storage = load_checked(target).storage
+        except ConfigError:
+            old_storage = None  # the replaced file does not load: the starter's store
+        backup = backup_of(target, app.clock.now())
+        backup.write_bytes(target.read_bytes())
+    text = starter_toml(name, timezone, cfg_lang or "zh", storage=old_storage)
     try:
         parse_config(text, base_dir=target.parent)
     except ConfigError as exc:
         option = {"$.community.timezone": "--timezone", "$.community.name": "--name"}.get(
             exc.path, exc.path)
+        if backup is not None:
+            backup.unlink()
         raise CliError(ExitCode.INVALID_INPUT, f"{option}: {exc.reason}",
                        f"{option}：{exc.reason}", code="invalid_value",
-                       hint_en="e.g. Asia/Shanghai, Asia/Hong_Kong, Europe/London") from None
-    write_config(target, text, force=force)
+                       hint_en="e.g. Asia/Shanghai, Asia/Hong_Kong, Europe/London",
+                       hint_zh="例如 Asia/Shanghai、Asia/Hong_Kong、Europe/London") from None
+    write_atomically(target, text.encode("utf-8"))
     config = load_checked(target)
-    store = open_configured_store(config, create=True)
-    store.close()
     click.echo(str(target))
+    if backup is not None:
+        app.message(f"已用初始配置替换 {target}；原文件已备份为 {backup}",
+                    f"replaced {target} by the starter; the old file is kept as {backup}")
+    else:
+        app.message(f"已生成初始配置 {target}", f"wrote the starter configuration {target}")
+    create_store(app, config)
+    cfg = "" if target == Path.cwd() / CONFIG_NAME else f" --config {target}"
     app.message(
-        f"已生成配置 {target} 并创建数据库。下一步：编辑人员与排班，然后\n"
-        f"  propdesk --config {target} --as desk-wang record --source owner_call "
+        f"下一步：按本小区修改人员与排班（propdesk{cfg} config check 检查），然后\n"
+        f"  propdesk{cfg} --as desk-wang record --source owner_call "
         f"--mode immediate --content 厨房水管漏水 --location 5-1-1202",
-        f"wrote {target} and created the database. Next: edit the roster and shifts, then\n"
-        f"  propdesk --config {target} --as desk-wang record --source owner_call "
+        f"Next: edit the people and shifts to your community (check with propdesk{cfg} "
+        f"config check), then\n"
+        f"  propdesk{cfg} --as desk-wang record --source owner_call "
         f"--mode immediate --content 'kitchen pipe leaking' --location 5-1-1202")
 
 
