@@ -15,6 +15,7 @@ from propdesk.cli.state import CONFIG_NAME, App, load_checked, open_configured_s
 
 if TYPE_CHECKING:
     from propdesk.domain.config import Config
+    from propdesk.domain.coverage import Finding
 
 pass_app = click.make_pass_decorator(App)
 
@@ -312,26 +313,86 @@ def check_storage_table(storage: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @click.option("--storage", "check_storage", is_flag=True,
               help="Also open the store the configuration names.")
+@click.option("--strict", is_flag=True,
+              help="Treat the warnings (a category without a department, hours a department "
+                   "has no one on duty) as errors: exit code 8.")
 @pass_app
-def config_check(app: App, as_json: bool, check_storage: bool) -> None:
-    """Check the configuration file (syntax, keys, types, references between tables)."""
+def config_check(app: App, as_json: bool, check_storage: bool, strict: bool) -> None:
+    """Check the configuration file (syntax, keys, types, references between tables),
+    then what would fail at dispatch: every category no department answers for
+    (R-50) and every hour of the week a department has no one on duty (R-51,
+    R-53).  Those are warnings; with --strict, errors."""
+    from propdesk.domain.coverage import coverage_findings
+
     app.json_mode = as_json
     cfg = app.config
     check_storage_table(cfg.storage)
     if check_storage:
-        open_configured_store(cfg, create=False).close()
-    summary = {"ok": True, "path": str(app.config_path()), "people": len(cfg.people),
-               "departments": len(cfg.departments), "shifts": len(cfg.shifts),
-               "fees": len(cfg.fees), "assets": len(cfg.assets)}
+        open_configured_store(cfg, create=False, config_file=app.config_path()).close()
+    findings = [finding_dict(cfg, f) for f in coverage_findings(cfg)]
+    severity = "error" if strict else "warning"
+    summary = {"ok": not (strict and findings), "path": str(app.config_path()),
+               "people": len(cfg.people), "departments": len(cfg.departments),
+               "shifts": len(cfg.shifts), "fees": len(cfg.fees), "assets": len(cfg.assets),
+               "warnings": [] if strict else findings, "errors": findings if strict else []}
     if as_json:
         app.emit_json(summary)
+    else:
+        for f in findings:
+            label = app.t("错误" if strict else "警告", severity)
+            app.message(f"{label} [{f['path']}]：{f['message_zh']}\n  建议：{f['hint_zh']}",
+                        f"{label} [{f['path']}]: {f['message']}\n  hint: {f['hint']}")
+    if strict and findings:
+        raise CliError(ExitCode.CONFIG,
+                       f"{len(findings)} problem(s) in {summary['path']} (--strict)",
+                       f"{summary['path']} 有 {len(findings)} 个问题（--strict）",
+                       code="config_strict", details={"path": findings[0]["path"]})
+    if as_json:
         return
-    app.message(
-        f"配置正确：{summary['path']}（{summary['people']} 人，{summary['departments']} 个部门，"
-        f"{summary['shifts']} 个班次，{summary['fees']} 个收费项目）",
-        f"configuration ok: {summary['path']} ({summary['people']} people, "
-        f"{summary['departments']} departments, {summary['shifts']} shifts, "
-        f"{summary['fees']} fee items)")
+    counts = (f"（{summary['people']} 人，{summary['departments']} 个部门，"
+              f"{summary['shifts']} 个班次，{summary['fees']} 个收费项目）",
+              f" ({summary['people']} people, {summary['departments']} departments, "
+              f"{summary['shifts']} shifts, {summary['fees']} fee items)")
+    if findings:
+        app.message(f"配置可用，但有 {len(findings)} 个警告：{summary['path']}{counts[0]}",
+                    f"configuration usable, with {len(findings)} warning(s): "
+                    f"{summary['path']}{counts[1]}")
+    else:
+        app.message(f"配置正确：{summary['path']}{counts[0]}",
+                    f"configuration ok: {summary['path']}{counts[1]}")
+
+
+def finding_dict(config: Config, finding: Finding) -> dict[str, Any]:
+    """A coverage finding with its messages and hint in both languages (R-50 … R-53)."""
+    from propdesk.domain.coverage import gaps_text, week_range_text
+
+    if finding.code == "no_department":
+        cat = config.category_by_id[finding.subject]
+        name_zh, name_en = cat.name, cat.name_en or cat.name
+        return {
+            "code": finding.code, "path": finding.path, "category": finding.subject,
+            "message": f"category {finding.subject} ({name_en}) has no department: "
+                       "dispatching it is refused (R-50)",
+            "message_zh": f"分类 {finding.subject}（{name_zh}）没有负责部门：派单会被拒绝（R-50）",
+            "hint": f'add "{finding.subject}" to the categories of one [[departments]] table',
+            "hint_zh": f'在某个 [[departments]] 的 categories 中加入 "{finding.subject}"',
+        }
+    dept = config.department_by_id[finding.subject]
+    name_zh, name_en = dept.name, dept.name_en or dept.name
+    return {
+        "code": finding.code, "path": finding.path, "department": finding.subject,
+        "gaps": [{"text": week_range_text(s, e, "en"), "start_minute": s, "end_minute": e}
+                 for s, e in finding.gaps],
+        "message": f"{finding.subject} ({name_en}): no one on duty {gaps_text(finding, 'en')}; "
+                   "a dispatch then is refused (R-53), an emergency goes to anyone on duty "
+                   "in the field (R-52)",
+        "message_zh": f"{finding.subject}（{name_zh}）：{gaps_text(finding, 'zh')} 无人值班；"
+                      "此时派单会被拒绝（R-53），紧急事项改派任一在岗现场人员（R-52）",
+        "hint": f"add a [[shifts]] table for these hours with a person of {finding.subject} "
+                f"(people whose department = \"{finding.subject}\")",
+        "hint_zh": f"在 [[shifts]] 中为这些时段安排 {finding.subject} 部门的人员"
+                   f"（department = \"{finding.subject}\" 的人员）",
+    }
 
 
 @click.command("plugins")
