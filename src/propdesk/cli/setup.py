@@ -112,6 +112,41 @@ def create_store(app: App, config: Config) -> None:
                     f"the store is ready (created where it was missing): {what}")
 
 
+def program() -> str:
+    """How to type ``propdesk`` in follow-up commands so that it runs from here.
+
+    ``propdesk`` when that name on the PATH is the program running; else the
+    path it was started by (``.venv/bin/propdesk`` after the README's commands,
+    without activating the environment), or ``python -m propdesk``."""
+    import os
+    import shutil
+    import sys
+
+    argv0 = sys.argv[0] if sys.argv else ""
+    here = Path(argv0)
+    if here.name == "__main__.py" and here.parent.name == "propdesk":
+        return f"{_short(Path(sys.executable))} -m propdesk"
+    if not here.name.startswith("propdesk") or not here.is_file():
+        return "propdesk"  # embedded (tests, another program): the documented name
+    found = shutil.which("propdesk")
+    if found and os.path.samefile(found, here):
+        return "propdesk"
+    return _short(here)
+
+
+def _short(path: Path) -> str:
+    """``path`` relative to the current folder when below it, else absolute."""
+    import shlex
+
+    full = path.absolute()
+    try:
+        text = str(full.relative_to(Path.cwd()))
+        text = text if "/" in text or "\\" in text else f"./{text}"
+    except ValueError:
+        text = str(full)
+    return shlex.quote(text)
+
+
 def _init_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``init --lang`` is also the language of init's own messages."""
     if value is not None:
@@ -202,13 +237,14 @@ def init(app: App, folder: Path | None, name: str, timezone: str, cfg_lang: str 
         app.message(f"已生成初始配置 {target}", f"wrote the starter configuration {target}")
     create_store(app, config)
     cfg = "" if target == Path.cwd() / CONFIG_NAME else f" --config {target}"
+    run = program()
     app.message(
-        f"下一步：按本小区修改人员与排班（propdesk{cfg} config check 检查），然后\n"
-        f"  propdesk{cfg} --as desk-wang record --source owner_call "
+        f"下一步：按本小区修改人员与排班（{run}{cfg} config check 检查），然后\n"
+        f"  {run}{cfg} --as desk-wang record --source owner_call "
         f"--mode immediate --content 厨房水管漏水 --location 5-1-1202",
-        f"Next: edit the people and shifts to your community (check with propdesk{cfg} "
+        f"Next: edit the people and shifts to your community (check with {run}{cfg} "
         f"config check), then\n"
-        f"  propdesk{cfg} --as desk-wang record --source owner_call "
+        f"  {run}{cfg} --as desk-wang record --source owner_call "
         f"--mode immediate --content 'kitchen pipe leaking' --location 5-1-1202")
 
 
@@ -395,21 +431,38 @@ def finding_dict(config: Config, finding: Finding) -> dict[str, Any]:
     }
 
 
+BUILTIN_FORMAT_INFO: dict[str, tuple[str, str, str]] = {
+    "table": ("text/plain", "终端表格", "a table for the terminal"),
+    "json": ("application/json", "完整数据（JSON）", "the whole report as JSON"),
+    "csv": ("text/csv", "表格文件（UTF-8，带 BOM，可用 Excel/WPS 打开）",
+            "for spreadsheets (UTF-8 with a BOM)"),
+    "md": ("text/markdown", "Markdown 文本", "Markdown text"),
+    "html": ("text/html", "网页（可打印，季度报告含图表）",
+             "a printable page (the quarterly report with its chart)"),
+}
+"""Media type and description (zh, en) of each built-in report format (``report --format``)."""
+
+
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @pass_app
 def plugins(app: App, as_json: bool) -> None:
     """List installed plugins, storage backends, output formats and config tables."""
     from propdesk import plugins as p
+    from propdesk.cli.reports import BUILTIN_FORMATS
 
     app.json_mode = as_json
     pm = p.default_plugin_manager()
+    builtin = [{"name": name, "media_type": BUILTIN_FORMAT_INFO[name][0],
+                "description": app.t(*BUILTIN_FORMAT_INFO[name][1:]), "builtin": True}
+               for name in BUILTIN_FORMATS]
     data: dict[str, list[Any]] = {
         "plugins": sorted(name for name, _plugin in pm.list_name_plugin() if name),
         "stores": [{"name": b.name, "description": b.description, "keys": list(b.keys)}
                    for b in p.store_backends().values()],
-        "formats": [{"name": r.name, "media_type": r.media_type, "description": r.description}
-                    for r in p.renderers().values()],
+        "formats": builtin + [{"name": r.name, "media_type": r.media_type,
+                               "description": r.description, "builtin": False}
+                              for r in p.renderers().values()],
         "config_tables": [{"name": t.name, "description": t.description}
                           for t in p.config_tables().values()],
     }
@@ -423,11 +476,13 @@ def plugins(app: App, as_json: bool) -> None:
     table.add_column(app.t("名称", "name"))
     table.add_column(app.t("说明", "description"))
     for name in data["plugins"]:
-        table.add_row("plugin", name, "")
+        table.add_row(app.t("插件", "plugin"), name, "")
     for b in data["stores"]:
-        table.add_row("store", b["name"], b["description"])
+        table.add_row(app.t("存储", "store"), b["name"], b["description"])
     for r in data["formats"]:
-        table.add_row("format", r["name"], f"{r['media_type']} {r['description']}".strip())
+        origin = app.t("（内置）", "(built in)") if r["builtin"] else ""
+        table.add_row(app.t("格式", "format"), r["name"],
+                      f"{r['media_type']} {r['description']} {origin}".strip())
     for t in data["config_tables"]:
-        table.add_row("config table", t["name"], t["description"])
+        table.add_row(app.t("配置表", "config table"), t["name"], t["description"])
     app.out.print(table)
