@@ -26,10 +26,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(tmp_path: Path, dsn: str) -> subprocess.CompletedProcess[str]:
+def run_cli(tmp_path: Path, dsn: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
     config = tmp_path / "propdesk.toml"
     config.write_text(f'[storage]\nbackend = "postgres"\ndsn = "{dsn}"\n', encoding="utf-8")
-    return subprocess.run([sys.executable, "-m", "propdesk", "--lang", "en", "--config",
+    return subprocess.run([sys.executable, "-m", "propdesk", "--lang", lang, "--config",
                            str(config), "list"], capture_output=True, text=True, timeout=120)
 
 
@@ -41,6 +41,14 @@ def test_a_wrong_port_is_one_line_naming_it(tmp_path: Path) -> None:
         f"error [storage]: cannot reach PostgreSQL (dbname=test host=127.0.0.1 port={port} "
         f"user=postgres): nothing accepts connections at 127.0.0.1:{port} (wrong port, or "
         "the server is not running)"]
+
+
+def test_and_in_chinese(tmp_path: Path) -> None:
+    port = free_port()
+    proc = run_cli(tmp_path, f"host=127.0.0.1 port={port} user=postgres dbname=test", "zh")
+    assert proc.returncode == 9
+    [line] = proc.stderr.splitlines()
+    assert line.endswith(f"127.0.0.1:{port} 无法连接（端口错误，或服务器未运行）"), line
 
 
 def test_the_store_refuses_at_once_without_opening_a_pool() -> None:

@@ -96,7 +96,9 @@ def as_cli_error(exc: BaseException) -> CliError | None:
         return CliError(ExitCode.CONFLICT, str(exc), f"工单 {exc.ticket} 已被他人修改，请重试",
                         code="conflict")
     if isinstance(exc, StoreError):
-        return CliError(ExitCode.STORAGE, str(exc), f"存储不可用：{exc}", code=exc.code)
+        zh = getattr(exc, "message_zh", None)  # a store may say it in Chinese too
+        return CliError(ExitCode.STORAGE, str(exc), zh if isinstance(zh, str) else
+                        f"存储不可用：{exc}", code=exc.code)
     from propdesk.transfer import TransferError
 
     if isinstance(exc, TransferError):

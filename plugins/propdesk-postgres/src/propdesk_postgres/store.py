@@ -46,7 +46,7 @@ from propdesk.ports import (
     StoreUnavailable,
 )
 from propdesk.serialization import GENESIS_HASH
-from propdesk_postgres.connect import cause_of, probe
+from propdesk_postgres.connect import probe, unavailable
 from propdesk_postgres.plugin import CONFIG_KEYS
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
@@ -108,8 +108,7 @@ class PostgresStore:
             self.migrate()
         except (PoolTimeout, psycopg.OperationalError) as exc:
             self._pool.close()
-            raise StoreUnavailable(f"cannot reach PostgreSQL ({_safe_dsn(dsn)}): "
-                                   f"{cause_of(exc, dsn, connect_timeout)}") from exc
+            raise unavailable(exc, dsn, connect_timeout, _safe_dsn(dsn)) from exc
         except BaseException:
             self._pool.close()
             raise
