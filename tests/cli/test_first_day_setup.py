@@ -132,6 +132,17 @@ def test_init_force_keeps_a_backup_and_the_configured_store(tmp_path: Path) -> N
     assert backups[0].read_bytes() == before
 
 
+def test_init_force_over_a_broken_file_keeps_it_and_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "broken" / "propdesk.toml"
+    config.parent.mkdir()
+    config.write_bytes(b"[community\nname = 'x'\n")
+    result = invoke("--config", str(config), "init", "--force")
+    [backup] = config.parent.glob("propdesk.toml.bak-*")
+    assert backup.read_bytes() == b"[community\nname = 'x'\n"
+    assert "the old file did not load" in result.stderr
+    assert (config.parent / "propdesk.db").is_file()
+
+
 def test_init_force_keeps_another_backend_in_the_new_file() -> None:
     storage = {"backend": "postgres", "dsn": "host=db.example user=desk dbname=\"pd\"",
                "schema": "binjiang", "pool_size": 2, "connect_timeout": 2.5}

@@ -233,6 +233,10 @@ def init(app: App, folder: Path | None, name: str, timezone: str, cfg_lang: str 
     if backup is not None:
         app.message(f"已用初始配置替换 {target}；原文件已备份为 {backup}",
                     f"replaced {target} by the starter; the old file is kept as {backup}")
+        if old_storage is None:
+            app.message("原文件无法读取，新文件使用初始配置的数据库设置（[storage]）",
+                        "the old file did not load, so the new one has the starter's "
+                        "[storage] table")
     else:
         app.message(f"已生成初始配置 {target}", f"wrote the starter configuration {target}")
     create_store(app, config)
