@@ -65,6 +65,7 @@ def test_categories_without_a_department_and_a_gap_in_the_week(run: Run,
     gap = found["no_one_on_duty", "engineering"]
     assert gap["path"] == "$.departments[id=engineering]"
     assert [g["text"] for g in gap["gaps"]] == ["Mon 20:00–Tue 08:00"]
+    assert [g["text_zh"] for g in gap["gaps"]] == ["周一 20:00–周二 08:00"]
     zh = run("config", "check", config=config, lang="zh")
     assert "分类 complaint（投诉）没有负责部门" in zh.stderr
     assert "engineering（工程部）：周一 20:00–周二 08:00 无人值班" in zh.stderr

@@ -421,7 +421,8 @@ def finding_dict(config: Config, finding: Finding) -> dict[str, Any]:
     name_zh, name_en = dept.name, dept.name_en or dept.name
     return {
         "code": finding.code, "path": finding.path, "department": finding.subject,
-        "gaps": [{"text": week_range_text(s, e, "en"), "start_minute": s, "end_minute": e}
+        "gaps": [{"text": week_range_text(s, e, "en"), "text_zh": week_range_text(s, e, "zh"),
+                  "start_minute": s, "end_minute": e}
                  for s, e in finding.gaps],
         "message": f"{finding.subject} ({name_en}): no one on duty {gaps_text(finding, 'en')}; "
                    "a dispatch then is refused (R-53), an emergency goes to anyone on duty "
