@@ -201,6 +201,9 @@ def test_a_refused_import_leaves_no_store_behind(tmp_path: Path) -> None:
     bad.write_text('{"not": "an export"}\n', encoding="utf-8")
     invoke("--config", str(target), "import", str(bad), expect=3)
     assert not (target.parent / "restored").exists()
+    zh = invoke("--config", str(target), "import", str(bad), expect=3, lang="zh")
+    assert "导入文件有误：第 1 行不是导出文件中的事件" in zh.stderr
+    assert not (target.parent / "restored").exists()
 
 
 def test_audit_verify_prints_the_full_head_hash(tmp_path: Path) -> None:

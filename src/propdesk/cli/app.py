@@ -102,7 +102,7 @@ def as_cli_error(exc: BaseException) -> CliError | None:
     from propdesk.transfer import TransferError
 
     if isinstance(exc, TransferError):
-        return CliError(ExitCode.INVALID_INPUT, str(exc), f"导入文件有误：{exc}",
+        return CliError(ExitCode.INVALID_INPUT, str(exc), f"导入文件有误：{exc.zh}",
                         code="transfer")
     if isinstance(exc, OSError) and exc.filename is not None:
         return CliError(ExitCode.INVALID_INPUT, f"{exc.filename}: {exc.strerror}",
