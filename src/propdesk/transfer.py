@@ -35,9 +35,14 @@ Group = tuple[str, int, list[Event], str | None, str]
 
 
 class TransferError(ValueError):
-    """A bad export file or target store; the message names the line."""
+    """A bad export file or target store; the message names the line.  ``zh`` is
+    the same message in Chinese, for the desk."""
 
     code = "transfer"
+
+    def __init__(self, message: str, zh: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @attrs.frozen
@@ -113,16 +118,21 @@ def read_entries(lines: Iterable[str]) -> Iterator[tuple[StoredEvent, str]]:
             prev_hash = str(record["prev_hash"])
             entry_hash = str(record["hash"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise TransferError(f"line {number}: not an exported event ({exc})") from exc
+            raise TransferError(f"line {number}: not an exported event ({exc})",
+                                f"第 {number} 行不是导出文件中的事件（{exc}）") from exc
         expected_seq += 1
         if seq != expected_seq:
-            raise TransferError(f"line {number}: sequence {seq} where {expected_seq} was expected")
+            raise TransferError(f"line {number}: sequence {seq} where {expected_seq} was expected",
+                                f"第 {number} 行：序号为 {seq}，应为 {expected_seq}")
         if prev_hash != prev:
-            raise TransferError(f"line {number}: prev_hash does not follow the previous line")
+            raise TransferError(f"line {number}: prev_hash does not follow the previous line",
+                                f"第 {number} 行：prev_hash 与上一行不衔接")
         if chain_hash(prev, event) != entry_hash:
-            raise TransferError(f"line {number}: hash does not match the event")
+            raise TransferError(f"line {number}: hash does not match the event",
+                                f"第 {number} 行：哈希与事件内容不符")
         if command_id is not None and not isinstance(command_id, str):
-            raise TransferError(f"line {number}: command_id must be a string or null")
+            raise TransferError(f"line {number}: command_id must be a string or null",
+                                f"第 {number} 行：command_id 必须是字符串或 null")
         prev = entry_hash
         yield StoredEvent(seq, event, command_id, prev_hash, entry_hash), str(digest)
 
@@ -156,7 +166,8 @@ def import_jsonl(lines: Iterable[str], store: EventStore, *, chunk: int = 1000) 
     """
     if store.head() != 0:
         raise TransferError(
-            f"the target store already holds {store.head()} events; import needs an empty store"
+            f"the target store already holds {store.head()} events; import needs an empty store",
+            f"目标存储已有 {store.head()} 条事件，只能导入空存储",
         )
     file_head = [GENESIS_HASH]
 
@@ -184,6 +195,7 @@ def import_jsonl(lines: Iterable[str], store: EventStore, *, chunk: int = 1000) 
     report = store.audit()
     if not report.ok or report.checked != events or report.head_hash != file_head[0]:
         raise TransferError(
-            f"the imported log does not reproduce the file's hashes: {report.reason or report}"
+            f"the imported log does not reproduce the file's hashes: {report.reason or report}",
+            f"导入后的日志与文件的哈希不一致：{report.reason or report}",
         )
     return TransferReport(events, len(tickets), len(commands), report.head_hash)

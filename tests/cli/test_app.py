@@ -91,7 +91,9 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert proc.stdout.strip().endswith("propdesk.toml")
     again = subprocess.run([sys.executable, "-m", "propdesk", "init", str(tmp_path / "x")],
                            capture_output=True, text=True, timeout=60)
-    assert again.returncode == ExitCode.CONFLICT and "Traceback" not in again.stderr
+    # issue 19: a second init keeps the file and its store, and says so
+    assert again.returncode == 0 and "Traceback" not in again.stderr
+    assert "left as it is" in again.stderr or "未作改动" in again.stderr
 
 
 def test_config_from_the_environment_and_the_current_folder(
@@ -109,9 +111,10 @@ def test_config_from_the_environment_and_the_current_folder(
     assert rows["config"]["source"] == "./propdesk.toml"
 
 
-def test_init_refuses_to_overwrite(run: Run, community: Path) -> None:
-    out = run("init", str(community.parent), expect=int(ExitCode.CONFLICT))
-    assert "--force" in out.stderr
+def test_init_keeps_an_existing_file_unless_forced(run: Run, community: Path) -> None:
+    before = community.read_bytes()
+    out = run("init", str(community.parent), "--name", "明珠苑")
+    assert "--force" in out.stderr and community.read_bytes() == before
     run("init", str(community.parent), "--force", "--name", "明珠苑")
     assert 'name = "明珠苑"' in community.read_text("utf-8")
     assert "--timezone" in run("init", str(community.parent / "y"), "--timezone", "Mars/Base",

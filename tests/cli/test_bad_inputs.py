@@ -187,7 +187,7 @@ def test_configuration_file_problems(run: Run, community: Path, tmp_path: Path) 
     nodb.write_text(community.read_text("utf-8").replace('path = "propdesk.db"',
                                                          'path = "elsewhere.db"'), "utf-8")
     out = run("list", config=nodb, expect=int(E.STORAGE))
-    assert "elsewhere.db" in out.stderr and "propdesk init" in out.stderr
+    assert "elsewhere.db" in out.stderr and f"propdesk --config {nodb} init" in out.stderr
     assert not (tmp_path / "elsewhere.db").exists()
     assert db_digest(community) == before
 

@@ -151,7 +151,7 @@ def test_config_show_check_and_plugins(run: Run, community: Path) -> None:
     assert rows["community.name"]["source"] == "file"
     assert rows["limits.content"]["source"] == "default"
     assert "community.timezone" in run("config", "show").stdout
-    assert "configuration ok" in run("config", "check", "--storage").stderr
+    assert "configuration usable, with 1 warning" in run("config", "check", "--storage").stderr
     assert json.loads(run("config", "check", "--json").stdout)["ok"] is True
     plugins = json.loads(run("plugins", "--json").stdout)
     assert {"memory", "sqlite"} <= {s["name"] for s in plugins["stores"]}

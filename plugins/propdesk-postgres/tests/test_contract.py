@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+pytest.importorskip("propdesk_postgres.testing", reason="propdesk-postgres is not installed: "
+                    "pip install -e plugins/propdesk-postgres")
+
 from hypothesis import HealthCheck, settings
-from propdesk_postgres.testing import SchemaFactory
 
 from propdesk.testing.contract import EventStoreContract, StoreFactory
+
+if TYPE_CHECKING:
+    from propdesk_postgres.testing import SchemaFactory
 
 pytestmark = pytest.mark.postgres
 

@@ -32,6 +32,7 @@ class LazyGroup(click.Group):
             if name == cmd_name:
                 command = load_command(name, target)
                 command.short_help = text  # the registry's line, as `propdesk --help` shows
+                add_global_options(command)
                 return command
         return None
 
@@ -95,11 +96,13 @@ def as_cli_error(exc: BaseException) -> CliError | None:
         return CliError(ExitCode.CONFLICT, str(exc), f"工单 {exc.ticket} 已被他人修改，请重试",
                         code="conflict")
     if isinstance(exc, StoreError):
-        return CliError(ExitCode.STORAGE, str(exc), f"存储不可用：{exc}", code=exc.code)
+        zh = getattr(exc, "message_zh", None)  # a store may say it in Chinese too
+        return CliError(ExitCode.STORAGE, str(exc), zh if isinstance(zh, str) else
+                        f"存储不可用：{exc}", code=exc.code)
     from propdesk.transfer import TransferError
 
     if isinstance(exc, TransferError):
-        return CliError(ExitCode.INVALID_INPUT, str(exc), f"导入文件有误：{exc}",
+        return CliError(ExitCode.INVALID_INPUT, str(exc), f"导入文件有误：{exc.zh}",
                         code="transfer")
     if isinstance(exc, OSError) and exc.filename is not None:
         return CliError(ExitCode.INVALID_INPUT, f"{exc.filename}: {exc.strerror}",
@@ -107,12 +110,25 @@ def as_cli_error(exc: BaseException) -> CliError | None:
     return None
 
 
-def config_error(path: str, reason: str) -> CliError:
-    """A configuration error naming the key's path and what is wrong."""
+def config_error(path: str, reason: str, file: Any = None) -> CliError:
+    """A configuration error naming the key's path and what is wrong; the hint says
+    where to fix it (the file, when known) rather than to run the check that failed."""
+    en, zh = config_hint(path, file)
     return CliError(ExitCode.CONFIG, f"configuration {path}: {reason}",
                     f"配置错误 {path}：{reason}", code="config",
-                    hint_en="check it with: propdesk config check",
-                    hint_zh="可用 propdesk config check 检查配置", details={"path": path})
+                    hint_en=en, hint_zh=zh, details={"path": path})
+
+
+def config_hint(path: str, file: Any = None) -> tuple[str, str]:
+    """``(en, zh)``: edit ``path`` in ``file`` (docs/configuration.md), then check again."""
+    where_en = f" in {file}" if file else ""
+    where_zh = f"（{file}）" if file else ""
+    key = path if path != "$" else "the file"
+    key_zh = path if path != "$" else "配置文件"
+    return (f"edit {key}{where_en} (docs/configuration.md describes every key), then "
+            "check again with: propdesk config check",
+            f"请修改{where_zh} {key_zh}（各键说明见 docs/configuration.md），改后可用 "
+            "propdesk config check 复查")
 
 
 def report_exception(ctx: click.Context, exc: BaseException) -> ExitCode:
@@ -124,6 +140,9 @@ def report_exception(ctx: click.Context, exc: BaseException) -> ExitCode:
     err = as_cli_error(exc)
     if err is not None and app is not None:
         localize_times(err, app)
+        if err.code == "config" and "path" in err.details:
+            err.hint_en, err.hint_zh = config_hint(str(err.details["path"]),
+                                                   app.config_location()[0])
     if err is None:
         if os.environ.get("PROPDESK_DEBUG", "") not in ("", "0"):
             import traceback
@@ -167,6 +186,58 @@ def _lang_callback(ctx: click.Context, param: click.Parameter, value: str | None
     return value.lower() if value else None
 
 
+# ------------------------------------------------------------ global options after a command
+
+class GlobalOption(click.Option):
+    """``--config``, ``--as`` or ``--lang`` given after the command (``propdesk record …
+    --as desk-wang``): its value goes to the root context's :class:`App`, as if it had been
+    given before the command.  Given in both places, the one after the command wins."""
+
+    global_option = True
+    """Marks the option for the reference (``docs/cli.md`` lists it once, not per command)."""
+
+
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None:
+        return
+    from propdesk.cli.state import App
+
+    app = ctx.find_root().obj
+    if isinstance(app, App) and param.name is not None:
+        app.set_global(param.name, value.lower() if param.name == "lang" else value)
+
+
+def global_options() -> list[click.Option]:
+    """Fresh copies of the global options for one command (processed first: eager)."""
+    common: dict[str, Any] = {"expose_value": False, "callback": _set_global,
+                              "is_eager": True}
+    return [
+        GlobalOption(["--config", "config_path"], metavar="PATH",
+                     help="Configuration file (global option, also before the command).",
+                     **common),
+        GlobalOption(["--as", "user"], metavar="PERSON",
+                     help="Who acts (global option, also before the command).", **common),
+        GlobalOption(["--lang"], type=click.Choice(["zh", "en"], case_sensitive=False),
+                     help="Language of labels and messages (global option, also before the "
+                          "command).", **common),
+    ]
+
+
+def add_global_options(command: click.Command) -> None:
+    """Accept the global options after ``command`` and each of its subcommands.
+
+    A command that has an option of the same name keeps its own (``init --lang``
+    is the language written into the new configuration, and also that of its
+    messages).  Adding twice adds nothing."""
+    taken = {opt for p in command.params for opt in getattr(p, "opts", ())}
+    for option in global_options():
+        if not taken.intersection(option.opts):
+            command.params.append(option)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
                                               "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="propdesk",
@@ -187,7 +258,8 @@ def cli(ctx: click.Context, config_path: str | None, user: str | None,
 
     Tickets are recorded, dispatched, followed and called back with the
     commands below; every read command has --json (data on stdout,
-    messages on stderr).
+    messages on stderr).  The options --config, --as and --lang may also
+    follow the command (propdesk record … --as desk-wang).
     """
     from propdesk.cli.state import App, Overrides
 

@@ -148,9 +148,9 @@ def export(app: App, output: Path | None) -> None:
         with output.open("w", encoding="utf-8", newline="\n") as out:
             report = export_jsonl(store, out)
     app.message(f"已导出 {report.events} 条事件（{report.tickets} 个流），末哈希 "
-                f"{report.head_hash[:12]}",
+                f"{report.head_hash}",
                 f"exported {report.events} events ({report.tickets} streams), head "
-                f"{report.head_hash[:12]}")
+                f"{report.head_hash}")
 
 
 @click.command("import")
@@ -159,21 +159,16 @@ def export(app: App, output: Path | None) -> None:
 def import_cmd(app: App, file: str) -> None:
     """Import an export (JSON Lines) into the configured store, which must be empty.
 
-    Every line's sequence and hash are verified; the imported log must
-    reproduce the file's hashes.
+    A SQLite store that does not exist yet is created (restoring a backup
+    into a new path); it is removed again when the import fails.  Every
+    line's sequence and hash are verified; the imported log must reproduce
+    the file's hashes.
     """
-    from propdesk.transfer import import_jsonl
+    from propdesk.cli.restore import import_into
 
-    store = app.store()
-    if store.head() != 0:
-        raise CliError(ExitCode.CONFLICT,
-                       f"the store already holds {store.head()} events; import needs an "
-                       "empty store", f"目标存储已有 {store.head()} 条事件，只能导入空存储",
-                       code="store_not_empty",
-                       hint_en="initialise a new store (propdesk init in another folder)")
-    report = import_jsonl(read_text(file), store)
-    app.message(f"已导入 {report.events} 条事件，末哈希 {report.head_hash[:12]}",
-                f"imported {report.events} events, head {report.head_hash[:12]}")
+    report = import_into(app, read_text(file))
+    app.message(f"已导入 {report.events} 条事件，末哈希 {report.head_hash}",
+                f"imported {report.events} events, head {report.head_hash}")
 
 
 @click.group("audit")
@@ -193,9 +188,10 @@ def audit_verify(app: App, as_json: bool) -> None:
     if as_json:
         app.emit_json(data)
     elif report.ok:
-        app.message(f"日志完整：已校验 {report.checked} 条事件，末哈希 {report.head_hash[:12]}",
+        app.message(f"日志完整：已校验 {report.checked} 条事件，末哈希 {report.head_hash}"
+                    "（请另处保存，供日后核对）",
                     f"log intact: {report.checked} events verified, head "
-                    f"{report.head_hash[:12]}")
+                    f"{report.head_hash} (keep it elsewhere to compare later)")
     if not report.ok:
         raise CliError(ExitCode.AUDIT_FAILED,
                        f"the log was altered at position {report.first_bad}: {report.reason}",

@@ -11,6 +11,7 @@ the breaches and the day's 《信息三率统计表》 are shown.
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -42,7 +43,7 @@ def demo(app: App, folder: Path, force: bool) -> None:
     the day's 《信息三率统计表》."""
     from propdesk.adapters.clock import ManualClock
     from propdesk.cli.reports import build_report, render
-    from propdesk.cli.setup import starter_toml
+    from propdesk.cli.setup import program, starter_toml
     from propdesk.cli.slacmds import board_frame
     from propdesk.cli.slaview import outcome_dict, outcomes, sla_table
     from propdesk.domain.kpi import Period
@@ -56,6 +57,8 @@ def demo(app: App, folder: Path, force: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for leftover in folder.glob("propdesk.db*"):
         leftover.unlink()
+    # everything the demo (and the reports it suggests) writes stays out of git
+    (folder / ".gitignore").write_text("# written by propdesk demo\n*\n", encoding="utf-8")
     lang = app.lang
     config_file.write_text(starter_toml("海德花园（演示）", "Asia/Shanghai", lang),
                            encoding="utf-8")
@@ -86,19 +89,23 @@ def demo(app: App, folder: Path, force: bool) -> None:
         out.rule(tr("今日《信息三率统计表》", "today's 《信息三率统计表》"))
         text = render(day, report, "table")
         click.echo(text if isinstance(text, str) else text.decode("utf-8"), nl=False)
-        cfg = str(config_file)
+        cfg = shlex.quote(str(config_file))
+        run = program()
+        report_file = shlex.quote(str(folder / "w10.html"))
         day.message(
             "接着试试：\n"
-            f"  propdesk --config {cfg} board --at '2026-03-02 17:45'\n"
-            f"  propdesk --config {cfg} show D-0306\n"
-            f"  propdesk --config {cfg} --as desk-wang record --source owner_call "
+            f"  {run} --config {cfg} board --at '2026-03-02 17:45'\n"
+            f"  {run} --config {cfg} show D-0306\n"
+            f"  {run} --config {cfg} --as desk-wang record --source owner_call "
             "--mode immediate --content 门禁卡失灵 --location 2-2-201\n"
-            f"  propdesk --config {cfg} report weekly --period 2026-W10 --format html -o w10.html",
+            f"  {run} --config {cfg} report weekly --period 2026-W10 --format html "
+            f"-o {report_file}",
             "Try next:\n"
-            f"  propdesk --config {cfg} board --at '2026-03-02 17:45'\n"
-            f"  propdesk --config {cfg} show D-0306\n"
-            f"  propdesk --config {cfg} --as desk-wang record --source owner_call "
+            f"  {run} --config {cfg} board --at '2026-03-02 17:45'\n"
+            f"  {run} --config {cfg} show D-0306\n"
+            f"  {run} --config {cfg} --as desk-wang record --source owner_call "
             "--mode immediate --content 'access card broken' --location 2-2-201\n"
-            f"  propdesk --config {cfg} report weekly --period 2026-W10 --format html -o w10.html")
+            f"  {run} --config {cfg} report weekly --period 2026-W10 --format html "
+            f"-o {report_file}")
     finally:
         day.close()

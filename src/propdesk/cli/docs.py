@@ -61,7 +61,8 @@ def _command_section(path: str, command: click.Command, level: int) -> list[str]
         lines += [inspect.cleandoc(command.help).replace("\b\n", ""), ""]
     usage = " ".join(command.collect_usage_pieces(ctx))
     lines += ["```text", f"{path} {usage}", "```", ""]
-    params = [p for p in command.params if not getattr(p, "hidden", False)]
+    params = [p for p in command.params if not getattr(p, "hidden", False)
+              and not getattr(p, "global_option", False)]
     if params:
         lines += ["| option | meaning |", "|---|---|", *(_option_row(p) for p in params), ""]
     if isinstance(command, click.Group):
@@ -96,6 +97,10 @@ def cli_reference() -> str:
         "| option | meaning |",
         "|---|---|",
         *(_option_row(p) for p in cli.params if isinstance(p, click.Option)),
+        "",
+        "They may also follow the command, at any place among its options "
+        "(`propdesk record … --as desk-wang`, `propdesk show A1 --lang zh`); given in both "
+        "places, the one after the command wins.",
         "",
         "The configuration file is the first of: `--config`, `PROPDESK_CONFIG`, "
         "`./propdesk.toml`, the user's configuration folder (`~/.config/propdesk/propdesk.toml` "

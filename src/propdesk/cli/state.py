@@ -80,6 +80,21 @@ class App:
         self._out: Console | None = None
         self._err: Console | None = None
 
+    def set_global(self, name: str, value: str) -> None:
+        """A global option given after the command (``config_path``, ``user``, ``lang``):
+        it replaces the one given before it, and nothing loaded yet is kept."""
+        if name == "config_path":
+            self._config_arg = value
+            self._config = None
+            self._raw = None
+        elif name == "user":
+            self.user = value
+        elif name == "lang":
+            self._lang = value
+        else:
+            raise ValueError(f"not a global option: {name}")
+        self.sources[name] = "commandline"
+
     # ------------------------------------------------------------ configuration
 
     def config_location(self) -> tuple[Path | None, str, list[Path]]:
@@ -98,6 +113,13 @@ class App:
     def config_path(self) -> Path:
         """The configuration file to use; a :class:`CliError` when there is none."""
         path, _src, looked = self.config_location()
+        if path is not None and self._config_arg and not path.exists():
+            run = init_command(path)
+            raise CliError(
+                ExitCode.CONFIG, f"the configuration file {path} does not exist",
+                f"配置文件 {path} 不存在", code="no_config",
+                hint_en=f"create it with: {run}", hint_zh=f"可用 {run} 生成初始配置",
+            )
         if path is None:
             raise CliError(
                 ExitCode.CONFIG,
@@ -141,8 +163,9 @@ class App:
         if self._raw is None:
             import tomllib
 
+            path = self.config_location()[0]
             try:
-                self._raw = tomllib.loads(self.config_path().read_text("utf-8"))
+                self._raw = tomllib.loads(path.read_text("utf-8")) if path else {}
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 self._raw = {}
         return self._raw
@@ -195,14 +218,16 @@ class App:
         self._instant = self.clock.now().replace(microsecond=0)
         return self._instant
 
-    def store(self) -> EventStore:
-        """The event store the configuration chooses (it must already exist)."""
+    def store(self, *, create: bool = False) -> EventStore:
+        """The event store the configuration chooses; it must already exist unless
+        ``create`` (``import`` creates the store it restores into)."""
         if self._store is None:
             config = self.config
             if self.overrides.store_factory is not None:
                 self._store = self.overrides.store_factory(config)
             else:
-                self._store = open_configured_store(config, create=False)
+                self._store = open_configured_store(config, create=create,
+                                                    config_file=self.config_path())
         return self._store
 
     @property
@@ -365,21 +390,34 @@ def load_checked(path: Path) -> Config:
     return config
 
 
-def open_configured_store(config: Config, *, create: bool) -> EventStore:
-    """Open the configured store; without ``create`` a missing SQLite file is an error."""
+def init_command(config_file: Path | None) -> str:
+    """The ``propdesk init`` command line that acts on ``config_file``."""
+    if config_file is None or config_file.absolute() == Path.cwd() / CONFIG_NAME:
+        return "propdesk init"
+    return f"propdesk --config {config_file} init"
+
+
+def open_configured_store(config: Config, *, create: bool,
+                          config_file: Path | None = None) -> EventStore:
+    """Open the configured store; without ``create`` a missing SQLite file is an error
+    whose hint is the ``init`` that creates it (``config_file`` is named in it)."""
     from propdesk.plugins import open_store
 
     storage = dict(config.storage)
-    if storage.get("backend", "sqlite") == "sqlite" and not create:
+    if storage.get("backend", "sqlite") == "sqlite":
         path = storage.get("path", "propdesk.db")
         if isinstance(path, str) and path != ":memory:":
             full = Path(config.base_dir) / Path(path).expanduser()
-            if not full.exists():
+            if create:
+                full.parent.mkdir(parents=True, exist_ok=True)
+            elif not full.exists():
+                run = init_command(config_file)
                 raise CliError(
                     ExitCode.STORAGE, f"the database {full} does not exist",
                     f"数据库 {full} 不存在", code="storage_unavailable",
-                    hint_en="create it with `propdesk init` (or check $.storage.path)",
-                    hint_zh="请运行 propdesk init 创建（或检查 $.storage.path）")
+                    hint_en=f"create it with: {run} (the configuration is kept as it is; "
+                            "or check $.storage.path)",
+                    hint_zh=f"可运行 {run} 创建（配置文件保持不变；或检查 $.storage.path）")
     return open_store(storage, Path(config.base_dir))
 
 

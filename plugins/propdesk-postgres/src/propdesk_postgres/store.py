@@ -46,6 +46,7 @@ from propdesk.ports import (
     StoreUnavailable,
 )
 from propdesk.serialization import GENESIS_HASH
+from propdesk_postgres.connect import probe, unavailable
 from propdesk_postgres.plugin import CONFIG_KEYS
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
@@ -91,6 +92,7 @@ class PostgresStore:
             conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(self._lock_timeout)))
             conn.execute("SET idle_in_transaction_session_timeout = 60000")
 
+        probe(dsn, connect_timeout, _safe_dsn(dsn))  # one clear line when it cannot connect
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             dsn,
             min_size=1,
@@ -106,7 +108,7 @@ class PostgresStore:
             self.migrate()
         except (PoolTimeout, psycopg.OperationalError) as exc:
             self._pool.close()
-            raise StoreUnavailable(f"cannot reach PostgreSQL ({_safe_dsn(dsn)}): {exc}") from exc
+            raise unavailable(exc, dsn, connect_timeout, _safe_dsn(dsn)) from exc
         except BaseException:
             self._pool.close()
             raise
