@@ -211,7 +211,7 @@ def test_import_hints_are_chinese(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text(run("export").stdout, "utf-8")
     err = run("import", str(path), lang="zh", expect=5).stderr
-    assert "propdesk init" in err and "initialise" not in err and "another folder" not in err
+    assert "import 会自动创建" in err and "initialise" not in err and "another folder" not in err
 
 
 def test_times_entered_now_are_to_the_second(run: Run, clock: ManualClock) -> None:
