@@ -338,26 +338,37 @@ def digest_line(message: Message) -> str:
     return line if len(line) <= 200 else line[:199] + "…"
 
 
+def merged(messages: Sequence[tuple[int, Message]]) -> Batch:
+    """One digest of ``messages``: a line each, the people addressed each once."""
+    people: dict[str, Recipient] = {}
+    for _, m in messages:
+        for r in m.recipients:
+            people.setdefault(r.id, r)
+    n = len(messages)
+    return Batch(tuple(i for i, _ in messages), f"合并通知 {n} 条 / {n} notices merged",
+                 "\n".join(digest_line(m) for _, m in messages), tuple(people.values()))
+
+
 def digest(messages: Sequence[tuple[int, Message]],
            fits: Callable[[Batch], bool]) -> tuple[Batch | None, list[int]]:
-    """The largest digest of ``messages`` (oldest first) that ``fits``; and who is left out."""
-    chosen: Batch | None = None
-    for count in range(1, len(messages) + 1):
-        part = messages[:count]
-        people: dict[str, Recipient] = {}
-        for _, m in part:
-            for r in m.recipients:
-                people.setdefault(r.id, r)
-        n = len(part)
-        batch = Batch(tuple(i for i, _ in part),
-                      f"合并通知 {n} 条 / {n} notices merged",
-                      "\n".join(digest_line(m) for _, m in part),
-                      tuple(people.values()))
-        if chosen is not None and not fits(batch):
-            break
-        chosen = batch
-    left = [i for i, _ in messages[len(chosen.indices):]] if chosen else []
-    return chosen, left
+    """The largest digest of the first of ``messages`` that ``fits``; and who is left out.
+
+    A lone message goes as itself.  Binary search over the count (a digest
+    grows with every message), so a storm of thousands stays cheap.
+    """
+    if not messages:
+        return None, []
+    if len(messages) == 1:
+        return single(*messages[0]), []
+    low, high = 1, len(messages)  # a digest of ``low`` messages is always taken
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(merged(messages[:mid])):
+            low = mid
+        else:
+            high = mid - 1
+    chosen = merged(messages[:low]) if low > 1 else single(*messages[0])
+    return chosen, [i for i, _ in messages[low:]]
 
 
 class RobotChannel(abc.ABC):
