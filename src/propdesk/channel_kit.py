@@ -28,6 +28,7 @@ from __future__ import annotations
 import abc
 import json
 import math
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,6 +57,10 @@ DEFAULT_TIMEOUT = 10.0
 
 SECRET_QUERY_KEYS = frozenset({"key", "access_token", "token", "secret", "sign", "password"})
 """URL query parameters that carry a secret: a configured ``url`` must not hold them."""
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,47}")
+"""What an ``…_env`` key may hold: an environment variable's name."""
 
 
 class ChannelConfigError(ConfigKeyError, SecretError):
@@ -108,6 +113,12 @@ def check_table(table: Mapping[str, Any], *, keys: Sequence[str], required: Sequ
             raise ChannelConfigError(f"{path}.{key}", "required (必填)")
     out = dict(table)
     for key, value in table.items():
+        if key.endswith("_env") and not (isinstance(value, str) and ENV_NAME.fullmatch(value)):
+            # not echoed: a value that is no variable's name may be the secret itself
+            raise ChannelConfigError(f"{path}.{key}",
+                                     "the name of an environment variable is required "
+                                     "(letters, digits and _, at most 48), not the secret "
+                                     "itself (应为环境变量名，而非密钥本身)")
         if key.endswith("_file"):
             if not isinstance(value, str) or not value:
                 raise ChannelConfigError(f"{path}.{key}", "a file path is required (应为文件路径)")

@@ -270,6 +270,21 @@ def test_check_table(tmp_path: Path) -> None:
         check_table({"name": "n", "secret_file": 3}, keys=("secret_env",))
 
 
+@pytest.mark.parametrize("value", ["693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa",
+                                   "SEC" + "0123456789abcdef" * 4, "whsec_MDEyMzQ1Njc4OQ==",
+                                   "", 3, "a b"])
+def test_an_env_key_holding_a_secret_itself_is_refused_without_echoing_it(value: object) -> None:
+    with pytest.raises(ChannelConfigError) as info:
+        check_table({"name": "n", "key_env": value}, keys=("key_env",))
+    assert str(info.value).startswith("$.notifiers[name=n].key_env: the name of an environment")
+    assert not value or str(value) not in str(info.value)
+
+
+def test_ordinary_variable_names_are_accepted() -> None:
+    for name in ("WECOM_KEY", "propdesk_hook_secret", "_X1"):
+        assert check_table({"name": "n", "key_env": name}, keys=("key_env",))["key_env"] == name
+
+
 @pytest.mark.parametrize("url", ["https://h.example/p?access_token=1",
                                  "https://h.example/p?x=1&KEY=2", "https://h.example/p?sign=x",
                                  "mailto:a@b.example", "https://", 3])
