@@ -229,10 +229,15 @@ class HttpPoster:
         """POST ``body``; the answer, or a retryable error when the receiver was not reached."""
         try:
             r = self._client.post(url, content=body, headers=dict(headers))
+        except httpx.LocalProtocolError as exc:  # what we would send is not valid HTTP
+            return DeliveryError(f"cannot send: {exc} (无法发送)", permanent=True)
         except httpx.TimeoutException as exc:
             return Unreachable(f"timeout: {type(exc).__name__} (请求超时)")
         except httpx.HTTPError as exc:
             return Unreachable(f"network error: {type(exc).__name__}: {exc} (网络错误)")
+        except (httpx.InvalidURL, ValueError) as exc:  # a header or URL that cannot be sent
+            return DeliveryError(f"cannot send: {type(exc).__name__}: {exc} (无法发送)",
+                                 permanent=True)
         return Answer(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content)
 
     def close(self) -> None:

@@ -210,6 +210,24 @@ def test_a_refused_mailbox_is_permanent_and_does_not_stop_the_next(
     assert second is None and len(inbox.mails) == 1
 
 
+@pytest.mark.parametrize("utf8", [True, False])
+def test_a_chinese_address_goes_with_smtputf8_else_it_is_permanent_not_an_exception(
+        inbox: Inbox, ca: trustme.CA, ca_file: Path, utf8: bool) -> None:
+    controller = serve(inbox, ca, auth_required=True, enable_SMTPUTF8=utf8)
+    chinese = attrs.evolve(STAFF[0], email="赵师傅@desk.example")
+    try:
+        first, second = make(controller, ca_file).send(
+            [sample_message(1, recipients=(chinese,)), sample_message(2)])
+    finally:
+        controller.stop()
+    assert second is None
+    if utf8:
+        assert first is None and inbox.mails[0].rcpt_tos == ["赵师傅@desk.example"]
+    else:
+        assert first is not None and first.permanent and "SMTPUTF8" in first.reason
+        assert len(inbox.mails) == 1
+
+
 def test_no_recipient_with_an_email(server: Controller, inbox: Inbox, ca_file: Path) -> None:
     (error,) = make(server, ca_file).send([sample_message(1, recipients=(STAFF[2],))])
     assert error is not None and error.permanent and "email" in error.reason

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from propdesk_webhook.plugin import WebhookChannel, channel_from_table
 from standardwebhooks import Webhook
 
-from propdesk.channel_kit import ChannelConfigError
+from propdesk.channel_kit import ChannelConfigError, HttpPoster
 from propdesk.channels import Channel, DeliveryError, SecretError
 from propdesk.plugins import make_plugin_manager, notifiers
 from propdesk.testing.receivers import (
@@ -80,6 +81,27 @@ def test_a_notice_arrives_signed_with_its_type_ticket_rule_cycle_and_people(
     assert body == message.payload()
     # the reference library of the scheme accepts it too (signature and timestamp window)
     assert Webhook(SECRET).verify(got.body, dict(got.headers)) == body
+
+
+def test_a_chinese_ticket_id_goes_percent_encoded_in_the_header(
+        channel: WebhookChannel, receiver: HttpReceiver) -> None:
+    message = attrs.evolve(sample_message(1), id="甲1:S-5:1:sla.warning", ticket="甲1")
+    assert channel.send([message]) == [None]
+    (got,) = receiver.accepted
+    assert got.headers["webhook-id"] == urllib.parse.quote(message.id, safe="")
+    assert json.loads(got.body)["id"] == message.id
+
+
+@pytest.mark.parametrize("value", ["line\nbreak", "甲"])
+def test_a_header_that_cannot_be_sent_is_a_permanent_result_not_an_exception(
+        receiver: HttpReceiver, value: str) -> None:
+    poster = HttpPoster(timeout=5)
+    try:
+        answer = poster.post(receiver.url, b"x", {"x-bad": value})
+    finally:
+        poster.close()
+    assert isinstance(answer, DeliveryError) and answer.permanent
+    assert receiver.requests == []
 
 
 def test_the_channel_is_a_channel(channel: WebhookChannel) -> None:

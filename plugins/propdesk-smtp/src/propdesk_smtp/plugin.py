@@ -12,10 +12,10 @@ answers permanent.
 
 from __future__ import annotations
 
+import email.errors
 import hashlib
 import html
 import smtplib
-import socket
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -142,31 +142,40 @@ class SmtpChannel:
                 return
         raise smtplib.SMTPNotSupportedError("the server offers neither AUTH PLAIN nor LOGIN")
 
+    def _mail(self, message: Message) -> EmailMessage | DeliveryError:
+        try:
+            mail = email_of(message, self.sender, now=self.clock)
+        except (ValueError, email.errors.MessageError) as exc:
+            return DeliveryError(f"cannot write the e-mail: {exc} (无法生成邮件)", permanent=True)
+        return no_address() if mail is None else mail
+
     def send(self, messages: Sequence[Message]) -> list[DeliveryError | None]:
-        mails = [email_of(m, self.sender, now=self.clock) for m in messages]
-        if all(mail is None for mail in mails):
-            return [no_address() for _ in messages]
+        mails = [self._mail(m) for m in messages]
+        if all(isinstance(mail, DeliveryError) for mail in mails):
+            return [mail if isinstance(mail, DeliveryError) else None for mail in mails]
         try:
             smtp = self._connect()
         except UnicodeError:  # smtplib sends user and password as ASCII only
             error = DeliveryError("the SMTP user and password must be ASCII "
                                   "(SMTP 用户名和密码须为 ASCII 字符)", permanent=True)
-            return [error if mail is not None else no_address() for mail in mails]
+            return [mail if isinstance(mail, DeliveryError) else error for mail in mails]
         except (smtplib.SMTPException, OSError) as exc:
             error = smtp_error(exc)
-            return [error if mail is not None else no_address() for mail in mails]
+            return [mail if isinstance(mail, DeliveryError) else error for mail in mails]
         by_id = {id(m): mail for m, mail in zip(messages, mails, strict=True)}
 
         def deliver(message: Message) -> DeliveryError | None:
             mail = by_id[id(message)]
-            if mail is None:
-                return no_address()
+            if isinstance(mail, DeliveryError):
+                return mail
             try:
                 smtp.send_message(mail)
+            except (smtplib.SMTPServerDisconnected, TimeoutError) as exc:
+                return Unreachable(f"network error: {type(exc).__name__}: {exc} (连接中断)")
             except (smtplib.SMTPException, OSError) as exc:
-                if isinstance(exc, smtplib.SMTPServerDisconnected | socket.timeout):
-                    return Unreachable(f"network error: {type(exc).__name__}: {exc} (连接中断)")
                 return smtp_error(exc)
+            except ValueError as exc:  # e.g. a non-ASCII address the server cannot take
+                return DeliveryError(f"cannot send: {exc} (无法发送)", permanent=True)
             return None
 
         try:

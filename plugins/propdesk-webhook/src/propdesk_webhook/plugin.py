@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,16 @@ def signer(value: str, *, path: str) -> Webhook:
                           f"(whsec_ 之后应为 base64): {type(exc).__name__}") from None
 
 
+def webhook_id(message_id: str) -> str:
+    """The ``webhook-id`` header: the message id, percent-encoded (UTF-8) unless plain ASCII.
+
+    A header is ASCII; ticket ids may be Chinese.  The body carries the id as it is.
+    """
+    if message_id.isascii() and message_id.isprintable() and " " not in message_id:
+        return message_id
+    return urllib.parse.quote(message_id, safe="")
+
+
 class WebhookChannel:
     """A configured webhook receiver."""
 
@@ -72,12 +83,13 @@ class WebhookChannel:
     def headers(self, message: Message, body: bytes) -> dict[str, str]:
         """The Standard Webhooks headers for ``body``, signed now."""
         when = utc_now(self.clock).replace(microsecond=0)
+        wid = webhook_id(message.id)
         return {
             "content-type": "application/json",
             "user-agent": "propdesk-webhook",
-            "webhook-id": message.id,
+            "webhook-id": wid,
             "webhook-timestamp": str(int(when.timestamp())),
-            "webhook-signature": self._signer.sign(message.id, when, body.decode("utf-8")),
+            "webhook-signature": self._signer.sign(wid, when, body.decode("utf-8")),
         }
 
     def _deliver(self, message: Message) -> DeliveryError | None:
