@@ -32,6 +32,7 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -160,6 +161,16 @@ def number(table: Mapping[str, Any], key: str, default: float, *, low: float,
     return float(value)
 
 
+def whole(table: Mapping[str, Any], key: str, default: int, *, low: int, high: int) -> int:
+    """``table[key]`` as a whole number in ``[low, high]`` (``default`` when absent)."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ChannelConfigError(f"{table_path(table)}.{key}",
+                                 f"a whole number from {low} to {high} is required "
+                                 f"(应为 {low}–{high} 之间的整数)")
+    return value
+
+
 def choice(table: Mapping[str, Any], key: str, options: Sequence[str]) -> str:
     """``table[key]``, one of ``options`` (the first when absent)."""
     value = table.get(key, options[0])
@@ -265,18 +276,30 @@ def stops_batch(error: DeliveryError) -> bool:
 
 
 def send_each(messages: Sequence[Message],
-              deliver: Callable[[Message], DeliveryError | None]) -> list[DeliveryError | None]:
-    """``deliver`` each message in order; after one that :func:`stops_batch`, the rest wait."""
+              deliver: Callable[[Message], DeliveryError | None], *,
+              pool: ThreadPoolExecutor | None = None,
+              window: int = 1) -> list[DeliveryError | None]:
+    """``deliver`` each message; after one that :func:`stops_batch`, the rest wait.
+
+    With a ``pool``, ``window`` messages at a time are in flight together (in
+    order of the sequence; a receiver sees them in about that order); a
+    window's messages all finish, the next window starts only when none of
+    them stopped the batch.
+    """
     results: list[DeliveryError | None] = []
     stop: DeliveryError | None = None
-    for message in messages:
+    step = max(1, window) if pool is not None else 1
+    for start in range(0, len(messages), step):
+        chunk = messages[start:start + step]
         if stop is not None:
-            results.append(not_attempted(stop))
+            results.extend(not_attempted(stop) for _ in chunk)
             continue
-        error = deliver(message)
-        if error is not None and stops_batch(error):
-            stop = error
-        results.append(error)
+        answers = list(pool.map(deliver, chunk)) if pool is not None and len(chunk) > 1 \
+            else [deliver(m) for m in chunk]
+        for error in answers:
+            if stop is None and error is not None and stops_batch(error):
+                stop = error
+        results.extend(answers)
     return results
 
 

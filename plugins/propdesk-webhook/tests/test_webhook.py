@@ -60,7 +60,7 @@ def receiver() -> Iterator[HttpReceiver]:
 
 @pytest.fixture
 def channel(receiver: HttpReceiver) -> Iterator[WebhookChannel]:
-    ch = WebhookChannel("ops", receiver.url + "/hooks/propdesk", SECRET)
+    ch = WebhookChannel("ops", receiver.url + "/hooks/propdesk", SECRET, concurrency=1)
     yield ch
     ch.close()
 
@@ -140,6 +140,24 @@ def test_429_with_retry_after_slows_down_and_the_rest_of_the_batch_waits(
     assert channel.send([sample_message(1)]) == [None]
 
 
+def test_four_in_flight_each_once_and_a_429_stops_what_comes_after_the_window(
+        receiver: HttpReceiver) -> None:
+    ch = WebhookChannel("ops", receiver.url, SECRET, concurrency=4)
+    try:
+        batch = [sample_message(i) for i in range(1, 11)]
+        assert ch.send(batch) == [None] * 10
+        assert sorted(r.headers["webhook-id"] for r in receiver.accepted) == sorted(
+            m.id for m in batch)
+        receiver.throttle("30")
+        results = ch.send(batch)
+    finally:
+        ch.close()
+    assert len(receiver.requests) == 14  # one window of 4, then nothing
+    assert results.count(None) == 3
+    assert all(r.retry_after == 30 for r in results if r is not None)
+    assert all(r is not None and "not attempted" in r.reason for r in results[4:])
+
+
 def test_503_with_an_http_date_retry_after(channel: WebhookChannel,
                                           receiver: HttpReceiver) -> None:
     receiver.throttle(formatdate(time.time() + 120, usegmt=True), status=503)
@@ -173,7 +191,8 @@ def free_port() -> int:
 
 
 def test_an_unreachable_receiver_is_retryable_and_stops_the_batch() -> None:
-    ch = WebhookChannel("ops", f"http://127.0.0.1:{free_port()}/", SECRET, timeout=5)
+    ch = WebhookChannel("ops", f"http://127.0.0.1:{free_port()}/", SECRET, timeout=5,
+                        concurrency=1)
     try:
         results = ch.send([sample_message(1), sample_message(2)])
     finally:
@@ -220,6 +239,9 @@ def test_the_hook_returns_one_channel_per_webhook_table(monkeypatch: pytest.Monk
     ({"secret_env": "NOT_SET_ANYWHERE"}, "$.notifiers[name=ops].secret_env", "NOT_SET_ANYWHERE"),
     ({"timeout": 0}, "$.notifiers[name=ops].timeout", "number"),
     ({"timeout": "5"}, "$.notifiers[name=ops].timeout", "number"),
+    ({"concurrency": 0}, "$.notifiers[name=ops].concurrency", "whole number from 1 to 16"),
+    ({"concurrency": 2.5}, "$.notifiers[name=ops].concurrency", "whole number"),
+    ({"concurrency": True}, "$.notifiers[name=ops].concurrency", "whole number"),
 ])
 def test_refusals_name_the_key(table: dict[str, object], path: str, words: str) -> None:
     cfg = config(**table)

@@ -13,6 +13,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,16 @@ from propdesk.channel_kit import (
     table_path,
     tables_of_kind,
     utc_now,
+    whole,
 )
 from propdesk.channels import DeliveryError, Message, SecretError, secret
 from propdesk.hookspecs import hookimpl
 
 KIND = "webhook"
-KEYS = ("url", "secret_env", "timeout")
+KEYS = ("url", "secret_env", "timeout", "concurrency")
 """The table's keys besides ``name`` and ``kind`` (``secret_file`` may replace ``secret_env``)."""
+DEFAULT_CONCURRENCY = 4
+"""Notices of one batch in flight at once (over as many kept-alive connections)."""
 
 
 def signer(value: str, *, path: str) -> Webhook:
@@ -67,8 +71,11 @@ class WebhookChannel:
 
     def __init__(self, name: str, url: str, secret_value: str, *,
                  timeout: float = DEFAULT_TIMEOUT, clock: Clock = time.time,
-                 secret_path: str = "$.notifiers[name=?].secret_env") -> None:
+                 secret_path: str = "$.notifiers[name=?].secret_env",
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.name = name
+        self.concurrency = concurrency
+        self._pool: ThreadPoolExecutor | None = None
         self.url = url
         self.clock = clock
         self._signer = signer(secret_value, path=secret_path)
@@ -100,9 +107,13 @@ class WebhookChannel:
         return status_result(answer.status, answer.headers, answer.body, self.clock())
 
     def send(self, messages: Sequence[Message]) -> list[DeliveryError | None]:
-        return send_each(messages, self._deliver)
+        if self.concurrency > 1 and len(messages) > 1 and self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+        return send_each(messages, self._deliver, pool=self._pool, window=self.concurrency)
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
         self._poster.close()
 
 
@@ -117,7 +128,8 @@ def channel_from_table(table: Mapping[str, Any], config_dir: Path = Path("."), *
         checked["name"], checked["url"],
         secret(checked, "secret_env", path=path, environ=environ),
         timeout=number(checked, "timeout", DEFAULT_TIMEOUT, low=0.1, high=300),
-        clock=clock, secret_path=f"{path}.{key}")
+        clock=clock, secret_path=f"{path}.{key}",
+        concurrency=whole(checked, "concurrency", DEFAULT_CONCURRENCY, low=1, high=16))
 
 
 @hookimpl
