@@ -23,6 +23,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import os
 import statistics
 import time
 from multiprocessing import Event, Process, Queue
@@ -105,6 +106,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
+    print("load average before: {:.1f} {:.1f} {:.1f} (2 cores)".format(*os.getloadavg()))
     storm(args.notices, args.batch, args.concurrency)
     planning(args.notices)
 
