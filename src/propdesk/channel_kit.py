@@ -1,4 +1,4 @@
-"""What the HTTP notifier plugins share: configuration checks, one HTTP POST, the rate limit.
+"""What the notifier plugins share: configuration checks, one HTTP POST, the rate limit.
 
 The notifier plugins (``propdesk-webhook``, ``propdesk-wecom``,
 ``propdesk-dingtalk``, ``propdesk-smtp``) build their channels
@@ -447,9 +447,9 @@ class RobotChannel(abc.ABC):
         if tokens == 0:
             return [], [i for i, _ in indexed]
         batches = [single(i, m) for i, m in indexed[:tokens - 1]]
-        merged, left = digest(indexed[tokens - 1:], self.fits)
-        if merged is not None:
-            batches.append(merged)
+        together, left = digest(indexed[tokens - 1:], self.fits)
+        if together is not None:
+            batches.append(together)
         return batches, left
 
     def send(self, messages: Sequence[Message]) -> list[DeliveryError | None]:
