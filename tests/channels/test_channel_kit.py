@@ -241,6 +241,18 @@ def test_a_poster_reaches_a_real_receiver_and_reports_the_answer() -> None:
     assert receiver.requests[0].headers["x-test"] == "1"
 
 
+def test_a_receiver_whose_check_raises_refuses_the_request_and_says_why() -> None:
+    def verify(request: object) -> str | None:
+        raise KeyError("webhook-id")
+
+    with HttpReceiver(verify=verify) as receiver:
+        poster = HttpPoster(timeout=5)
+        answer = poster.post(receiver.url, b"x", {})
+        poster.close()
+    assert isinstance(answer, Answer) and answer.status == 401
+    assert receiver.refused[0][1] == "verify raised KeyError: 'webhook-id'"
+
+
 # --- configuration ---------------------------------------------------------------------------
 
 def test_tables_of_kind_and_their_errors() -> None:

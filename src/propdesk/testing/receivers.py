@@ -109,7 +109,10 @@ class HttpReceiver:
     def _answer(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
-            why = self.verify(request)
+            try:
+                why = self.verify(request)
+            except Exception as exc:  # a malformed request: refused, and the test sees why
+                why = f"verify raised {type(exc).__name__}: {exc}"
             if why is not None:
                 self.refused.append((request, why))
                 return self.reject(why)
