@@ -367,7 +367,11 @@ class Batch:
 
 
 def single(index: int, message: Message) -> Batch:
-    return Batch((index,), message.title, message.text, message.recipients)
+    """One message as its own request (its text without a first line repeating the title)."""
+    lines = message.text.splitlines()
+    text = "\n".join(lines[1:]) if lines and lines[0].strip() == message.title.strip() \
+        else message.text
+    return Batch((index,), message.title, text, message.recipients)
 
 
 def digest_line(message: Message) -> str:

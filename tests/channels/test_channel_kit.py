@@ -24,6 +24,7 @@ from propdesk.channel_kit import (
     retry_after_seconds,
     robot_answer,
     send_each,
+    single,
     status_result,
     tables_of_kind,
 )
@@ -114,6 +115,14 @@ def test_within_the_limit_every_message_goes_alone() -> None:
     assert robot.send(messages(20)) == [None] * 20
     assert [b.indices for b in robot.batches] == [(i,) for i in range(20)]
     robot.close()
+
+
+def test_a_single_message_does_not_repeat_its_title() -> None:
+    m = sample_message(1)
+    assert m.text.splitlines()[0] == m.title
+    assert single(0, m).text == "\n".join(m.text.splitlines()[1:])
+    other = attrs.evolve(m, text="位置 5-1-1202")
+    assert single(0, other).text == "位置 5-1-1202"
 
 
 def test_beyond_the_limit_the_last_token_carries_a_digest_of_the_rest() -> None:
