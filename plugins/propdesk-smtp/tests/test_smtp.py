@@ -147,11 +147,15 @@ def test_an_email_with_a_chinese_subject_both_parts_and_the_recipients(
     parsed = mail.parsed()
     assert parsed["Subject"] == "A1 S-5 已超时 / overdue"
     assert parsed["From"].addresses[0].display_name == "海德花园物业前台"
-    assert parsed["To"] == "zhao@desk.example, qian@desk.example"
+    assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [
+        ("赵师傅", "zhao@desk.example"), ("钱主管", "qian@desk.example")]
+    raw_to = next(line for line in mail.content.split(b"\r\n") if line.startswith(b"To:"))
+    assert b"=?utf-8?" in raw_to.lower()
     plain = parsed.get_body(("plain",))
     html = parsed.get_body(("html",))
     assert plain is not None and html is not None
-    assert plain.get_content().replace("\r\n", "\n") == f"{message.title}\n\n{message.text}\n"
+    body = "\n".join(message.text.splitlines()[1:])  # the title is not repeated
+    assert plain.get_content().replace("\r\n", "\n") == f"{message.title}\n\n{body}\n"
     assert "<h3>A1 S-5 已超时 / overdue</h3>" in html.get_content()
     assert "138****0000" in html.get_content()
 

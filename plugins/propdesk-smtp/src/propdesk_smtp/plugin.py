@@ -4,7 +4,7 @@ One SMTP connection per :meth:`SmtpChannel.send` (:mod:`smtplib`): STARTTLS
 (verifying the server's certificate; ``ca_file`` adds a private CA), then
 login when ``user_env`` is configured, then one message per notice with a
 plain-text part and an HTML part (:class:`email.message.EmailMessage`: the
-Chinese subject and names are encoded as RFC 2047 encoded words, the body
+Chinese subject and the people's names are encoded as RFC 2047 encoded words, the body
 as UTF-8).  The ``Message-ID`` is derived from the notice's id, the same on
 every retry.  SMTP 4xx answers and network errors are retryable, 5xx
 answers permanent.
@@ -19,6 +19,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Mapping, Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -34,6 +35,7 @@ from propdesk.channel_kit import (
     check_table,
     number,
     send_each,
+    single,
     table_path,
     tables_of_kind,
     utc_now,
@@ -52,21 +54,30 @@ class Login:
     password: str = attrs.field(repr=False)
 
 
+def mailbox(name: str, addr: str) -> str:
+    """``Name <addr>``; the bare address when it cannot carry a name (a non-ASCII local part)."""
+    try:
+        return str(Address(display_name=name, addr_spec=addr))
+    except (ValueError, IndexError, email.errors.MessageError):
+        return addr
+
+
 def email_of(message: Message, sender: str, *, now: Clock = time.time) -> EmailMessage | None:
     """The e-mail for ``message``; ``None`` when no recipient has an ``email``."""
-    to = list(dict.fromkeys(r.email for r in message.recipients if r.email))
-    if not to:
+    people = {r.email: r.name for r in message.recipients if r.email}
+    if not people:
         return None
     mail = EmailMessage()
     mail["Subject"] = message.title
     mail["From"] = sender
-    mail["To"] = ", ".join(to)
+    mail["To"] = ", ".join(mailbox(name, addr) for addr, name in people.items())
     mail["Date"] = format_datetime(utc_now(now))
     digest = hashlib.sha256(message.id.encode("utf-8")).hexdigest()[:32]
     mail["Message-ID"] = f"<{digest}@propdesk>"
     mail["X-Propdesk-Notice"] = f"{message.type} {message.ticket}"
-    mail.set_content(f"{message.title}\n\n{message.text}\n")
-    lines = "<br>\n".join(html.escape(line) for line in message.text.splitlines())
+    text = single(0, message).text  # without a first line repeating the subject
+    mail.set_content(f"{message.title}\n\n{text}\n")
+    lines = "<br>\n".join(html.escape(line) for line in text.splitlines())
     mail.add_alternative(
         "<!DOCTYPE html>\n<html><body>\n"
         f"<h3>{html.escape(message.title)}</h3>\n<p>{lines}</p>\n"
