@@ -67,3 +67,14 @@ def test_the_quoted_refusals(env: Path, table: dict[str, str], quoted: str) -> N
     with pytest.raises(ValueError) as info:
         notifiers({"notifiers": [table]}, make_plugin_manager(), env)
     assert str(info.value).startswith(quoted)
+
+
+def test_all_the_examples_in_one_configuration(env: Path) -> None:
+    tables = [t for b in blocks() for t in tomllib.loads(b)["notifiers"]]
+    tables.insert(2, {"name": "desk-log", "kind": "log"})
+    found = notifiers({"notifiers": tables}, make_plugin_manager(), env)
+    ours = [(getattr(c, "name", None), getattr(c, "kind", None)) for c in found
+            if getattr(c, "kind", None) != "log"]
+    assert sorted(ours) == sorted((t["name"], t["kind"]) for t in tables if t["kind"] != "log")
+    for c in found:
+        c.close()  # type: ignore[attr-defined]
