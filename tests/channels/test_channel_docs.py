@@ -71,6 +71,7 @@ def test_the_quoted_refusals(env: Path, table: dict[str, str], quoted: str) -> N
 
 def test_all_the_examples_in_one_configuration(env: Path) -> None:
     tables = [t for b in blocks() for t in tomllib.loads(b)["notifiers"]]
+    assert len({t["name"] for t in tables}) == len(tables), "names are unique"
     tables.insert(2, {"name": "desk-log", "kind": "log"})
     found = notifiers({"notifiers": tables}, make_plugin_manager(), env)
     ours = [(getattr(c, "name", None), getattr(c, "kind", None)) for c in found
