@@ -1,4 +1,4 @@
-"""Loading ``propdesk.toml`` (DOMAIN §11) into a checked :class:`Config`.
+"""Loading ``propdesk.toml`` (docs/configuration.md) into a checked :class:`Config`.
 
 Keys are ASCII; labels may be Chinese.  Unknown keys and wrong types are
 refused with the key's path (``$.people[3].role``); a TOML syntax error
