@@ -352,12 +352,14 @@ class Desk:
                       ids: Iterable[str] | None = None) -> list[Ticket]:
         """Tickets as they stood at ``end`` (events with ``at <= end``), in order of
         recording, optionally only those received at or after ``received_from`` and
-        only those of ``ids``.  A ticket recorded after ``end`` is left out."""
+        only those of ``ids`` (then in the order of ``ids``, one fold per ticket
+        instead of a read of the whole log).  A ticket recorded after ``end`` is
+        left out: the desk as it stood then (``board``, ``list``, ``due``, ``sla``
+        with ``--at``)."""
         end = utc(end)
-        if ids is not None:
+        if ids is not None:  # (in the order of ids)
             out = [t for t in (self.ticket_as_of(i, end) for i in dict.fromkeys(ids))
                    if t is not None]
-            out.sort(key=lambda t: (t.recorded_at, t.id))
         else:
             streams: dict[str, list[Event]] = {}
             for e in self.all_events():

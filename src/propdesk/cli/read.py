@@ -188,7 +188,15 @@ def _details(d: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+SEARCH_LIMIT = 50
+"""``list --search`` without ``--limit`` shows the newest this many matches."""
+
+
 @click.command("list")
+@click.option("--search", metavar="TEXT",
+              help="Only tickets whose room/location, contact, phone (in full or its last "
+                   "four digits) or content contain TEXT; several words must all match. "
+                   f"Newest {SEARCH_LIMIT} unless --limit is given.")
 @click.option("--state", "states", multiple=True, type=click.Choice(STATES),
               help="Only tickets in this state (repeatable).")
 @click.option("--category", "categories", multiple=True, metavar="CATEGORY",
@@ -198,19 +206,23 @@ def _details(d: dict[str, Any]) -> str:
 @click.option("--first-receiver", metavar="PERSON", shell_complete=complete_people,
               help="Only tickets PERSON first received (首接).")
 @click.option("--open", "only_open", is_flag=True, help="Only open tickets.")
-@click.option("--overdue", is_flag=True, help="Only tickets with a breached SLA rule now.")
+@click.option("--overdue", is_flag=True, help="Only tickets with a breached SLA rule now "
+                                               "(or at --at).")
 @click.option("--from", "period_from", metavar="TIME", help="Received at or after TIME.")
 @click.option("--to", "period_to", metavar="TIME", help="Received before TIME.")
+@click.option("--at", "at_text", metavar="TIME",
+              help="The tickets as they stood at TIME: those recorded by then, in their "
+                   "states then [default: now].")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="At most this many (the newest).")
 @json_option
 @reveal_option
 @pass_app
-def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
-             assignee: str | None, first_receiver: str | None, only_open: bool,
-             overdue: bool, period_from: str | None, period_to: str | None,
-             limit: int | None, as_json: bool, reveal: bool) -> None:
-    """List tickets, oldest first, with filters."""
+def list_cmd(app: App, search: str | None, states: tuple[str, ...],
+             categories: tuple[str, ...], assignee: str | None, first_receiver: str | None,
+             only_open: bool, overdue: bool, period_from: str | None, period_to: str | None,
+             at_text: str | None, limit: int | None, as_json: bool, reveal: bool) -> None:
+    """List tickets, oldest first, with filters; find one with --search."""
     from propdesk.cli.render import ticket_dict, tickets_table
 
     app.json_mode = as_json
@@ -229,7 +241,24 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
                               else "--first-receiver", value=who)
     start = app.parse_time(period_from, "--from") if period_from else None
     end = app.parse_time(period_to, "--to") if period_to else None
-    tickets = app.desk.tickets()
+    at = app.parse_time(at_text, "--at") if at_text else None
+    filtered = bool(states or categories or assignee or first_receiver or only_open
+                    or overdue or start or end or at)
+    more = False
+    if search is not None:
+        if search.strip() == "":
+            raise CliError(ExitCode.INVALID_INPUT, "--search: give some text to look for",
+                           "--search：请给出要查找的文字", code="invalid_value",
+                           details={"field": "--search", "value": search})
+        wanted = limit or SEARCH_LIMIT
+        found = app.desk.search(search, limit=None if filtered else wanted + 1)
+        more = len(found) > wanted and not filtered
+        found.reverse()  # oldest first, as list shows tickets
+        tickets = app.desk.tickets_as_of(at, ids=[t.id for t in found]) if at else found
+        if limit is None:
+            limit = SEARCH_LIMIT
+    else:
+        tickets = app.desk.tickets_as_of(at) if at else app.desk.tickets()
     out = [
         t for t in tickets
         if (not states or t.state.value in states)
@@ -243,9 +272,10 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
     if overdue:
         from propdesk.cli import slaview
 
-        late = slaview.breached_ids(app, out)
+        late = slaview.breached_ids(app, out, at)
         out = [t for t in out if t.id in late]
     if limit is not None:
+        more = more or len(out) > limit
         out = out[-limit:]
     if reveal:
         authorize_reveal(app, out, "list")
@@ -256,4 +286,8 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
         app.message("没有符合条件的工单", "no tickets match")
         return
     app.out.print(tickets_table(app, out, reveal=reveal))
-    app.message(f"共 {len(out)} 张工单", f"{len(out)} tickets")
+    if more:
+        app.message(f"显示最新的 {len(out)} 张工单；用 --limit 查看更多",
+                    f"the newest {len(out)} tickets shown; --limit shows more")
+    else:
+        app.message(f"共 {len(out)} 张工单", f"{len(out)} tickets")
