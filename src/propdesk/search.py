@@ -186,10 +186,14 @@ def entries_after(pairs: Iterable[tuple[int, Event]],
 
 class SearchIndex:
     """The in-memory index: one entry per ticket in a dict (the memory store's
-    and the example plugin's).  Thread-safe."""
+    and the example plugin's), with its normalised text and phone digits
+    computed once, when the entry changes.  Thread-safe."""
 
     def __init__(self) -> None:
         self._entries: dict[str, SearchEntry] = {}
+        self._keys: dict[str, tuple[str, str, str]] = {}
+        """ticket -> (text, digits, last4), in order of recording (dicts keep
+        the order of first insertion; an amendment keeps the ticket's place)."""
         self._lock = threading.Lock()
 
     def add(self, pairs: Iterable[tuple[int, Event]]) -> None:
@@ -197,6 +201,7 @@ class SearchIndex:
         with self._lock:
             for entry in entries_after(pairs, self._entries.get):
                 self._entries[entry.ticket] = entry
+                self._keys[entry.ticket] = (entry.text, entry.digits, entry.last4)
 
     def search(self, query: str, *, limit: int | None = 50) -> list[str]:
         """Ids of the matching tickets, newest first, at most ``limit``."""
@@ -204,12 +209,17 @@ class SearchIndex:
         if not terms or (limit is not None and limit <= 0):
             return []
         with self._lock:
-            entries = list(self._entries.values())
-        entries.sort(key=lambda e: e.seq, reverse=True)
+            keys = list(self._keys.items())
+        wanted = [(t.text, t.digits, t.last4) for t in terms]
         out: list[str] = []
-        for entry in entries:
-            if matches(terms, entry):
-                out.append(entry.ticket)
+        for ticket, (text, digits, last4) in reversed(keys):
+            for word, term_digits, four in wanted:  # term_matches, written out
+                if word in text or (term_digits and digits and (
+                        term_digits == digits or (four and term_digits == last4))):
+                    continue
+                break
+            else:
+                out.append(ticket)
                 if limit is not None and len(out) >= limit:
                     break
         return out
