@@ -39,13 +39,22 @@ def test_an_older_database_gets_its_index_when_opened(tmp_path: Path) -> None:
         assert store.integrity_check() == "ok"
 
 
-def test_search_reads_the_index_not_the_log(tmp_path: Path) -> None:
-    path = tmp_path / "d.db"
-    with SQLiteStore(path) as store:
+def test_search_reads_the_indexes_not_the_log(tmp_path: Path) -> None:
+    from propdesk.search import parse_query
+
+    with SQLiteStore(tmp_path / "d.db") as store:
         store.append("A1", 0, [recorded("A1", **A1)])
-        plans = " ".join(str(row) for row in store._conn.execute(
-            "EXPLAIN QUERY PLAN SELECT ticket FROM search WHERE (seq IN (SELECT rowid FROM"
-            " search_fts WHERE search_fts MATCH '\"水管漏\"')) ORDER BY seq DESC LIMIT 50"
-        ).fetchall())
-        assert "search_fts VIRTUAL TABLE INDEX" in plans and "events" not in plans
-        assert store.search("水管漏") == ["A1"]
+
+        def plan(query: str) -> str:
+            text, params = store.search_sql(parse_query(query), 50)
+            rows = store._conn.execute("EXPLAIN QUERY PLAN " + text, params).fetchall()
+            return " | ".join(str(r[-1]) for r in rows)
+
+        for query in ("水管漏", "13800138000", "5-1-1202 李女士"):
+            found = plan(query)
+            assert "VIRTUAL TABLE INDEX" in found and "events" not in found, found
+            assert "SCAN search" not in found.replace("SCAN search_fts", ""), found
+        assert store.search("13800138000") == ["A1"]
+        # one or two characters: a trigram index cannot help; the search table
+        # (never the event log) is read newest first
+        assert "events" not in plan("李")

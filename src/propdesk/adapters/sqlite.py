@@ -43,7 +43,7 @@ from propdesk.ports import (
     StoredEvent,
     StoreUnavailable,
 )
-from propdesk.search import SearchEntry, entries_after, numbered, parse_query
+from propdesk.search import SearchEntry, Term, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
@@ -285,36 +285,56 @@ class SQLiteStore:
         return audit_entries(self.read_all())
 
     def search(self, query: str, *, limit: int | None = 50) -> list[str]:
-        """Tickets matching ``query`` (:mod:`propdesk.search`), newest first: the
-        trigram full-text index for terms of three characters or more, the
-        phone indexes for digits, a scan of the one-row-per-ticket ``search``
-        table for shorter terms (or where SQLite lacks the trigram tokenizer)."""
+        """Tickets matching ``query`` (:mod:`propdesk.search`), newest first.
+
+        When every term has three characters or more, each term's tickets come
+        from the trigram full-text index and the phone indexes, and the terms'
+        sets are intersected: no row is scanned.  A shorter term (one or two
+        characters: a surname, ``漏水``) cannot use a trigram index; then the
+        ``search`` table (one short row per ticket, never the event log) is
+        read newest first until ``limit`` tickets match."""
         terms = parse_query(query)
         if not terms or (limit is not None and limit <= 0):
             return []
-        where: list[str] = []
-        params: list[Any] = []
-        for term in terms:
-            if self._fts and len(term.text) >= 3:
-                cond = "seq IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)"
-                params.append('"' + term.text.replace('"', '""') + '"')
-            else:
-                cond = "instr(text, ?) > 0"
-                params.append(term.text)
-            if term.digits:
-                cond += " OR digits = ?"
-                params.append(term.digits)
-                if term.last4:
-                    cond += " OR last4 = ?"
-                    params.append(term.digits)
-            where.append(f"({cond})")
-        text = f"SELECT ticket FROM search WHERE {' AND '.join(where)} ORDER BY seq DESC"
-        if limit is not None:
-            text += " LIMIT ?"
-            params.append(limit)
+        text, params = self.search_sql(terms, limit)
         with self._lock:
             rows = self._conn.execute(text, params).fetchall()
         return [str(r[0]) for r in rows]
+
+    def search_sql(self, terms: Sequence[Term], limit: int | None) -> tuple[str, list[Any]]:
+        """The query :meth:`search` runs, with its parameters."""
+        params: list[Any] = []
+        if self._fts and all(len(t.text) >= 3 for t in terms):
+            parts = []
+            for term in terms:
+                part = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+                params.append('"' + term.text.replace('"', '""') + '"')
+                if term.digits:
+                    part += " UNION SELECT seq FROM search WHERE digits = ?"
+                    params.append(term.digits)
+                    if term.last4:
+                        part += " UNION SELECT seq FROM search WHERE last4 = ?"
+                        params.append(term.digits)
+                parts.append(part)
+            where = f"seq IN ({' INTERSECT '.join(parts)})"
+        else:
+            conds = []
+            for term in terms:
+                cond = "instr(text, ?) > 0"
+                params.append(term.text)
+                if term.digits:
+                    cond += " OR digits = ?"
+                    params.append(term.digits)
+                    if term.last4:
+                        cond += " OR last4 = ?"
+                        params.append(term.digits)
+                conds.append(f"({cond})")
+            where = " AND ".join(conds)
+        text = f"SELECT ticket FROM search WHERE {where} ORDER BY seq DESC"
+        if limit is not None:
+            text += " LIMIT ?"
+            params.append(limit)
+        return text, params
 
     def integrity_check(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,6 +12,7 @@ from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import App
 
 if TYPE_CHECKING:
+    from propdesk.domain.events import Event
     from propdesk.domain.model import Ticket
 
 pass_app = click.make_pass_decorator(App)
@@ -80,13 +80,29 @@ def show(app: App, ticket: str, as_json: bool, reveal: bool) -> None:
         authorize_reveal(app, [t], "show")
     allowed = [c.value for c in desk.allowed(ticket)]
     data = ticket_dict(t, events, app.config, reveal=reveal, allowed=allowed)
+    data["next_step"] = next_step_dict(app, t)
     sla = sla_rows(app, t)
     if sla is not None:
         data["sla"] = sla
     if as_json:
         app.emit_json(data)
         return
-    print_ticket(app, t, data)
+    print_ticket(app, t, data, events, reveal=reveal)
+
+
+def next_step_dict(app: App, ticket: Ticket) -> dict[str, Any] | None:
+    """The next step of the procedure (:func:`propdesk.domain.guidance.next_step`):
+    the command, who takes it (``None``: the desk), why, and the CLI command."""
+    from propdesk.cli.render import step_command
+    from propdesk.domain.guidance import desk_categories, next_step, step_actor, step_reason
+
+    step = next_step(ticket, desk_categories(app.config))
+    if step is None:
+        return None
+    actor = step_actor(ticket, step)
+    zh, en = step_reason(ticket, step)
+    return {"command": step.value, "by": actor, "reason_zh": zh, "reason_en": en,
+            "cli": step_command(ticket, step, actor)}
 
 
 def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
@@ -96,20 +112,21 @@ def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
     return slaview.ticket_outcomes(app, ticket)
 
 
-def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
+def print_ticket(app: App, t: Ticket, data: dict[str, Any], events: Sequence[Event], *,
+                 reveal: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
     from propdesk.cli.render import (
         STATE_STYLE,
         category_label,
-        command_label,
         mode_label,
         person_label,
         short_time,
         source_label,
         state_label,
     )
+    from propdesk.history import history_lines
 
     config, lang, tr = app.config, app.lang, app.t
     head = Table.grid(padding=(0, 2))
@@ -166,26 +183,37 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
     hist.add_column(tr("事项", "Step"), no_wrap=True)
     hist.add_column(tr("人员", "By"), no_wrap=True)
     hist.add_column(tr("说明", "Details"))
-    for h in data["history"]:
-        details = {k: v for k, v in h.items() if k not in ("at", "event", "by")}
-        hist.add_row(short_time(datetime.fromisoformat(h["at"]), config),
-                     command_label(h["event"], lang), h["by"],
-                     Text(_details(details)))
+    for line in history_lines(events, config, lang, reveal=reveal):
+        hist.add_row(line.time, line.step, line.by, Text(line.details))
     app.out.print(hist)
-    if data.get("allowed"):
-        app.out.print(Text(tr("可执行：", "Allowed now: ") + ", ".join(
-            c.replace("_", "-") for c in data["allowed"]), style="dim"))
+    print_next_step(app, data)
 
 
-def _details(d: dict[str, Any]) -> str:
-    parts = []
-    for k, v in d.items():
-        if v in (None, [], {}, ""):
-            continue
-        if k in ("received_at", "originated_at", "missing", "routing", "notices"):
-            continue
-        parts.append(f"{k}={v}")
-    return "; ".join(parts)
+def print_next_step(app: App, data: dict[str, Any]) -> None:
+    """The next step (localised, with the CLI command that takes it), then the
+    other commands allowed now."""
+    from rich.text import Text
+
+    from propdesk.cli.render import command_label, person_label
+
+    tr, lang = app.t, app.lang
+    step = data.get("next_step")
+    if step is not None:
+        who = ""
+        if step["by"]:
+            who = tr(f"（由 {person_label(app.config, step['by'])}）",
+                     f" (by {person_label(app.config, step['by'])})")
+        app.out.print(Text.assemble(
+            (tr("下一步：", "Next step: "), "bold"),
+            (command_label(step["command"], lang), "bold green"), who, " — ",
+            step["reason_zh"] if lang == "zh" else step["reason_en"]))
+        app.out.print(Text("  " + step["cli"], style="cyan"))
+    others = [c for c in data.get("allowed", ()) if step is None or c != step["command"]]
+    if others:
+        names = [f"{command_label(c, lang)} ({c.replace('_', '-')})" if lang == "zh"
+                 else c.replace("_", "-") for c in others]
+        app.out.print(Text(tr("其他可执行：", "Other actions: ")
+                           + tr("、", ", ").join(names), style="dim"))
 
 
 SEARCH_LIMIT = 50

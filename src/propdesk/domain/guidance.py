@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import Final
 
+from propdesk.domain.config import Config
 from propdesk.domain.enums import DEFAULT_CATEGORIES, Mode, State
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.lifecycle import cycle_mode
@@ -41,6 +42,11 @@ ASSIGNEE_STEPS: Final = frozenset({
     C.UNABLE, C.ACCEPT, C.REJECT})
 """Steps the current work order's assignee takes (``complete`` too, unless the
 desk resolves the ticket itself)."""
+
+
+def desk_categories(config: Config) -> frozenset[str]:
+    """The categories ``config`` lets the desk resolve itself."""
+    return frozenset(cat.id for cat in config.categories if cat.desk_resolvable)
 
 
 def next_step(ticket: Ticket, desk_resolvable: AbstractSet[str] = DESK_RESOLVABLE

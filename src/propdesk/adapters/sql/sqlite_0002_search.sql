@@ -15,8 +15,8 @@ CREATE TABLE search (
     text     TEXT    NOT NULL              -- location, contact, content: normalised
 ) STRICT;
 
-CREATE INDEX search_digits ON search (digits) WHERE digits <> '';
-CREATE INDEX search_last4 ON search (last4) WHERE last4 <> '';
+CREATE INDEX search_digits ON search (digits);
+CREATE INDEX search_last4 ON search (last4);
 
 -- A trigram full-text index over the text, kept in step by triggers.  Where
 -- this SQLite lacks FTS5's trigram tokenizer (before 3.34) the store leaves

@@ -16,5 +16,5 @@ CREATE TABLE search (
     text     TEXT   NOT NULL               -- location, contact, content: normalised
 );
 
-CREATE INDEX search_digits ON search (digits) WHERE digits <> '';
-CREATE INDEX search_last4 ON search (last4) WHERE last4 <> '';
+CREATE INDEX search_digits ON search (digits);
+CREATE INDEX search_last4 ON search (last4);
