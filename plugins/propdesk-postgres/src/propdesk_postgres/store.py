@@ -110,9 +110,11 @@ class PostgresStore:
             open=False,
             name=f"propdesk-{schema}",
         )
+        self._trigram = False
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
             self.migrate()
+            self._trigram = self._trigram_index()
         except (PoolTimeout, psycopg.OperationalError) as exc:
             self._pool.close()
             raise StoreUnavailable(f"cannot reach PostgreSQL ({_safe_dsn(dsn)}): {exc}") from exc
@@ -152,6 +154,23 @@ class PostgresStore:
                     )
                     applied.append(version)
         return applied
+
+    def _trigram_index(self) -> bool:
+        """Where the database has the ``pg_trgm`` extension (installed by its
+        owner: ``CREATE EXTENSION pg_trgm``), a trigram index on the search
+        text, made once; words of three characters or more then use it."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+                " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").fetchone()
+            if row is None:
+                return False
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                conn.execute(sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS search_text_trgm ON search"
+                    " USING gin (text {}.gin_trgm_ops)").format(sql.Identifier(str(row[0]))))
+        return True
 
     def schema_version(self) -> int:
         """The highest applied migration."""
@@ -221,15 +240,23 @@ class PostgresStore:
 
     def search(self, query: str, *, limit: int | None = 50) -> list[str]:
         """Tickets matching ``query`` (:mod:`propdesk.search`), newest first, from
-        the one-row-per-ticket ``search`` table (phone numbers by index)."""
+        the one-row-per-ticket ``search`` table: phone numbers by their indexes,
+        words of three characters or more by the trigram index where
+        ``pg_trgm`` is installed, other words read newest first until ``limit``
+        tickets match."""
         terms = parse_query(query)
         if not terms or (limit is not None and limit <= 0):
             return []
         where: list[str] = []
         params: list[Any] = []
         for term in terms:
-            cond = "strpos(text, %s) > 0"
-            params.append(term.text.replace("\x00", ""))
+            word = term.text.replace("\x00", "")
+            if self._trigram and len(word) >= 3:
+                cond = "text LIKE %s"
+                params.append("%" + re.sub(r"([\\%_])", r"\\\1", word) + "%")
+            else:
+                cond = "strpos(text, %s) > 0"
+                params.append(word)
             if term.digits:
                 cond += " OR digits = %s"
                 params.append(term.digits)
