@@ -264,7 +264,14 @@ class PostgresStore:
                     cond += " OR last4 = %s"
                     params.append(term.digits)
             where.append(f"({cond})")
-        text = f"SELECT ticket FROM search WHERE {' AND '.join(where)} ORDER BY seq DESC"
+        condition = " AND ".join(where)
+        if self._trigram and all(len(t.text.replace("\x00", "")) >= 3 for t in terms):
+            # every word has an index: find all matches through them first (a
+            # plain ORDER BY seq … LIMIT may walk the whole table for a rare word)
+            text = (f"WITH hits AS MATERIALIZED (SELECT seq, ticket FROM search"
+                    f" WHERE {condition}) SELECT ticket FROM hits ORDER BY seq DESC")
+        else:
+            text = f"SELECT ticket FROM search WHERE {condition} ORDER BY seq DESC"
         if limit is not None:
             text += " LIMIT %s"
             params.append(limit)
