@@ -208,18 +208,17 @@ class SearchIndex:
         terms = parse_query(query)
         if not terms or (limit is not None and limit <= 0):
             return []
-        with self._lock:
-            keys = list(self._keys.items())
         wanted = [(t.text, t.digits, t.last4) for t in terms]
         out: list[str] = []
-        for ticket, (text, digits, last4) in reversed(keys):
-            for word, term_digits, four in wanted:  # term_matches, written out
-                if word in text or (term_digits and digits and (
-                        term_digits == digits or (four and term_digits == last4))):
-                    continue
-                break
-            else:
-                out.append(ticket)
-                if limit is not None and len(out) >= limit:
+        with self._lock:  # (a scan of the entries, newest first: no copy)
+            for ticket, (text, digits, last4) in reversed(self._keys.items()):
+                for word, term_digits, four in wanted:  # term_matches, written out
+                    if word in text or (term_digits and digits and (
+                            term_digits == digits or (four and term_digits == last4))):
+                        continue
                     break
+                else:
+                    out.append(ticket)
+                    if limit is not None and len(out) >= limit:
+                        break
         return out
