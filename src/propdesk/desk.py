@@ -387,7 +387,7 @@ class Desk:
         if not parse_query(text):
             return []
         found = self.store.search(text, limit=limit)
-        if self._view is not None or len(found) > 200:
+        if self._view is not None or len(found) > 2000:  # (then folding all is cheaper)
             view = self._ensure_view()
             return [view[i] for i in found if i in view]
         return [self.ticket(i) for i in found]
