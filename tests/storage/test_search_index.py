@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from propdesk.adapters.sqlite import SQLiteStore
 from propdesk.testing.search_contract import A1, B1, amended, recorded
 
@@ -58,3 +60,25 @@ def test_search_reads_the_indexes_not_the_log(tmp_path: Path) -> None:
         # one or two characters: a trigram index cannot help; the search table
         # (never the event log) is read newest first
         assert "events" not in plan("李")
+
+
+def test_without_the_trigram_tokenizer_the_table_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SQLite older than 3.34 has no trigram tokenizer: the migration leaves
+    the full-text index out and the search reads the search table instead."""
+    import propdesk.adapters.sqlite as sqlite_module
+    from propdesk.adapters.memory import MemoryStore
+
+    monkeypatch.setattr(sqlite_module, "_has_trigram", lambda _conn: False)
+    reference = MemoryStore()
+    with SQLiteStore(tmp_path / "old-sqlite.db") as store:
+        assert not store._fts
+        names = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master")}
+        assert "search" in names and "search_fts" not in names
+        for target in (store, reference):
+            target.append("A1", 0, [recorded("A1", **A1)])
+            target.append("B1", 0, [recorded("B1", **B1)])
+            target.append("A1", 1, [amended("A1", 2, "contact", "李女士", "张先生")])
+        for query in ("1202", "张先生", "李女士", "水管漏水", "13800138000", "8000", "灯 王"):
+            assert store.search(query) == reference.search(query), query
