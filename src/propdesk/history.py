@@ -201,7 +201,8 @@ def details(kind: str, data: Mapping[str, Any], config: Config, lang: str, *,
         value = data[key]
         if key in HIDDEN_KEYS or value in (None, "", [], {}):
             continue
-        if key == "first_receiver" and value == by:
+        if (key == "first_receiver" and value == by) or (
+                key == "schedule_shown" and value is False):  # (a plan without fees)
             continue
         if key == "desk" and value is True:
             parts.append(FIELD_LABELS["desk"][0 if zh else 1])

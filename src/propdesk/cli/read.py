@@ -182,7 +182,7 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any], events: Sequence[Eve
     hist.add_column(tr("时间", "Time"), no_wrap=True)
     hist.add_column(tr("事项", "Step"), no_wrap=True)
     hist.add_column(tr("人员", "By"), no_wrap=True)
-    hist.add_column(tr("说明", "Details"))
+    hist.add_column(tr("说明", "Details"), overflow="fold")  # Chinese has no spaces to wrap at
     for line in history_lines(events, config, lang, reveal=reveal):
         hist.add_row(line.time, line.step, line.by, Text(line.details))
     app.out.print(hist)
