@@ -1,7 +1,7 @@
 """What to do next with a ticket: the next step of the manual's procedure.
 
 ``show`` (and the web desk) put this first, then the other commands allowed.
-The procedure, per state of the current cycle (DOMAIN §3, §4):
+The procedure, per state of the current cycle (the time standards S-2 … S-14):
 
 * an owner's information gets its reply at once (S-2) — for an emergency
   right after the dispatch, which comes first (S-4);
