@@ -34,6 +34,7 @@ from propdesk.ports import (
     DuplicateCommand,
     StoredEvent,
 )
+from propdesk.search import SearchIndex
 from propdesk.serialization import GENESIS_HASH
 
 
@@ -47,6 +48,7 @@ class JsonlStore:
         self._log: list[StoredEvent] = []
         self._streams: dict[str, list[Event]] = {}
         self._commands: dict[str, CommandRecord] = {}
+        self._search = SearchIndex()  # rebuilt from the file, like the rest
 
     # Every public method runs under the file lock, after catching up.
     def _locked(self) -> _Lock:
@@ -71,6 +73,7 @@ class JsonlStore:
                 )
                 self._log.append(entry)
                 self._streams.setdefault(entry.event.ticket, []).append(entry.event)
+                self._search.add([(entry.seq, entry.event)])
             else:
                 self._commands[line["command_id"]] = CommandRecord(
                     line["command_id"], line["digest"], line["ticket"], line["first"], line["last"]
@@ -105,6 +108,11 @@ class JsonlStore:
     def audit(self) -> AuditReport:
         with self._locked():
             return audit_entries(list(self._log))
+
+    def search(self, query: str, *, limit: int | None = 50) -> list[str]:
+        """Tickets matching ``query``, newest first (propdesk's in-memory index)."""
+        with self._locked():
+            return self._search.search(query, limit=limit)
 
     def append(
         self,

@@ -468,20 +468,51 @@ class Desk:
             if not entry.event.ticket.startswith("@"):
                 yield entry.event
 
-    def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None
-                      ) -> list[Ticket]:
-        """Tickets as they stood at ``end`` (events with ``at <= end``), optionally
-        only those received at or after ``received_from``."""
-        streams: dict[str, list[Event]] = {}
-        for e in self.all_events():
-            if e.at <= end:
-                streams.setdefault(e.ticket, []).append(e)
-        out = []
-        for events in streams.values():
-            t = fold(events)
-            if t is not None and (received_from is None or t.received_at >= received_from):
-                out.append(t)
+    # ------------------------------------------- as of a time, and search (issue 19)
+
+    def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None,
+                      ids: Iterable[str] | None = None) -> list[Ticket]:
+        """Tickets as they stood at ``end`` (events with ``at <= end``), in order of
+        recording, optionally only those received at or after ``received_from`` and
+        only those of ``ids`` (then in the order of ``ids``, one fold per ticket
+        instead of a read of the whole log).  A ticket recorded after ``end`` is
+        left out: the desk as it stood then (``board``, ``list``, ``due``, ``sla``
+        with ``--at``)."""
+        end = utc(end)
+        if ids is not None:  # (in the order of ids)
+            out = [t for t in (self.ticket_as_of(i, end) for i in dict.fromkeys(ids))
+                   if t is not None]
+        else:
+            streams: dict[str, list[Event]] = {}
+            for e in self.all_events():
+                if e.at <= end:
+                    streams.setdefault(e.ticket, []).append(e)
+            out = [t for t in map(fold, streams.values()) if t is not None]
+        if received_from is not None:
+            out = [t for t in out if t.received_at >= received_from]
         return out
+
+    def ticket_as_of(self, ticket_id: str, at: datetime) -> Ticket | None:
+        """One ticket as it stood at ``at``; ``None`` when it was not recorded yet
+        (``unknown_ticket`` when it does not exist at all)."""
+        end = utc(at)
+        return fold([e for e in self.events_of(ticket_id) if e.at <= end])
+
+    def search(self, text: str, *, limit: int | None = 50) -> list[Ticket]:
+        """Tickets whose location (room), contact, phone (in full or its last four
+        digits) or content match ``text``, newest first, at most ``limit``
+        (``None``: all).  Every whitespace-separated term must match; letters match
+        regardless of case and width.  Served by the store's search index
+        (:meth:`~propdesk.ports.EventStore.search`), not a scan of the log."""
+        from propdesk.search import parse_query
+
+        if not parse_query(text):
+            return []
+        found = self.store.search(text, limit=limit)
+        if self._view is not None or len(found) > 2000:  # (then folding all is cheaper)
+            view = self._ensure_view()
+            return [view[i] for i in found if i in view]
+        return [self.ticket(i) for i in found]
 
     def add_observer(self, observer: Observer) -> None:
         """Call ``observer(ticket)`` with every ticket now, and with each ticket

@@ -106,6 +106,8 @@ class EventStore(Protocol):
     * Every appended event gets the next global sequence number; sequence
       order is commit order, and ``read_all(after=n)`` never skips one.
     * Stored events are never changed; ``audit()`` verifies the hash chain.
+    * ``search`` answers from an index kept up to date by every append (the
+      ``record`` and ``amend`` events), all or nothing with the append.
     """
 
     def load(self, ticket: str) -> list[Event]:
@@ -153,6 +155,17 @@ class EventStore(Protocol):
 
     def audit(self) -> AuditReport:
         """Verify the whole hash chain."""
+        ...
+
+    def search(self, query: str, *, limit: int | None = 50) -> list[str]:
+        """Ids of the tickets matching ``query``, newest first (by the sequence
+        number of their ``record`` event), at most ``limit`` (``None``: all).
+
+        The rules are :mod:`propdesk.search`'s (location, contact, content as
+        substrings; the phone in full or by its last four digits; every term
+        must match).  Served by an index the store updates in the same
+        transaction as each append, never by reading the whole log.
+        """
         ...
 
     def close(self) -> None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import propdesk
 from propdesk import Desk, DomainError, ManualClock, MemoryStore, State, Ticket, commands
+from propdesk.domain.enums import CommandName
+from propdesk.domain.guidance import next_step
 
 
 def take_a_call(desk: Desk, when: datetime) -> Ticket:
@@ -24,6 +26,10 @@ def main() -> str:
     desk = Desk(config, MemoryStore(), clock=ManualClock(start))
     ticket = take_a_call(desk, start)
     assert ticket.state is State.RECORDED
+    found: list[Ticket] = desk.search("3号楼 王", limit=10)
+    assert [t.id for t in found] == ["API1"]
+    step: CommandName | None = next_step(ticket)
+    assert step is CommandName.REPLY  # a walk-in owner not answered yet (S-2)
     try:
         desk.handle(commands.Close(ticket="API1", by="desk-wang"))
     except DomainError as err:

@@ -28,6 +28,7 @@ from propdesk.ports import (
     DuplicateCommand,
     StoredEvent,
 )
+from propdesk.search import SearchIndex
 from propdesk.serialization import GENESIS_HASH
 
 
@@ -39,6 +40,7 @@ class MemoryStore:
         self._log: list[StoredEvent] = []
         self._streams: dict[str, list[Event]] = {}
         self._commands: dict[str, CommandRecord] = {}
+        self._search = SearchIndex()
 
     # -- reads ---------------------------------------------------------------
 
@@ -73,6 +75,10 @@ class MemoryStore:
         with self._lock:
             entries = list(self._log)
         return audit_entries(entries)
+
+    def search(self, query: str, *, limit: int | None = 50) -> list[str]:
+        """Tickets matching ``query`` (:mod:`propdesk.search`), newest first."""
+        return self._search.search(query, limit=limit)
 
     # -- writes --------------------------------------------------------------
 
@@ -130,6 +136,7 @@ class MemoryStore:
             self._streams.setdefault(entry.event.ticket, []).append(entry.event)
         for record in records:
             self._commands[record.command_id] = record
+        self._search.add((entry.seq, entry.event) for entry in stored)
         return stored
 
 

@@ -43,12 +43,21 @@ from propdesk.ports import (
     StoredEvent,
     StoreUnavailable,
 )
+from propdesk.search import SearchEntry, Term, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _PAGE = 2000
 _MIGRATION_NAME = re.compile(r"^sqlite_(\d{4})_([a-z0-9_]+)\.sql$")
+_SEARCH_MIGRATION = 2
+_SEARCH_COLUMNS = "seq, ticket, location, contact, phone, content, digits, last4, text"
+_SEARCH_UPSERT = (
+    f"INSERT INTO search ({_SEARCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (ticket) DO UPDATE SET location = excluded.location,"
+    " contact = excluded.contact, phone = excluded.phone, content = excluded.content,"
+    " digits = excluded.digits, last4 = excluded.last4, text = excluded.text"
+)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -103,6 +112,7 @@ class SQLiteStore:
         self.path = str(path)
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
+        self._fts = False
         try:
             self._conn = sqlite3.connect(
                 self.path,
@@ -156,14 +166,21 @@ class SQLiteStore:
                     ).fetchone()
                     if done:
                         continue
-                    for statement in split_statements(script):
+                    statements = split_statements(script)
+                    if version == _SEARCH_MIGRATION and not _has_trigram(conn):
+                        statements = [s for s in statements if "search_fts" not in s]
+                    for statement in statements:
                         conn.execute(statement)
+                    if version == _SEARCH_MIGRATION:
+                        _fill_search(conn)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at)"
                         " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
                         (version, name),
                     )
                     applied.append(version)
+            self._fts = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'search_fts'").fetchone() is not None
         return applied
 
     def schema_version(self) -> int:
@@ -267,6 +284,58 @@ class SQLiteStore:
     def audit(self) -> AuditReport:
         return audit_entries(self.read_all())
 
+    def search(self, query: str, *, limit: int | None = 50) -> list[str]:
+        """Tickets matching ``query`` (:mod:`propdesk.search`), newest first.
+
+        When every term has three characters or more, each term's tickets come
+        from the trigram full-text index and the phone indexes, and the terms'
+        sets are intersected: no row is scanned.  A shorter term (one or two
+        characters: a surname, ``漏水``) cannot use a trigram index; then the
+        ``search`` table (one short row per ticket, never the event log) is
+        read newest first until ``limit`` tickets match."""
+        terms = parse_query(query)
+        if not terms or (limit is not None and limit <= 0):
+            return []
+        text, params = self.search_sql(terms, limit)
+        with self._lock:
+            rows = self._conn.execute(text, params).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def search_sql(self, terms: Sequence[Term], limit: int | None) -> tuple[str, list[Any]]:
+        """The query :meth:`search` runs, with its parameters."""
+        params: list[Any] = []
+        if self._fts and all(len(t.text) >= 3 for t in terms):
+            parts = []
+            for term in terms:
+                part = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+                params.append('"' + term.text.replace('"', '""') + '"')
+                if term.digits:
+                    part += " UNION SELECT seq FROM search WHERE digits = ?"
+                    params.append(term.digits)
+                    if term.last4:
+                        part += " UNION SELECT seq FROM search WHERE last4 = ?"
+                        params.append(term.digits)
+                parts.append(part)
+            where = f"seq IN ({' INTERSECT '.join(parts)})"
+        else:
+            conds = []
+            for term in terms:
+                cond = "instr(text, ?) > 0"
+                params.append(term.text)
+                if term.digits:
+                    cond += " OR digits = ?"
+                    params.append(term.digits)
+                    if term.last4:
+                        cond += " OR last4 = ?"
+                        params.append(term.digits)
+                conds.append(f"({cond})")
+            where = " AND ".join(conds)
+        text = f"SELECT ticket FROM search WHERE {where} ORDER BY seq DESC"
+        if limit is not None:
+            text += " LIMIT ?"
+            params.append(limit)
+        return text, params
+
     def integrity_check(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""
         with self._lock:
@@ -347,9 +416,39 @@ class SQLiteStore:
                     " last_version) VALUES (?, ?, ?, ?, ?)",
                     commands,
                 )
+            entries = entries_after(numbered(batch, seq), lambda t: _search_entry(conn, t))
+            if entries:
+                conn.executemany(_SEARCH_UPSERT, [e.row() for e in entries])
         except sqlite3.IntegrityError as exc:  # a backstop: the checks above hold the lock
             raise StoreUnavailable(f"SQLite refused the append: {exc}") from exc
         return stored
+
+
+def _search_entry(conn: sqlite3.Connection, ticket: str) -> SearchEntry | None:
+    row = conn.execute(
+        "SELECT ticket, seq, location, contact, phone, content FROM search WHERE ticket = ?",
+        (ticket,)).fetchone()
+    return None if row is None else SearchEntry(*row)
+
+
+def _has_trigram(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (3.34 and later)."""
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.propdesk_probe USING fts5(x, tokenize='trigram')")
+    except sqlite3.OperationalError:
+        return False
+    conn.execute("DROP TABLE temp.propdesk_probe")
+    return True
+
+
+def _fill_search(conn: sqlite3.Connection) -> None:
+    """Build the search index of a log written before it existed (migration 2)."""
+    rows = conn.execute(
+        "SELECT seq, ticket, version, kind, at, by, data FROM events"
+        " WHERE kind IN ('record', 'amend') ORDER BY seq").fetchall()
+    pairs = ((int(r[0]), decode_event(*r[1:])) for r in rows)
+    entries = entries_after(pairs, lambda _ticket: None)
+    conn.executemany(_SEARCH_UPSERT, [e.row() for e in entries])
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

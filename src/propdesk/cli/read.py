@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -13,6 +12,7 @@ from propdesk.cli.errors import CliError, ExitCode
 from propdesk.cli.state import App
 
 if TYPE_CHECKING:
+    from propdesk.domain.events import Event
     from propdesk.domain.model import Ticket
 
 pass_app = click.make_pass_decorator(App)
@@ -80,13 +80,29 @@ def show(app: App, ticket: str, as_json: bool, reveal: bool) -> None:
         authorize_reveal(app, [t], "show")
     allowed = [c.value for c in desk.allowed(ticket)]
     data = ticket_dict(t, events, app.config, reveal=reveal, allowed=allowed)
+    data["next_step"] = next_step_dict(app, t)
     sla = sla_rows(app, t)
     if sla is not None:
         data["sla"] = sla
     if as_json:
         app.emit_json(data)
         return
-    print_ticket(app, t, data)
+    print_ticket(app, t, data, events, reveal=reveal)
+
+
+def next_step_dict(app: App, ticket: Ticket) -> dict[str, Any] | None:
+    """The next step of the procedure (:func:`propdesk.domain.guidance.next_step`):
+    the command, who takes it (``None``: the desk), why, and the CLI command."""
+    from propdesk.cli.render import step_command
+    from propdesk.domain.guidance import desk_categories, next_step, step_actor, step_reason
+
+    step = next_step(ticket, desk_categories(app.config))
+    if step is None:
+        return None
+    actor = step_actor(ticket, step)
+    zh, en = step_reason(ticket, step)
+    return {"command": step.value, "by": actor, "reason_zh": zh, "reason_en": en,
+            "cli": step_command(ticket, step, actor)}
 
 
 def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
@@ -96,7 +112,8 @@ def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
     return slaview.ticket_outcomes(app, ticket)
 
 
-def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
+def print_ticket(app: App, t: Ticket, data: dict[str, Any], events: Sequence[Event], *,
+                 reveal: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -105,13 +122,13 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
         category_label,
         charge_flags,
         charge_text,
-        command_label,
         mode_label,
         person_label,
         short_time,
         source_label,
         state_label,
     )
+    from propdesk.history import history_lines
 
     config, lang, tr = app.config, app.lang, app.t
     head = Table.grid(padding=(0, 2))
@@ -169,30 +186,49 @@ def print_ticket(app: App, t: Ticket, data: dict[str, Any]) -> None:
     hist.add_column(tr("时间", "Time"), no_wrap=True)
     hist.add_column(tr("事项", "Step"), no_wrap=True)
     hist.add_column(tr("人员", "By"), no_wrap=True)
-    hist.add_column(tr("说明", "Details"))
-    for h in data["history"]:
-        details = {k: v for k, v in h.items() if k not in ("at", "event", "by")}
-        hist.add_row(short_time(datetime.fromisoformat(h["at"]), config),
-                     command_label(h["event"], lang), h["by"],
-                     Text(_details(details)))
+    hist.add_column(tr("说明", "Details"), overflow="fold")  # Chinese has no spaces to wrap at
+    for line in history_lines(events, config, lang, reveal=reveal):
+        hist.add_row(line.time, line.step, line.by, Text(line.details))
     app.out.print(hist)
-    if data.get("allowed"):
-        app.out.print(Text(tr("可执行：", "Allowed now: ") + ", ".join(
-            c.replace("_", "-") for c in data["allowed"]), style="dim"))
+    print_next_step(app, data)
 
 
-def _details(d: dict[str, Any]) -> str:
-    parts = []
-    for k, v in d.items():
-        if v in (None, [], {}, ""):
-            continue
-        if k in ("received_at", "originated_at", "missing", "routing", "notices"):
-            continue
-        parts.append(f"{k}={v}")
-    return "; ".join(parts)
+def print_next_step(app: App, data: dict[str, Any]) -> None:
+    """The next step (localised, with the CLI command that takes it), then the
+    other commands allowed now."""
+    from rich.text import Text
+
+    from propdesk.cli.render import command_label, person_label
+
+    tr, lang = app.t, app.lang
+    step = data.get("next_step")
+    if step is not None:
+        who = ""
+        if step["by"]:
+            who = tr(f"（由 {person_label(app.config, step['by'])}）",
+                     f" (by {person_label(app.config, step['by'])})")
+        app.out.print(Text.assemble(
+            (tr("下一步：", "Next step: "), "bold"),
+            (command_label(step["command"], lang), "bold green"), who, " — ",
+            step["reason_zh"] if lang == "zh" else step["reason_en"]))
+        app.out.print(Text("  " + step["cli"], style="cyan"))
+    others = [c for c in data.get("allowed", ()) if step is None or c != step["command"]]
+    if others:
+        names = [f"{command_label(c, lang)} ({c.replace('_', '-')})" if lang == "zh"
+                 else c.replace("_", "-") for c in others]
+        app.out.print(Text(tr("其他可执行：", "Other actions: ")
+                           + tr("、", ", ").join(names), style="dim"))
+
+
+SEARCH_LIMIT = 50
+"""``list --search`` without ``--limit`` shows the newest this many matches."""
 
 
 @click.command("list")
+@click.option("--search", metavar="TEXT",
+              help="Only tickets whose room/location, contact, phone (in full or its last "
+                   "four digits) or content contain TEXT; several words must all match. "
+                   f"Newest {SEARCH_LIMIT} unless --limit is given.")
 @click.option("--state", "states", multiple=True, type=click.Choice(STATES),
               help="Only tickets in this state (repeatable).")
 @click.option("--category", "categories", multiple=True, metavar="CATEGORY",
@@ -202,19 +238,23 @@ def _details(d: dict[str, Any]) -> str:
 @click.option("--first-receiver", metavar="PERSON", shell_complete=complete_people,
               help="Only tickets PERSON first received (首接).")
 @click.option("--open", "only_open", is_flag=True, help="Only open tickets.")
-@click.option("--overdue", is_flag=True, help="Only tickets with a breached SLA rule now.")
+@click.option("--overdue", is_flag=True, help="Only tickets with a breached SLA rule now "
+                                               "(or at --at).")
 @click.option("--from", "period_from", metavar="TIME", help="Received at or after TIME.")
 @click.option("--to", "period_to", metavar="TIME", help="Received before TIME.")
+@click.option("--at", "at_text", metavar="TIME",
+              help="The tickets as they stood at TIME: those recorded by then, in their "
+                   "states then [default: now].")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="At most this many (the newest).")
 @json_option
 @reveal_option
 @pass_app
-def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
-             assignee: str | None, first_receiver: str | None, only_open: bool,
-             overdue: bool, period_from: str | None, period_to: str | None,
-             limit: int | None, as_json: bool, reveal: bool) -> None:
-    """List tickets, oldest first, with filters."""
+def list_cmd(app: App, search: str | None, states: tuple[str, ...],
+             categories: tuple[str, ...], assignee: str | None, first_receiver: str | None,
+             only_open: bool, overdue: bool, period_from: str | None, period_to: str | None,
+             at_text: str | None, limit: int | None, as_json: bool, reveal: bool) -> None:
+    """List tickets, oldest first, with filters; find one with --search."""
     from propdesk.cli.render import ticket_dict, tickets_table
 
     app.json_mode = as_json
@@ -233,7 +273,24 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
                               else "--first-receiver", value=who)
     start = app.parse_time(period_from, "--from") if period_from else None
     end = app.parse_time(period_to, "--to") if period_to else None
-    tickets = app.desk.tickets()
+    at = app.parse_time(at_text, "--at") if at_text else None
+    filtered = bool(states or categories or assignee or first_receiver or only_open
+                    or overdue or start or end or at)
+    more = False
+    if search is not None:
+        if search.strip() == "":
+            raise CliError(ExitCode.INVALID_INPUT, "--search: give some text to look for",
+                           "--search：请给出要查找的文字", code="invalid_value",
+                           details={"field": "--search", "value": search})
+        wanted = limit or SEARCH_LIMIT
+        found = app.desk.search(search, limit=None if filtered else wanted + 1)
+        more = len(found) > wanted and not filtered
+        found.reverse()  # oldest first, as list shows tickets
+        tickets = app.desk.tickets_as_of(at, ids=[t.id for t in found]) if at else found
+        if limit is None:
+            limit = SEARCH_LIMIT
+    else:
+        tickets = app.desk.tickets_as_of(at) if at else app.desk.tickets()
     out = [
         t for t in tickets
         if (not states or t.state.value in states)
@@ -247,9 +304,10 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
     if overdue:
         from propdesk.cli import slaview
 
-        late = slaview.breached_ids(app, out)
+        late = slaview.breached_ids(app, out, at)
         out = [t for t in out if t.id in late]
     if limit is not None:
+        more = more or len(out) > limit
         out = out[-limit:]
     if reveal:
         authorize_reveal(app, out, "list")
@@ -260,4 +318,8 @@ def list_cmd(app: App, states: tuple[str, ...], categories: tuple[str, ...],
         app.message("没有符合条件的工单", "no tickets match")
         return
     app.out.print(tickets_table(app, out, reveal=reveal))
-    app.message(f"共 {len(out)} 张工单", f"{len(out)} tickets")
+    if more:
+        app.message(f"显示最新的 {len(out)} 张工单；用 --limit 查看更多",
+                    f"the newest {len(out)} tickets shown; --limit shows more")
+    else:
+        app.message(f"共 {len(out)} 张工单", f"{len(out)} tickets")

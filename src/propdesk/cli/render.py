@@ -7,7 +7,7 @@ Times are shown in the community's zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +18,21 @@ from propdesk.domain.labels import (
     STATE_LABELS,
     label,
 )
-from propdesk.masking import PERSONAL_FIELDS, mask_name, mask_phone
+from propdesk.history import PERSONAL_DATA_KEYS as PERSONAL_DATA_KEYS
+from propdesk.history import category_label as category_label
+from propdesk.history import mask_value as mask_value
+from propdesk.history import masked_data as masked_data
+from propdesk.history import person_label as person_label
+from propdesk.masking import mask_name, mask_phone
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from propdesk.cli.state import App
     from propdesk.domain.config import Config
+    from propdesk.domain.enums import CommandName
     from propdesk.domain.events import Event
     from propdesk.domain.model import Ticket, WorkOrder
-
-PERSONAL_DATA_KEYS = frozenset({*PERSONAL_FIELDS, "signer"})
 
 
 def local_iso(dt: datetime | None, config: Config) -> str | None:
@@ -42,31 +46,6 @@ def short_time(dt: datetime | None, config: Config, *, with_date: bool = True) -
         return "-"
     local = dt.astimezone(config.zone)
     return local.strftime("%m-%d %H:%M") if with_date else local.strftime("%H:%M:%S")
-
-
-def mask_value(key: str, value: Any) -> Any:
-    """``value`` masked when ``key`` names personal data."""
-    if not isinstance(value, str):
-        return value
-    if key == "phone":
-        return mask_phone(value)
-    if key in ("contact", "signer"):
-        return mask_name(value)
-    return value
-
-
-def masked_data(data: Mapping[str, Any], *, reveal: bool) -> dict[str, Any]:
-    """An event's payload with personal values masked (amendments of them too)."""
-    out = dict(data)
-    if reveal:
-        return out
-    for key in PERSONAL_DATA_KEYS & out.keys():
-        out[key] = mask_value(key, out[key])
-    if out.get("field") in PERSONAL_FIELDS:
-        for key in ("old", "new", "value"):
-            if key in out:
-                out[key] = mask_value(str(out["field"]), out[key])
-    return out
 
 
 def work_order_dict(wo: WorkOrder, config: Config, *, reveal: bool) -> dict[str, Any]:
@@ -197,23 +176,6 @@ def source_label(source: str, lang: str) -> str:
     return label(SOURCE_LABELS, source, "zh" if lang == "zh" else "en")
 
 
-def category_label(config: Config, category: str | None, lang: str) -> str:
-    if category is None:
-        return "-"
-    cat = config.category_by_id.get(category)
-    if cat is None:
-        return category
-    return cat.name if lang == "zh" or not cat.name_en else cat.name_en
-
-
-def person_label(config: Config, pid: str | None) -> str:
-    """``赵师傅 (eng-zhao)``: staff names are not personal data of owners."""
-    if not pid:
-        return "-"
-    person = config.person_by_id.get(pid)
-    return f"{person.name} ({pid})" if person else pid
-
-
 STATE_STYLE = {
     "recorded": "yellow", "dispatched": "cyan", "confirmed": "cyan", "acknowledged": "cyan",
     "on_site": "blue", "planned": "blue", "in_progress": "blue", "completed": "magenta",
@@ -272,3 +234,36 @@ def tickets_table(app: App, tickets: Sequence[Ticket], *, reveal: bool = False) 
             Text(clip(tk.content, 24)),
         )
     return table
+
+
+# ------------------------------------------------------------------ the next step
+
+
+def step_command(ticket: Ticket, step: CommandName, actor: str | None) -> str:
+    """The CLI command that takes ``step`` on ``ticket``, with its required
+    options (``…`` where the operator fills in a value)."""
+    from propdesk.domain.enums import CommandName as C
+    from propdesk.domain.model import current_work_order
+
+    parts = ["propdesk"]
+    if actor:
+        parts += ["--as", actor]
+    parts += [step.value.replace("_", "-"), ticket.id]
+    wo = current_work_order(ticket)
+    options: dict[CommandName, list[str]] = {
+        C.CLASSIFY: ["--category …"],
+        C.DISPATCH: [] if ticket.category else ["--category …"],
+        C.DIAGNOSE: ["--diagnosis …"],
+        C.AGREE: ["--schedule-shown"] if wo is not None and wo.fees else [],
+        C.UNABLE: ["--reason …"],
+        C.ACCEPT: ["--signer …"],
+        C.REJECT: ["--signer …"],
+        C.CALLBACK: ["--fixed", "--satisfaction …"] + (
+            ["--charge-ok"] if any(w.charge is not None for w in ticket.work_orders) else []),
+        C.REPLY: ["--text …"],
+        C.ESCALATE: [f"--level {max(ticket.escalation_level, 1)}", "--reason …"],
+        C.TRANSFER: ["--to …", "--reason …"],
+        C.FOLLOW_UP: ["--note …"],
+        C.CANCEL: ["--reason …", "--confirmed-by-source"],
+    }
+    return " ".join(parts + options.get(step, []))

@@ -17,8 +17,18 @@ if TYPE_CHECKING:
     from rich.console import Group
 
 
-def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
-    """One frame of the board at ``at``: the renderable and its JSON data."""
+def open_as_of(app: App, at: datetime | None) -> list[Any]:
+    """The open tickets now, or — given ``at`` — as the desk stood at ``at``
+    (recorded by then, in their states then)."""
+    tickets = app.desk.tickets() if at is None else app.desk.tickets_as_of(at)
+    return [t for t in tickets if t.open]
+
+
+def board_frame(app: App, at: datetime, *, as_of: bool = False
+                ) -> tuple[Group, dict[str, Any]]:
+    """One frame of the board at ``at``: the renderable and its JSON data.  With
+    ``as_of`` the tickets are those of the desk as it stood at ``at``; otherwise
+    today's tickets with their clocks at ``at``."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -34,7 +44,7 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
     )
 
     config, lang, tr = app.config, app.lang, app.t
-    open_tickets = [t for t in app.desk.tickets() if t.open]
+    open_tickets = open_as_of(app, at if as_of else None)
     clocks = slaview.countdowns(app, open_tickets, at)
     worst: dict[str, slaview.Countdown] = {}
     for c in clocks:
@@ -85,7 +95,9 @@ def board_frame(app: App, at: datetime) -> tuple[Group, dict[str, Any]]:
 
 
 @click.command("board")
-@click.option("--at", "at_text", metavar="TIME", help="Show the board as of TIME (no refresh).")
+@click.option("--at", "at_text", metavar="TIME",
+              help="The board as it stood at TIME: tickets recorded by then, in their states "
+                   "and with their clocks then (no refresh).")
 @click.option("--interval", type=click.FloatRange(min=0.5), default=5.0, show_default=True,
               help="Seconds between refreshes.")
 @click.option("--live/--once", default=None,
@@ -103,10 +115,10 @@ def board(app: App, at_text: str | None, interval: float, live: bool | None,
     app.json_mode = as_json
     at = app.parse_time(at_text, "--at") if at_text else None
     if as_json:
-        app.emit_json(board_frame(app, at or app.now())[1])
+        app.emit_json(board_frame(app, at or app.now(), as_of=at is not None)[1])
         return
     if live is False or at is not None or (live is None and not app.out.is_terminal):
-        app.out.print(board_frame(app, at or app.now())[0])
+        app.out.print(board_frame(app, at or app.now(), as_of=at is not None)[0])
         return
     from rich.live import Live
 
@@ -137,11 +149,7 @@ def sla(app: App, at_text: str | None, ticket_ids: tuple[str, ...],
     app.json_mode = as_json
     at = app.parse_time(at_text, "--at") if at_text else app.now()
     desk = app.desk
-    if ticket_ids:
-        tickets = [desk.ticket(i) for i in ticket_ids]
-        tickets = [t for t in (_as_of(app, t.id, at) for t in tickets) if t is not None]
-    else:
-        tickets = desk.tickets_as_of(at)
+    tickets = desk.tickets_as_of(at, ids=ticket_ids or None)
     rows = [slaview.outcome_dict(app, o) for t in tickets for o in slaview.outcomes(app, t, at)]
     if statuses:
         rows = [r for r in rows if r["status"] in statuses]
@@ -157,24 +165,25 @@ def sla(app: App, at_text: str | None, ticket_ids: tuple[str, ...],
     app.message(f"共 {len(shown)} 项，超时 {late} 项", f"{len(shown)} outcomes, {late} breached")
 
 
-def _as_of(app: App, ticket_id: str, at: datetime) -> Any:
-    from propdesk.domain.fold import fold
-
-    return fold([e for e in app.desk.events_of(ticket_id) if e.at <= at])
-
-
 @click.command("due")
 @click.option("--until", "until_text", metavar="TIME", required=True,
-              help="Deadlines up to TIME: +30m, 18:00, 2026-03-02 18:00 …")
+              help="Deadlines up to TIME: +30m, 18:00, 2026-03-02 18:00 … (+30m counts "
+                   "from --at when it is given).")
+@click.option("--at", "at_text", metavar="TIME",
+              help="As the desk stood at TIME: tickets recorded by then, in their states "
+                   "and with their clocks then [default: now].")
 @json_option
 @pass_app
-def due(app: App, until_text: str, as_json: bool) -> None:
+def due(app: App, until_text: str, at_text: str | None, as_json: bool) -> None:
     """What falls due up to a time, and what is already overdue (running clocks of
     open tickets)."""
+    from propdesk.cli.state import parse_time
+
     app.json_mode = as_json
-    now = app.now()
-    until = app.parse_time(until_text, "--until")
-    open_tickets = [t for t in app.desk.tickets() if t.open]
+    at = app.parse_time(at_text, "--at") if at_text else None
+    now = at or app.now()
+    until = parse_time(until_text, "--until", now, app.config.zone)
+    open_tickets = open_as_of(app, at)
     clocks = [c for c in slaview.countdowns(app, open_tickets, now) if c.deadline <= until]
     rows = [c.to_dict(app) for c in clocks]
     if as_json:

@@ -49,6 +49,7 @@ from propdesk.ports import (
     StoredEvent,
 )
 from propdesk.serialization import GENESIS_HASH, chain_hash
+from propdesk.testing.search_contract import SearchContract
 
 StoreFactory = Callable[..., EventStore]
 """``factory(name="main") -> EventStore``: a handle on the database ``name``."""
@@ -104,10 +105,12 @@ json_values = st.recursive(
 payloads = st.dictionaries(json_text, json_values, max_size=4)
 
 
-class EventStoreContract:
+class EventStoreContract(SearchContract):
     """Abstract tests of :class:`~propdesk.ports.EventStore`; subclass it as ``Test…``.
 
     The subclass provides the ``store_factory`` fixture (see the module doc).
+    The search section (:class:`~propdesk.testing.search_contract.SearchContract`)
+    is part of it.
     """
 
     state_machine_settings = settings(

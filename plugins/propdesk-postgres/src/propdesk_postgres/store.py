@@ -45,6 +45,7 @@ from propdesk.ports import (
     StoredEvent,
     StoreUnavailable,
 )
+from propdesk.search import SearchEntry, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
 from propdesk_postgres.connect import probe, unavailable
 from propdesk_postgres.plugin import CONFIG_KEYS
@@ -55,6 +56,14 @@ _PAGE = 2000
 _MIGRATION_NAME = re.compile(r"^postgres_(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_CLASS = 0x70726F70  # "prop": the advisory-lock class of propdesk appends
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_SEARCH_MIGRATION = 2
+_SEARCH_COLUMNS = "seq, ticket, location, contact, phone, content, digits, last4, text"
+_SEARCH_UPSERT = (
+    f"INSERT INTO search ({_SEARCH_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (ticket) DO UPDATE SET location = excluded.location,"
+    " contact = excluded.contact, phone = excluded.phone, content = excluded.content,"
+    " digits = excluded.digits, last4 = excluded.last4, text = excluded.text"
+)
 
 __all__ = ["CONFIG_KEYS", "PostgresStore", "migrations", "open_postgres"]
 
@@ -103,9 +112,11 @@ class PostgresStore:
             open=False,
             name=f"propdesk-{schema}",
         )
+        self._trigram = False
         try:
             self._pool.open(wait=True, timeout=connect_timeout)
             self.migrate()
+            self._trigram = self._trigram_index()
         except (PoolTimeout, psycopg.OperationalError) as exc:
             self._pool.close()
             raise unavailable(exc, dsn, connect_timeout, _safe_dsn(dsn)) from exc
@@ -137,12 +148,31 @@ class PostgresStore:
                     if done:
                         continue
                     conn.execute(sql.SQL(script))
+                    if version == _SEARCH_MIGRATION:
+                        _fill_search(conn)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
                         (version, name),
                     )
                     applied.append(version)
         return applied
+
+    def _trigram_index(self) -> bool:
+        """Where the database has the ``pg_trgm`` extension (installed by its
+        owner: ``CREATE EXTENSION pg_trgm``), a trigram index on the search
+        text, made once; words of three characters or more then use it."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n"
+                " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").fetchone()
+            if row is None:
+                return False
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                conn.execute(sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS search_text_trgm ON search"
+                    " USING gin (text {}.gin_trgm_ops)").format(sql.Identifier(str(row[0]))))
+        return True
 
     def schema_version(self) -> int:
         """The highest applied migration."""
@@ -209,6 +239,47 @@ class PostgresStore:
 
     def audit(self) -> AuditReport:
         return audit_entries(self.read_all())
+
+    def search(self, query: str, *, limit: int | None = 50) -> list[str]:
+        """Tickets matching ``query`` (:mod:`propdesk.search`), newest first, from
+        the one-row-per-ticket ``search`` table: phone numbers by their indexes,
+        words of three characters or more by the trigram index where
+        ``pg_trgm`` is installed, other words read newest first until ``limit``
+        tickets match."""
+        terms = parse_query(query)
+        if not terms or (limit is not None and limit <= 0):
+            return []
+        where: list[str] = []
+        params: list[Any] = []
+        for term in terms:
+            word = term.text.replace("\x00", "")
+            if self._trigram and len(word) >= 3:
+                cond = "text LIKE %s"
+                params.append("%" + re.sub(r"([\\%_])", r"\\\1", word) + "%")
+            else:
+                cond = "strpos(text, %s) > 0"
+                params.append(word)
+            if term.digits:
+                cond += " OR digits = %s"
+                params.append(term.digits)
+                if term.last4:
+                    cond += " OR last4 = %s"
+                    params.append(term.digits)
+            where.append(f"({cond})")
+        condition = " AND ".join(where)
+        if self._trigram and all(len(t.text.replace("\x00", "")) >= 3 for t in terms):
+            # every word has an index: find all matches through them first (a
+            # plain ORDER BY seq … LIMIT may walk the whole table for a rare word)
+            text = (f"WITH hits AS MATERIALIZED (SELECT seq, ticket FROM search"
+                    f" WHERE {condition}) SELECT ticket FROM hits ORDER BY seq DESC")
+        else:
+            text = f"SELECT ticket FROM search WHERE {condition} ORDER BY seq DESC"
+        if limit is not None:
+            text += " LIMIT %s"
+            params.append(limit)
+        with self._pool.connection() as conn:
+            rows = conn.execute(text.encode(), params).fetchall()
+        return [str(r[0]) for r in rows]
 
     # -- writes --------------------------------------------------------------
 
@@ -279,7 +350,14 @@ class PostgresStore:
         versions: dict[str, int] = dict.fromkeys(ticket_ids, 0)
         for ticket, version in version_cur.fetchall():
             versions[str(ticket)] = int(version)
+        amended = sorted({e.ticket for g in batch for e in g[2] if e.kind == "amend"})
+        search_cur = conn.cursor()
+        if amended:
+            search_cur.execute(
+                "SELECT ticket, seq, location, contact, phone, content FROM search"
+                " WHERE ticket = ANY(%s)", (amended,))
         taken = {str(r[0]) for r in command_cur.fetchall()}
+        before = {str(r[0]): SearchEntry(*r) for r in search_cur.fetchall()} if amended else {}
         plan = plan_write(batch, seq=seq, prev_hash=prev, version_of=versions.__getitem__,
                           command_taken=taken.__contains__, keep=keep)
         rows, commands, stored = plan.rows, plan.commands, plan.stored
@@ -292,7 +370,28 @@ class PostgresStore:
                     " last_version) VALUES (%s, %s, %s, %s, %s)",
                     commands,
                 )
+            entries = entries_after(numbered(batch, seq), before.get)
+            if entries:
+                cur.executemany(_SEARCH_UPSERT, [_no_nul(e.row()) for e in entries])
         return stored
+
+
+def _no_nul(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL: the index leaves it out (so does its
+    normalised text, see :func:`propdesk.search.normalize`)."""
+    return tuple(v.replace("\x00", "") if isinstance(v, str) else v for v in row)
+
+
+def _fill_search(conn: psycopg.Connection[Any]) -> None:
+    """Build the search index of a log written before it existed (migration 2)."""
+    rows = conn.execute(
+        "SELECT seq, ticket, version, kind, at, by, data FROM events"
+        " WHERE kind IN ('record', 'amend') ORDER BY seq").fetchall()
+    pairs = ((int(r[0]), decode_event(*r[1:])) for r in rows)
+    entries = entries_after(pairs, lambda _ticket: None)
+    if entries:
+        with conn.cursor() as cur:
+            cur.executemany(_SEARCH_UPSERT, [_no_nul(e.row()) for e in entries])
 
 
 def _safe_dsn(dsn: str) -> str:
