@@ -15,6 +15,7 @@ from propdesk.adapters.clock import ManualClock
 def morning(run: Run, clock: ManualClock) -> Run:
     """A1 recorded 09:00:40 and dispatched 09:01:30, read back only at 09:10;
     B1 recorded at 09:20; now is 09:30."""
+    clock.set(clock.now().replace(hour=9, minute=30))  # (no command is dated ahead of it)
     run(*RECORD)
     run("dispatch", "A1", "--category", "engineering", "--to", "eng-zhao", "--at", "09:01:30")
     run("confirm", "A1", "--at", "09:10", user="eng-zhao")
@@ -22,7 +23,6 @@ def morning(run: Run, clock: ManualClock) -> Run:
         "--content", "楼道灯不亮", "--location", "1-1-301", "--category", "engineering",
         "--contact", "王先生", "--phone", "13000001202", "--reply", "马上安排",
         "--at", "09:20")
-    clock.set(clock.now().replace(hour=9, minute=30))
     return run
 
 

@@ -11,9 +11,12 @@ import re
 import pytest
 from tests.cli.cli_support import RECORD, Run
 
+from propdesk.adapters.clock import ManualClock
+
 
 @pytest.fixture
-def a1(run: Run) -> Run:
+def a1(run: Run, clock: ManualClock) -> Run:
+    clock.set(clock.now().replace(hour=9, minute=30))  # (no command is dated ahead of it)
     run(*RECORD)
     run("dispatch", "A1", "--category", "engineering", "--to", "eng-zhao", "--at", "09:01:30")
     return run

@@ -3,10 +3,17 @@ before it existed."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from propdesk_postgres.testing import SchemaFactory
+
+pytest.importorskip("propdesk_postgres.testing", reason="propdesk-postgres is not installed: "
+                    "pip install -e plugins/propdesk-postgres")
 
 from propdesk.testing.search_contract import A1, B1, amended, recorded
+
+if TYPE_CHECKING:
+    from propdesk_postgres.testing import SchemaFactory
 
 pytestmark = pytest.mark.postgres
 

@@ -1,4 +1,4 @@
-"""``show`` and ``list``: reading tickets (rich tables, or the §12 JSON with --json)."""
+"""``show`` and ``list``: reading tickets (rich tables, or JSON: docs/json-output.md)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ STATES = ("recorded", "dispatched", "confirmed", "acknowledged", "on_site", "pla
 
 def json_option(f: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True,
-                        help="JSON on stdout (the §12 shapes).")(f)
+                        help="JSON on stdout (docs/json-output.md).")(f)
 
 
 def reveal_option(f: Any) -> Any:
@@ -106,7 +106,7 @@ def next_step_dict(app: App, ticket: Ticket) -> dict[str, Any] | None:
 
 
 def sla_rows(app: App, ticket: Ticket) -> list[dict[str, Any]] | None:
-    """The ticket's SLA outcomes now (§12 shape), or ``None`` when no SLA engine exists."""
+    """The ticket's SLA outcomes now (docs/json-output.md), or ``None`` without an SLA engine."""
     from propdesk.cli import slaview
 
     return slaview.ticket_outcomes(app, ticket)

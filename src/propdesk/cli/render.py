@@ -1,4 +1,4 @@
-"""Shapes and tables: tickets as the §12 JSON shape and as rich tables.
+"""Shapes and tables: tickets as the JSON shape of docs/json-output.md and as rich tables.
 
 Personal data (contact, phone, the acceptance signer, amended personal
 fields) is masked here unless the caller says the acting person revealed it.
@@ -49,7 +49,7 @@ def short_time(dt: datetime | None, config: Config, *, with_date: bool = True) -
 
 
 def work_order_dict(wo: WorkOrder, config: Config, *, reveal: bool) -> dict[str, Any]:
-    """One work order of the §12 ticket shape."""
+    """One work order of the ticket shape (docs/json-output.md)."""
     return {
         "number": wo.number,
         "cycle": wo.cycle,
@@ -86,7 +86,7 @@ def work_order_dict(wo: WorkOrder, config: Config, *, reveal: bool) -> dict[str,
 
 def ticket_dict(ticket: Ticket, events: Sequence[Event] | None, config: Config, *,
                 reveal: bool = False, allowed: Iterable[str] = ()) -> dict[str, Any]:
-    """The §12 ticket shape (with more keys); ``history`` only when ``events`` are given."""
+    """The ticket shape of docs/json-output.md (more keys); ``history`` only with ``events``."""
     out: dict[str, Any] = {
         "id": ticket.id,
         "state": ticket.state.value,
