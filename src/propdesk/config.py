@@ -25,6 +25,7 @@ from propdesk.domain.config import (
     Person,
     Shift,
     SlaSettings,
+    notify_settings,
     parse_duration,
 )
 from propdesk.domain.errors import ConfigError
@@ -37,7 +38,7 @@ TABLES: dict[str, Any] = {
     "assets": Asset,
     "categories": CategoryDef,
 }
-KNOWN = {"community", "storage", "sla", "limits", *TABLES}
+KNOWN = {"community", "storage", "sla", "limits", "notify", "notifiers", *TABLES}
 _RULE_ID = re.compile(r"^S-\d+$")
 
 
@@ -102,7 +103,15 @@ def config_from_dict(
         storage=storage,
         extra={k: v for k, v in raw.items() if k in extra_tables},
         base_dir=str(base_dir),
+        notify=notify_settings(raw.get("notify", {})),
+        notifiers=_notifiers(raw.get("notifiers", [])),
     )
+
+
+def _notifiers(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError("$.notifiers", "expected an array of tables ([[notifiers]])")
+    return value
 
 
 def _one(value: Any, cls: type[Any], path: str) -> Any:

@@ -189,10 +189,8 @@ class App:
     def desk(self) -> Desk:
         if self._desk is None:
             from propdesk.desk import Desk
-            from propdesk.plugins import notifiers
 
-            self._desk = Desk(self.config, self.store(), clock=self.clock,
-                              notifiers=notifiers(self.raw_config()))
+            self._desk = Desk(self.config, self.store(), clock=self.clock)
         return self._desk
 
     def close(self) -> None:
