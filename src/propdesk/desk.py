@@ -407,22 +407,31 @@ class Desk:
         that were never fired, each with its outbox rows in one transaction, and
         return their notices (S-21: once per ticket, rule, cycle and kind, across
         processes, through the store's durable fire record)."""
-        alerts = self.due(until)
+        end = utc(until or self.clock.now())
+        alerts = self.due(end)
         if not alerts:
             return []
         view = self._ensure_view()
+        oldest = end - timedelta(seconds=self.config.notify.catch_up)
         fires: list[tuple[FireKey, datetime, list[OutboxRow]]] = []
         by_key: dict[FireKey, Notice] = {}
         for a in alerts:
             ticket = view.get(a.ticket)
             if ticket is None:
                 continue
-            notice = alert_notice(self.config, ticket, a, masks=MASKS)
             key: FireKey = (a.ticket, a.rule, a.cycle, a.occurrence, str(a.kind))
+            if a.at < oldest:  # older than the catch-up window: recorded, not sent
+                fires.append((key, a.at, []))
+                continue
+            notice = alert_notice(self.config, ticket, a, masks=MASKS)
             by_key[key] = notice
             fires.append((key, a.at, self._outbox_rows([notice])))
-        fired = self.store.record_fires(fires)
-        return [by_key[k] for k in fired]
+        try:
+            fired = self.store.record_fires(fires)
+        except BaseException:
+            self._sla = None  # the index took them as reported: rebuild it next time
+            raise
+        return [by_key[k] for k in fired if k in by_key]
 
     # ------------------------------------------------------------ SLA (issue 3)
     # The SLA engine (propdesk.domain.sla) and its deadline index, kept up to

@@ -190,6 +190,10 @@ def config_check(app: App, as_json: bool, check_storage: bool) -> None:
     app.json_mode = as_json
     cfg = app.config
     check_storage_table(cfg.storage)
+    from propdesk.cli.watch import configured_channels
+
+    for channel in configured_channels(app):  # each kind's plugin checks its keys and secrets
+        channel.close()
     if check_storage:
         open_configured_store(cfg, create=False).close()
     summary = {"ok": True, "path": str(app.config_path()), "people": len(cfg.people),

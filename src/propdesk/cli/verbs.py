@@ -332,9 +332,23 @@ def _report(app: App, verb: CommandName, result: Any) -> None:
         missing = ", ".join(ticket.incomplete)
         app.message(f"注意：记录不完整（缺少 {missing}），计入信息准确率",
                     f"note: the record is incomplete (missing {missing}); it counts against K-2")
-    for notice in result.notices:
-        if notice.kind != "step":
-            app.message(f"通知 {notice.to}：{notice.text}", f"notice to {notice.to}: {notice.text}")
+    report_notices(app, result.notices)
+
+
+def report_notices(app: App, notices: Any) -> None:
+    """Say truthfully what happens to the notices a command created (issue 17):
+    queued in the outbox for the configured channels, sent by ``propdesk watch``."""
+    if not notices:
+        return
+    channels = app.desk.channels
+    if not channels:
+        app.message(f"未配置通知渠道：无人收到通知（本次 {len(notices)} 条）",
+                    f"no notification channel configured: nobody is notified "
+                    f"({len(notices)} notices)")
+        return
+    names = ", ".join(channels)
+    app.message(f"通知已排队：{len(notices)} 条 → {names}（由 propdesk watch 发送）",
+                f"notices queued: {len(notices)} → {names} (sent by propdesk watch)")
 
 
 def verb_classes() -> dict[str, type[Command]]:

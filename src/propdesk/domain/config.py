@@ -155,6 +155,10 @@ class NotifySettings:
     """Seconds before the first retry; doubled each attempt (with jitter)."""
     retry_max: int = 600
     """The longest wait between two attempts, in seconds."""
+    catch_up: int = 86_400
+    """SLA alerts that fell due longer ago than this (seconds) when the watcher
+    first sees them are recorded as fired but not sent (a first start on an
+    old store does not page everyone about last year's breaches)."""
 
 
 def check_contacts(people: Sequence[Person]) -> None:
@@ -206,7 +210,7 @@ def notify_settings(raw: Any) -> NotifySettings:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
                 raise ConfigError(path, f"expected a number from 1 to 100, got {value!r}")
             kw[key] = value
-        elif key in ("retry_initial", "retry_max"):
+        elif key in ("retry_initial", "retry_max", "catch_up"):
             seconds = parse_duration(value, path)
             if seconds is None or seconds < 1:
                 raise ConfigError(path, "expected a duration of at least 1s")
@@ -214,7 +218,7 @@ def notify_settings(raw: Any) -> NotifySettings:
         else:
             raise ConfigError(path, "unknown key; expected a message type ("
                               + ", ".join(DEFAULT_AUDIENCES)
-                              + "), max_attempts, retry_initial or retry_max")
+                              + "), max_attempts, retry_initial, retry_max or catch_up")
     return NotifySettings(audiences=audiences, **kw)
 
 
