@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.notify.support import Receiver, make_community, personal_data_in
 
 

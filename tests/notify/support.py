@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-import signal
 import threading
 import time
 from collections import Counter

@@ -11,7 +11,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from tests.notify.support import Receiver, Watch, log_ids, propdesk, wait_for
 
 SH = ZoneInfo("Asia/Shanghai")
