@@ -88,7 +88,7 @@ class Backoff:
     computed by tenacity's ``wait_exponential_jitter``."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self._wait = tenacity.wait_exponential_jitter(initial=initial, max=maximum,
+        self._wait = tenacity.wait_exponential_jitter(multiplier=initial, max=maximum,
                                                       exp_base=2, jitter=initial)
 
     def delay(self, failures: int) -> float:
