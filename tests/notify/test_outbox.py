@@ -175,3 +175,26 @@ def test_messages_round_trip_through_the_outbox(community: Path, receiver: Recei
     message = message_from_json(row.body)
     assert message.id == row.notice and message.recipients[0].id == "eng-zhao"
     assert message.at == at(2) and message.payload()["type"] == "work_order"
+
+
+def test_flush_delivers_unless_a_watcher_holds_the_lock(community: Path,
+                                                        receiver: Receiver) -> None:
+    desk = desk_for(community)
+    ids = emergency(desk)
+    http = HttpChannel("ops-http", receiver.url)
+    lock = desk.store.watch_lock()  # another process's watcher, on the lock file
+    assert lock.acquire()
+    try:
+        assert desk.flush([http], at=at(2)) == 2 * len(ids)  # nothing sent meanwhile
+        assert receiver.ids() == []
+    finally:
+        lock.release()
+    assert desk.flush([http], at=at(2)) == len(ids)  # the log channel's rows still wait
+    assert sorted(receiver.ids()) == sorted(ids)
+
+
+def test_notify_list_shows_the_outbox_in_the_desks_language(community: Path) -> None:
+    desk = desk_for(community)
+    emergency(desk)
+    out = propdesk(community, "--lang", "zh", "notify", "list", "--pending").stdout
+    assert "ev:E1:2:emergency" in out and "待发送" in out and "duty-log" in out
