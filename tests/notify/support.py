@@ -99,19 +99,25 @@ class Receiver:
 
 
 def make_community(folder: Path, receiver_url: str | None, *, log: bool = True,
-                   notify: str = "") -> Path:
-    """The example community with a ``log`` channel and the test HTTP channel."""
+                   notify: str = "", storage: str | None = None) -> Path:
+    """The example community with a ``log`` channel and the test HTTP channel;
+    ``storage``: another ``[storage]`` table's body (a fresh SQLite file by default)."""
     from propdesk.adapters.sqlite import SQLiteStore
 
     folder.mkdir(parents=True, exist_ok=True)
     text = (ROOT / "examples" / "propdesk.toml").read_text("utf-8")
+    if storage is not None:
+        head, _, rest = text.partition("[storage]\n")
+        rest = rest.split("\n\n", 1)[1]
+        text = f"{head}[storage]\n{storage}\n\n{rest}"
     text += "\n[notify]\nretry_initial = \"1s\"\nretry_max = \"4s\"\n" + notify
     if log:
         text += '\n[[notifiers]]\nname = "duty-log"\nkind = "log"\npath = "notices.jsonl"\n'
     if receiver_url:
         text += f'\n[[notifiers]]\nname = "ops-http"\nkind = "testhttp"\nurl = "{receiver_url}"\n'
     (folder / "propdesk.toml").write_text(text, "utf-8")
-    SQLiteStore(folder / "propdesk.db").close()
+    if storage is None:
+        SQLiteStore(folder / "propdesk.db").close()
     return folder / "propdesk.toml"
 
 

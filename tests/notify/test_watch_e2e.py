@@ -5,13 +5,21 @@ that POSTs to a real local HTTP server (issue 17)."""
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.notify.support import Receiver, Watch, log_ids, propdesk, wait_for
+from tests.notify.support import (
+    Receiver,
+    Watch,
+    log_ids,
+    make_community,
+    propdesk,
+    wait_for,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SH)  # simulated time: a Monday morning
@@ -151,3 +159,38 @@ def test_once_refuses_while_a_watcher_holds_the_lock(community: Path) -> None:
         assert "holds this store's watch lock" in out.stderr
     finally:
         watch.stop()
+
+
+@pytest.mark.postgres
+def test_two_watchers_on_postgresql_one_sender(tmp_path: Path, receiver: Receiver) -> None:
+    """The same on PostgreSQL: the session advisory lock makes one sender."""
+    import psycopg
+
+    from propdesk.testing.fixtures import require_pg_dsn
+
+    dsn = require_pg_dsn()
+    schema = f"propdesk_watch_{secrets.token_hex(5)}"
+    community = make_community(tmp_path / "desk", receiver.url,
+                               storage=f'backend = "postgres"\ndsn = "{dsn}"\n'
+                                       f'schema = "{schema}"')
+    try:
+        propdesk(community, "config", "check", "--storage")
+        first = Watch(community)
+        wait_for(first.holding, "the first watcher to take the lock")
+        second = Watch(community)
+        try:
+            wait_for(lambda: "waiting to take over" in second.err(), "the second to wait")
+            record_emergency(community, "P1")
+            wait_for(lambda: receiver.confirmed["ev:P1:2:emergency"] == 1, "delivery")
+            first.proc.kill()  # kill -9: PostgreSQL drops the dead session's lock
+            first.proc.wait(timeout=30)
+            wait_for(second.holding, "the second watcher to take over")
+            record_emergency(community, "P2")
+            wait_for(lambda: receiver.confirmed["ev:P2:2:emergency"] == 1, "the second sends")
+        finally:
+            first.stop()
+            assert second.stop() == 0
+        assert all(c == 1 for c in receiver.confirmed.values()), receiver.confirmed
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
