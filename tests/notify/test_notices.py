@@ -186,3 +186,14 @@ def test_config_check_builds_the_channels(tmp_path: Path) -> None:
     out = propdesk(config, "config", "check", expect=8)
     assert "$.notifiers[name=robot].kind" in out.stderr and "installed kinds:" in out.stderr
     assert load_config(EXAMPLE_CONFIG).notifiers == ()
+
+
+def test_plugins_lists_the_notifier_kinds(tmp_path: Path) -> None:
+    import json
+
+    from tests.notify.support import make_community, propdesk
+
+    config = make_community(tmp_path / "desk", None)
+    data = json.loads(propdesk(config, "plugins", "--json").stdout)
+    assert {"log", "testhttp"} <= set(data["notifier_kinds"])  # built in; by entry point
+    assert "log" in data["plugins"]

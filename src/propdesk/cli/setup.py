@@ -227,6 +227,7 @@ def plugins(app: App, as_json: bool) -> None:
                     for r in p.renderers().values()],
         "config_tables": [{"name": t.name, "description": t.description}
                           for t in p.config_tables().values()],
+        "notifier_kinds": p.notifier_kinds(),
     }
     if as_json:
         app.emit_json(data)
@@ -245,4 +246,6 @@ def plugins(app: App, as_json: bool) -> None:
         table.add_row("format", r["name"], f"{r['media_type']} {r['description']}".strip())
     for t in data["config_tables"]:
         table.add_row("config table", t["name"], t["description"])
+    for kind in data["notifier_kinds"]:
+        table.add_row("notifier", kind, app.t("[[notifiers]] 通知渠道类型", "a [[notifiers]] kind"))
     app.out.print(table)
