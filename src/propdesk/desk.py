@@ -140,6 +140,8 @@ class Desk:
         self._seq = 0
         self._observers: list[Observer] = []
         self._window: tuple[int, datetime | None] = (-1, None)
+        self.notices_queued = 0
+        """Notices written to the outbox by this Desk (for the CLI's report)."""
         self.failures: Counter[str] = Counter()
         """Failures of observers (``observer``), counted and logged, never silent."""
 
@@ -186,6 +188,8 @@ class Desk:
                 if replay is None:
                     raise
                 return replay
+            if self.channels:
+                self.notices_queued += len(notices)
             self._run_commit_hooks(stored)
             self._committed()
             return Result(after, tuple(events), tuple(notices))
@@ -287,6 +291,7 @@ class Desk:
             notices = ([n for after, events in changed for n in self._notices(after, events)]
                        if self.channels else [])
             self.store.append_many(groups, outbox=self._outbox_rows(notices))
+            self.notices_queued += len(notices)
             written = sum(len(g[2]) for g in groups)
             if self.store.head() == head + written:
                 # nobody else wrote meanwhile: the chunk's own results are the view

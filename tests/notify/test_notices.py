@@ -197,3 +197,20 @@ def test_plugins_lists_the_notifier_kinds(tmp_path: Path) -> None:
     data = json.loads(propdesk(config, "plugins", "--json").stdout)
     assert {"log", "testhttp"} <= set(data["notifier_kinds"])  # built in; by entry point
     assert "log" in data["plugins"]
+
+
+def test_apply_says_where_the_notices_of_a_batch_go(tmp_path: Path) -> None:
+    from tests.notify.support import make_community, propdesk
+
+    config = make_community(tmp_path / "desk", None)
+    batch = tmp_path / "day.jsonl"
+    batch.write_text(
+        '{"cmd": "record", "ticket": "B1", "by": "desk-wang", "at": "2026-03-02T09:00:30+08:00",'
+        ' "received_at": "2026-03-02T09:00:00+08:00", "source": "owner_call", "mode":'
+        ' "immediate", "content": "漏水", "area": "A", "first_receiver": "svc-he"}\n'
+        '{"cmd": "dispatch", "ticket": "B1", "by": "desk-wang",'
+        ' "at": "2026-03-02T09:01:00+08:00", "category": "engineering"}\n', "utf-8")
+    out = propdesk(config, "apply", str(batch))
+    assert "notices queued: 3 → duty-log (sent by propdesk watch)" in out.stderr
+    rows = propdesk(config, "notify", "list", "--json").stdout
+    assert "ev:B1:2:work_order" in rows and "ev:B1:2:progress" in rows

@@ -98,6 +98,10 @@ def apply(app: App, file: str, chunk: int, progress: bool | None, as_json: bool)
         app.out.print(table)
     app.message(f"{file}：{len(results) - len(refused)} 行已执行，{len(refused)} 行被拒绝",
                 f"{file}: {len(results) - len(refused)} lines applied, {len(refused)} refused")
+    if len(results) > len(refused):
+        from propdesk.cli.verbs import report_queued
+
+        report_queued(app, desk.notices_queued if desk.channels else None)
     if refused:
         click.get_current_context().exit(int(ExitCode.BATCH_REFUSED))
 

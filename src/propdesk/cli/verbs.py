@@ -338,17 +338,22 @@ def _report(app: App, verb: CommandName, result: Any) -> None:
 def report_notices(app: App, notices: Any) -> None:
     """Say truthfully what happens to the notices a command created (issue 17):
     queued in the outbox for the configured channels, sent by ``propdesk watch``."""
-    if not notices:
-        return
+    if notices:
+        report_queued(app, len(notices))
+
+
+def report_queued(app: App, count: int | None) -> None:
+    """The outbox message for ``count`` new notices (``None``: not counted)."""
     channels = app.desk.channels
     if not channels:
-        app.message(f"未配置通知渠道：无人收到通知（本次 {len(notices)} 条）",
-                    f"no notification channel configured: nobody is notified "
-                    f"({len(notices)} notices)")
-        return
-    names = ", ".join(channels)
-    app.message(f"通知已排队：{len(notices)} 条 → {names}（由 propdesk watch 发送）",
-                f"notices queued: {len(notices)} → {names} (sent by propdesk watch)")
+        more = "" if count is None else f"（本次 {count} 条）"
+        more_en = "" if count is None else f" ({count} notices)"
+        app.message(f"未配置通知渠道：无人收到通知{more}",
+                    f"no notification channel configured: nobody is notified{more_en}")
+    elif count:
+        names = ", ".join(channels)
+        app.message(f"通知已排队：{count} 条 → {names}（由 propdesk watch 发送）",
+                    f"notices queued: {count} → {names} (sent by propdesk watch)")
 
 
 def verb_classes() -> dict[str, type[Command]]:
