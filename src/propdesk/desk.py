@@ -1,8 +1,8 @@
 """The Desk: the imperative shell around the pure core.
 
 ``Desk.handle(command)`` loads the ticket's events, decides (permissions are
-checked inside the core), appends with the expected version, and delivers
-writes the notices it causes into the store's outbox in the same transaction
+checked inside the core), appends with the expected version, and writes
+the notices it causes into the store's outbox in the same transaction
 (delivered after the commit by ``propdesk watch``, :mod:`propdesk.outbox`).
 Clock and store are injected.  A view
 of all tickets is kept up to date from the store's global sequence for the

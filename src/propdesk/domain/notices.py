@@ -165,6 +165,18 @@ def _name(config: Config, pid: str | None) -> str:
     return f"{person.name} ({pid})" if person is not None else str(pid)
 
 
+def _add(into: list[Notice], ev: Event, where: str | None, type_: str,
+         people: tuple[str, ...], title: str, text: str, data: Mapping[str, object],
+         by: str | None = None) -> None:
+    """Append the notice of ``ev`` of ``type_`` unless nobody is left to tell
+    (the person who did the step, ``by``, defaulting to the event's author, is not told)."""
+    actor = ev.by if by is None else by
+    to = tuple(p for p in people if p != actor)
+    if to or type_ in _ALWAYS:
+        into.append(Notice(f"ev:{ev.ticket}:{ev.version}:{type_}", type_, ev.ticket, ev.at, to,
+                           title, text, location=where, data=data))
+
+
 def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
                 masks: Masks) -> list[Notice]:
     """The notices of ``events`` (already applied: ``ticket`` is the result)."""
@@ -180,20 +192,11 @@ def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
         what = label(COMMAND_LABELS, e.kind, lang)
         reason = str(d.get("reason", ""))[:60]
         made: list[Notice] = []
-
-        def add(type_: str, people: tuple[str, ...], title: str, text: str,
-                data: Mapping[str, object], *, by: str = e.by, ev: Event = e,
-                into: list[Notice] = made) -> None:
-            to = tuple(p for p in people if p != by)
-            if to or type_ in _ALWAYS:
-                into.append(Notice(f"ev:{ev.ticket}:{ev.version}:{type_}", type_, ev.ticket,
-                                   ev.at, to, title, text, location=where, data=data))
-
         if e.kind in ("dispatch", "transfer"):
             assignee = str(d["assignee"] if e.kind == "dispatch" else d["to"])
             order = {"work_order": d.get("work_order"), "assignee": assignee,
                      "mode": ticket.mode.value, "owner_phone": phone}
-            add("work_order",
+            _add(made, e, where, "work_order",
                 audience_people(config, ticket, aud["work_order"], at=e.at, assignee=assignee),
                 _t(lang, f"【派单】{e.ticket} {place}", f"[work order] {e.ticket} {place}"),
                 _t(lang, f"工单 {e.ticket}：{what} → {_name(config, assignee)}；地点 {place}；"
@@ -204,7 +207,7 @@ def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
             if e.kind == "dispatch" and (fan_out or ticket.mode is Mode.EMERGENCY):
                 people = audience_people(config, ticket, aud["emergency"], at=e.at,
                                          assignee=assignee, fan_out=list(fan_out or ()))
-                add("emergency", people,
+                _add(made, e, where, "emergency", people,
                     _t(lang, f"【突发紧急】{e.ticket} {place}", f"[EMERGENCY] {e.ticket} {place}"),
                     _t(lang, f"突发紧急：工单 {e.ticket}，地点 {place}，"
                              f"已派 {_name(config, assignee)}",
@@ -213,7 +216,7 @@ def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
                     {"assignee": assignee, "owner_phone": phone}, by="")
         elif e.kind == "escalate":
             level = int(d.get("level", 1))
-            add("escalation",
+            _add(made, e, where, "escalation",
                 audience_people(config, ticket, aud["escalation"], at=e.at,
                                 assignee=ticket.assignee, level=level),
                 _t(lang, f"【上报 {level} 级】{e.ticket}",
@@ -221,7 +224,7 @@ def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
                 _t(lang, f"工单 {e.ticket} 上报至 {level} 级：{reason}",
                    f"ticket {e.ticket} escalated to level {level}: {reason}"), {"level": level})
         elif e.kind == "unable":
-            add("inability",
+            _add(made, e, where, "inability",
                 audience_people(config, ticket, aud["inability"], at=e.at, assignee=e.by),
                 _t(lang, f"【无法处理】{e.ticket}", f"[cannot handle] {e.ticket}"),
                 _t(lang, f"{_name(config, e.by)} 无法处理工单 {e.ticket}：{reason}"
@@ -233,7 +236,7 @@ def notices_for(config: Config, ticket: Ticket, events: Sequence[Event], *,
         progress = tuple(p for p in audience_people(config, ticket, aud["progress"], at=e.at,
                                                     assignee=ticket.assignee) if p not in told)
         if progress:
-            add("progress", progress,
+            _add(made, e, where, "progress", progress,
                 _t(lang, f"【进展】{e.ticket} {what}", f"[progress] {e.ticket} {what}"),
                 _t(lang, f"工单 {e.ticket}：{what}（{_name(config, e.by)}）— {state}",
                    f"ticket {e.ticket}: {what} ({_name(config, e.by)}) — {state}"),
