@@ -162,7 +162,11 @@ class SQLiteStore:
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
+            done_before = {int(r[0]) for r in self._conn.execute(
+                "SELECT version FROM schema_migrations").fetchall()}
             for version, name, script in migrations():
+                if version in done_before:
+                    continue  # a read is enough: no write lock for what is applied
                 with self._transaction() as conn:
                     done = conn.execute(
                         "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
