@@ -5,6 +5,8 @@ contract unchanged (``tests/storage/test_example_store.py``).  Every
 operation takes an exclusive ``fcntl`` lock on the file and first reads the
 lines other handles appended since; an append writes all its lines with one
 ``write`` and ``fsync``, and a torn last line (a crash mid-write) is ignored.
+The notification outbox is lines too: a row, each later update of it (the
+last word wins), each SLA alert fired; the watch lock is a lock file beside.
 
 Install it as a plugin by naming this module in your distribution::
 
