@@ -5,6 +5,8 @@ contract unchanged (``tests/storage/test_example_store.py``).  Every
 operation takes an exclusive ``fcntl`` lock on the file and first reads the
 lines other handles appended since; an append writes all its lines with one
 ``write`` and ``fsync``, and a torn last line (a crash mid-write) is ignored.
+The notification outbox is lines too: a row, each later update of it (the
+last word wins), each SLA alert fired; the watch lock is a lock file beside.
 
 Install it as a plugin by naming this module in your distribution::
 
@@ -20,10 +22,21 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from propdesk.adapters import Group, audit_entries, check_batch, decode_event, encode_event
+from propdesk.adapters.outbox_rows import (
+    OUTBOX_INSERT_COLUMNS,
+    insert_values,
+    parse_ts,
+    row_from,
+    ts,
+)
+from propdesk.adapters.watch_lock import FileWatchLock
 from propdesk.domain.events import Event
 from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.plugins import ConfigKeyError, check_keys
@@ -32,7 +45,10 @@ from propdesk.ports import (
     CommandRecord,
     ConcurrencyConflict,
     DuplicateCommand,
+    FireKey,
+    OutboxRow,
     StoredEvent,
+    WatchLock,
 )
 from propdesk.search import SearchIndex
 from propdesk.serialization import GENESIS_HASH
@@ -49,6 +65,9 @@ class JsonlStore:
         self._streams: dict[str, list[Event]] = {}
         self._commands: dict[str, CommandRecord] = {}
         self._search = SearchIndex()  # rebuilt from the file, like the rest
+        self._outbox: dict[str, OutboxRow] = {}
+        self._outbox_ids: dict[int, str] = {}
+        self._fires: set[FireKey] = set()
 
     # Every public method runs under the file lock, after catching up.
     def _locked(self) -> _Lock:
@@ -74,10 +93,24 @@ class JsonlStore:
                 self._log.append(entry)
                 self._streams.setdefault(entry.event.ticket, []).append(entry.event)
                 self._search.add([(entry.seq, entry.event)])
-            else:
+            elif line["type"] == "command":
                 self._commands[line["command_id"]] = CommandRecord(
                     line["command_id"], line["digest"], line["ticket"], line["first"], line["last"]
                 )
+            elif line["type"] == "outbox":
+                line["type"] = line.pop("notice_type")
+                columns = OUTBOX_INSERT_COLUMNS.split(", ")
+                row = row_from([len(self._outbox) + 1, *(line[k] for k in columns), None])
+                self._outbox[row.key] = row
+                self._outbox_ids[row.id] = row.key
+            elif line["type"] == "outbox_update":
+                key = self._outbox_ids[line["id"]]
+                self._outbox[key] = attrs.evolve(
+                    self._outbox[key], state=line["state"], attempts=line["attempts"],
+                    next_at=parse_ts(line["next_at"]), last_error=line["last_error"],
+                    sent_at=None if line["sent_at"] is None else parse_ts(line["sent_at"]))
+            elif line["type"] == "fire":
+                self._fires.add(tuple(line["key"]))
 
     def load(self, ticket: str) -> list[Event]:
         with self._locked():
@@ -122,22 +155,85 @@ class JsonlStore:
         *,
         command_id: str | None = None,
         digest: str = "",
+        outbox: Sequence[OutboxRow] = (),
     ) -> list[StoredEvent]:
         group: Group = (ticket, expected_version, events, command_id, digest)
         check_batch([group])
         with self._locked():
-            written = self._write([group])
+            written = self._write([group], outbox)
         return [e for e in self.read_all(after=written[0], limit=written[1])]
 
-    def append_many(self, batch: Sequence[Group]) -> None:
+    def append_many(self, batch: Sequence[Group], *, outbox: Sequence[OutboxRow] = ()) -> None:
         check_batch(batch)
         with self._locked():
-            self._write(batch)
+            self._write(batch, outbox)
+
+    # -- the outbox: rows and their updates are lines too; the last word wins --
+
+    def _row_lines(self, rows: Sequence[OutboxRow]) -> list[str]:
+        lines, seen = [], set(self._outbox)
+        for row in rows:
+            if row.key not in seen:
+                seen.add(row.key)
+                values = dict(zip(OUTBOX_INSERT_COLUMNS.split(", "), insert_values(row),
+                                  strict=True))
+                lines.append(json.dumps({**values, "type": "outbox", "notice_type": row.type},
+                                        ensure_ascii=False))
+        return lines
+
+    def outbox_due(self, channel: str, now: datetime, limit: int) -> list[OutboxRow]:
+        with self._locked():
+            due = [r for r in self._outbox.values() if r.state == "pending"
+                   and r.channel == channel and r.next_at <= now]
+        return sorted(due, key=lambda r: (r.next_at, r.id))[:limit]
+
+    def outbox_update(self, row_id: int, *, state: str, attempts: int, next_at: datetime,
+                      last_error: str = "", sent_at: datetime | None = None) -> None:
+        with self._locked():
+            self._commit([json.dumps({
+                "type": "outbox_update", "id": row_id, "state": state, "attempts": attempts,
+                "next_at": ts(next_at), "last_error": last_error,
+                "sent_at": None if sent_at is None else ts(sent_at)}, ensure_ascii=False)])
+
+    def outbox_rows(self, *, states: Sequence[str] = (), limit: int | None = None
+                    ) -> list[OutboxRow]:
+        with self._locked():
+            rows = sorted((r for r in self._outbox.values() if not states or r.state in states),
+                          key=lambda r: r.id)
+        return rows if limit is None else rows[:limit]
+
+    def outbox_requeue(self, ids: Sequence[int] | None, now: datetime) -> int:
+        with self._locked():
+            dead = [r for r in self._outbox.values()
+                    if r.state == "dead" and (ids is None or r.id in ids)]
+            self._commit([json.dumps({
+                "type": "outbox_update", "id": r.id, "state": "pending", "attempts": 0,
+                "next_at": ts(now), "last_error": r.last_error, "sent_at": None})
+                for r in dead])
+        return len(dead)
+
+    def outbox_next_at(self) -> datetime | None:
+        with self._locked():
+            return min((r.next_at for r in self._outbox.values() if r.state == "pending"),
+                       default=None)
+
+    def record_fires(self, fires: Sequence[tuple[FireKey, datetime, Sequence[OutboxRow]]]
+                     ) -> list[FireKey]:
+        with self._locked():
+            fired = [f for f in dict.fromkeys(k for k, _, _ in fires) if f not in self._fires]
+            lines = [json.dumps({"type": "fire", "key": list(k)}) for k in fired]
+            lines += self._row_lines([r for k, _, rows in fires if k in fired for r in rows])
+            self._commit(lines)
+        return fired
+
+    def watch_lock(self) -> WatchLock:
+        return FileWatchLock(Path(f"{self.path}.watch.lock"))
 
     def close(self) -> None:
         self._file.close()
 
-    def _write(self, batch: Sequence[Group]) -> tuple[int, int]:
+    def _write(self, batch: Sequence[Group], outbox: Sequence[OutboxRow] = ()
+               ) -> tuple[int, int]:
         """Check everything, then write all lines at once; returns (after, count)."""
         seq = len(self._log)
         prev = self._log[-1].hash if self._log else GENESIS_HASH
@@ -187,13 +283,19 @@ class JsonlStore:
                     )
                 )
         after = len(self._log)
+        self._commit(lines + self._row_lines(outbox))
+        return after, seq - after
+
+    def _commit(self, lines: list[str]) -> None:
+        """Write ``lines`` with one ``write`` and ``fsync`` (under the lock)."""
+        if not lines:
+            return
         self._file.truncate(self._offset)  # drop a torn tail left by a crash
         self._file.seek(0, os.SEEK_END)
         self._file.write("".join(line + "\n" for line in lines).encode("utf-8"))
         self._file.flush()
         os.fsync(self._file.fileno())
         self._catch_up()
-        return after, seq - after
 
 
 class _Lock:

@@ -186,3 +186,41 @@ def refuse_inline_secrets(table: Mapping[str, Any], *, path: str,
             raise SecretError(f"{path}.{k}: secrets are not accepted in the configuration; "
                               f"name an environment variable with {k}_env "
                               f"(配置文件中不得写入密钥，请用 {k}_env 指定环境变量)")
+
+
+# ------------------------------------------------------------- additions (issue 17 core)
+
+def message_to_json(message: Message) -> str:
+    """The whole message as JSON text (the outbox row's body): :meth:`Message.payload`
+    plus the recipients' contact points, which channels need to address people."""
+    import json
+
+    body = message.payload()
+    body["to"] = [attrs.asdict(r) for r in message.recipients]
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def message_from_json(text: str) -> Message:
+    """The :class:`Message` written by :func:`message_to_json`."""
+    import json
+
+    body = json.loads(text)
+    return Message(
+        id=body["id"], type=body["type"], ticket=body["ticket"],
+        at=datetime.fromisoformat(body["at"]), title=body["title"], text=body["text"],
+        recipients=tuple(Recipient(**r) for r in body.get("to", ())),
+        rule=body.get("rule"), cycle=body.get("cycle"), location=body.get("location"),
+        data=body.get("data") or {},
+    )
+
+
+def batch_size(channel: Channel) -> int:
+    """How many messages the outbox hands to one :meth:`Channel.send` call.
+
+    A channel may declare ``batch_size`` (an int attribute; default 1).  The
+    outbox marks each row sent right after the call returns, so a crash
+    between a receiver's confirmation and that mark can repeat at most one
+    call's messages: keep it 1 unless the channel merges messages (a digest).
+    """
+    size = getattr(channel, "batch_size", 1)
+    return size if isinstance(size, int) and size >= 1 else 1

@@ -27,6 +27,7 @@ from propdesk.domain.config import (
     Shift,
     SlaSettings,
     item_path,
+    notify_settings,
     parse_duration,
 )
 from propdesk.domain.errors import ConfigError
@@ -39,7 +40,7 @@ TABLES: dict[str, Any] = {
     "assets": Asset,
     "categories": CategoryDef,
 }
-KNOWN = {"community", "storage", "sla", "limits", "desk", *TABLES}
+KNOWN = {"community", "storage", "sla", "limits", "desk", "notify", "notifiers", *TABLES}
 _RULE_ID = re.compile(r"^S-\d+$")
 
 
@@ -106,7 +107,15 @@ def config_from_dict(
         extra={k: v for k, v in raw.items() if k in extra_tables},
         base_dir=str(base_dir),
         desk=_desk(raw.get("desk", {})),
+        notify=notify_settings(raw.get("notify", {})),
+        notifiers=_notifiers(raw.get("notifiers", [])),
     )
+
+
+def _notifiers(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ConfigError("$.notifiers", "expected an array of tables ([[notifiers]])")
+    return value
 
 
 def _one(value: Any, cls: type[Any], path: str) -> Any:

@@ -1,8 +1,10 @@
 """The Desk: the imperative shell around the pure core.
 
 ``Desk.handle(command)`` loads the ticket's events, decides (permissions are
-checked inside the core), appends with the expected version, and delivers
-notices after the commit.  Clock, store and notifiers are injected.  A view
+checked inside the core), appends with the expected version, and writes
+the notices it causes into the store's outbox in the same transaction
+(delivered after the commit by ``propdesk watch``, :mod:`propdesk.outbox`).
+Clock and store are injected.  A view
 of all tickets is kept up to date from the store's global sequence for the
 queries that need every ticket (routing's open work orders, lists, SLA,
 statistics) and for observers such as the SLA deadline index.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -30,17 +33,23 @@ from propdesk.domain.events import Event, iso, utc
 from propdesk.domain.fold import evolve, fold
 from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
-from propdesk.domain.notices import Notice, notices_for
+from propdesk.domain.notices import Masks, Notice, alert_notice, notices_for
 from propdesk.domain.sla import Outcome, SlaRules, evaluate, outcome_to_dict
+from propdesk.masking import mask_phone, mask_room
 from propdesk.ports import (
     Clock,
     ConcurrencyConflict,
     DuplicateCommand,
     EventStore,
-    Notifier,
+    FireKey,
+    OutboxRow,
     StoredEvent,
 )
 from propdesk.serialization import canonical_json
+
+_log = logging.getLogger("propdesk.desk")
+MASKS = Masks(phone=mask_phone, room=mask_room)
+"""Notices mask owners' phones and door numbers (RELIABILITY)."""
 
 DESK_STREAM = "@desk"
 """The stream of desk-level events (publication of the public report, K-11)."""
@@ -168,9 +177,8 @@ class Desk:
         store: EventStore,
         *,
         clock: Clock | None = None,
-        notifiers: Sequence[Notifier] = (),
+        channels: Sequence[str] | None = None,
         on_commit: Sequence[CommitHook] = (),
-        max_attempts: int = 5,
         future_tolerance: timedelta | None = None,
     ) -> None:
         from propdesk.adapters.clock import SystemClock
@@ -178,14 +186,13 @@ class Desk:
         self.config = config
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self.notifiers = list(notifiers)
+        self.channels = ([str(t["name"]) for t in config.notifiers] if channels is None
+                         else list(channels))
+        """The names of the notification channels: each notice gets one outbox
+        row per channel (default: the ``[[notifiers]]`` tables' names)."""
         self.on_commit = list(on_commit)
         """Called with the stored entries of every successful append (the
         ``propdesk_events_committed`` plugin hook); never for refusals."""
-        self.outbox: list[tuple[Notice, int, int]] = []
-        """Deliveries that failed: (notice, notifier index, attempts so far);
-        retried on the next commit or :meth:`flush`, dropped after ``max_attempts``."""
-        self.max_attempts = max_attempts
         self.future_tolerance = future_tolerance
         """A command dated more than this ahead of the clock is refused (``future_time``);
         ``None``: no limit.  Batches (:meth:`apply_commands`) are not held to it."""
@@ -193,6 +200,10 @@ class Desk:
         self._seq = 0
         self._observers: list[Observer] = []
         self._window: tuple[int, datetime | None] = (-1, None)
+        self.notices_queued = 0
+        """Notices written to the outbox by this Desk (for the CLI's report)."""
+        self.failures: Counter[str] = Counter()
+        """Failures of observers (``observer``), counted and logged, never silent."""
 
     # ------------------------------------------------------------- commands
 
@@ -222,9 +233,15 @@ class Desk:
             ticket = fold(events_before)
             needs_view = isinstance(command, c.Dispatch) and command.to is None
             events = decide(ticket, command, self._context(needs_view))
+            after = ticket
+            for e in events:
+                after = evolve(after, e)
+            assert after is not None
+            notices = self._notices(after, events)
             try:
                 stored = self.store.append(command.ticket, len(events_before), events,
-                                           command_id=command.command_id, digest=digest)
+                                           command_id=command.command_id, digest=digest,
+                                           outbox=self._outbox_rows(notices))
             except ConcurrencyConflict:
                 if expected_version is not None:
                     raise
@@ -234,12 +251,10 @@ class Desk:
                 if replay is None:
                     raise
                 return replay
-            after = ticket
-            for e in events:
-                after = evolve(after, e)
-            assert after is not None
+            if self.channels:
+                self.notices_queued += len(notices)
             self._run_commit_hooks(stored)
-            notices = self._committed(after, events)
+            self._committed()
             return Result(after, tuple(events), tuple(notices))
         raise DomainError("conflict", ticket=command.ticket)
 
@@ -394,7 +409,10 @@ class Desk:
             out.append(LineResult(line, True, cmd.ticket))
         if groups:
             head = self._seq
-            self.store.append_many(groups)
+            notices = ([n for after, events in changed for n in self._notices(after, events)]
+                       if self.channels else [])
+            self.store.append_many(groups, outbox=self._outbox_rows(notices))
+            self.notices_queued += len(notices)
             written = sum(len(g[2]) for g in groups)
             if self.store.head() == head + written:
                 # nobody else wrote meanwhile: the chunk's own results are the view
@@ -408,9 +426,6 @@ class Desk:
                 self._catch_up()
             if self.on_commit:
                 self._run_commit_hooks(list(self.store.read_all(after=head))[:written])
-            if self.notifiers or self.outbox:
-                for after, events in changed:
-                    self._notify(after, events)
         return out
 
     def _run_commit_hooks(self, stored: Sequence[StoredEvent]) -> None:
@@ -418,7 +433,10 @@ class Desk:
             try:
                 hook(stored)
             except Exception:  # the events are stored; an observer's failure changes nothing
-                continue
+                tickets = sorted({e.event.ticket for e in stored})
+                _log.exception("observer of committed events failed (tickets %s)",
+                               ", ".join(tickets))
+                self.failures["observer"] += 1
 
     def apply(self, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
         """Apply the lines of a batch file (docs/batch-format.md) in order; one
@@ -527,12 +545,51 @@ class Desk:
         if self._view is not None:
             self._catch_up()
 
-    def flush(self) -> int:
-        """Retry delivering the outbox; returns how many notices are still waiting."""
-        pending, self.outbox = self.outbox, []
-        for notice, index, attempts in pending:
-            self._deliver_one(notice, index, attempts)
-        return len(self.outbox)
+    def flush(self, channels: Sequence[Any], *, at: datetime | None = None) -> int:
+        """One delivery pass of the outbox through ``channels`` (objects of
+        :class:`propdesk.channels.Channel`), when no watcher holds the store's
+        watch lock; returns how many rows are still pending."""
+        from propdesk.outbox import Deliverer
+
+        lock = self.store.watch_lock()
+        if lock.acquire():
+            try:
+                Deliverer(self.store, channels, self.config.notify).pass_all(
+                    utc(at or self.clock.now()))
+            finally:
+                lock.release()
+        return len(self.store.outbox_rows(states=("pending",)))
+
+    def fire_alerts(self, until: datetime | None = None) -> list[Notice]:
+        """Record the SLA warnings and breaches due up to ``until`` (default: now)
+        that were never fired, each with its outbox rows in one transaction, and
+        return their notices (S-21: once per ticket, rule, cycle and kind, across
+        processes, through the store's durable fire record)."""
+        end = utc(until or self.clock.now())
+        alerts = self.due(end)
+        if not alerts:
+            return []
+        view = self._ensure_view()
+        oldest = end - timedelta(seconds=self.config.notify.catch_up)
+        fires: list[tuple[FireKey, datetime, list[OutboxRow]]] = []
+        by_key: dict[FireKey, Notice] = {}
+        for a in alerts:
+            ticket = view.get(a.ticket)
+            if ticket is None:
+                continue
+            key: FireKey = (a.ticket, a.rule, a.cycle, a.occurrence, str(a.kind))
+            if a.at < oldest:  # older than the catch-up window: recorded, not sent
+                fires.append((key, a.at, []))
+                continue
+            notice = alert_notice(self.config, ticket, a, masks=MASKS)
+            by_key[key] = notice
+            fires.append((key, a.at, self._outbox_rows([notice])))
+        try:
+            fired = self.store.record_fires(fires)
+        except BaseException:
+            self._sla = None  # the index took them as reported: rebuild it next time
+            raise
+        return [by_key[k] for k in fired if k in by_key]
 
     # ------------------------------------------------------------ SLA (issue 3)
     # The SLA engine (propdesk.domain.sla) and its deadline index, kept up to
@@ -627,26 +684,21 @@ class Desk:
             for observer in self._observers:
                 observer(self._view[tid])
 
-    def _committed(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
+    def _committed(self) -> None:
         if self._view is not None:
             self._catch_up()
-        return self._notify(ticket, events)
 
-    def _notify(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
-        if self.outbox:
-            self.flush()
-        notices = notices_for(self.config, ticket, events)
-        for n in notices:
-            for index in range(len(self.notifiers)):
-                self._deliver_one(n, index, 0)
-        return notices
+    def _notices(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
+        """The notices of accepted ``events``."""
+        return notices_for(self.config, ticket, events, masks=MASKS)
 
-    def _deliver_one(self, notice: Notice, index: int, attempts: int) -> None:
-        try:
-            self.notifiers[index].notify(notice)
-        except Exception:  # a failing notifier never loses an event: keep it for retry
-            if attempts + 1 < self.max_attempts:
-                self.outbox.append((notice, index, attempts + 1))
+    def _outbox_rows(self, notices: Sequence[Notice]) -> list[OutboxRow]:
+        """One outbox row per (notice, channel), written with what caused it."""
+        from propdesk.outbox import outbox_rows
+
+        if not notices or not self.channels:
+            return []
+        return outbox_rows(self.config, notices, self.channels)
 
 
 def _refused(line: int, ticket: str | None, err: DomainError) -> LineResult:
@@ -661,7 +713,7 @@ def open_desk(
     pm: Any = None,
 ) -> Desk:
     """A Desk built from the configuration through the plugins: the store named
-    by ``[storage] backend``, every plugin's notifiers, and the plugins'
+    by ``[storage] backend`` and the plugins'
     ``propdesk_events_committed`` observers."""
     from pathlib import Path
 
@@ -669,8 +721,7 @@ def open_desk(
 
     if store is None:
         store = plugins.open_store(config.storage, Path(config.base_dir or "."), pm=pm)
-    notifiers = plugins.notifiers(config.extra, pm=pm)
-    return Desk(config, store, clock=clock, notifiers=notifiers,
+    return Desk(config, store, clock=clock,
                 future_tolerance=future_tolerance(config),
                 on_commit=[lambda entries: plugins.events_committed(entries, pm=pm)])
 

@@ -28,7 +28,8 @@ from typing import Any
 import attrs
 import pluggy
 
-from propdesk.ports import EventStore, Notifier, StoredEvent
+from propdesk.channels import Channel
+from propdesk.ports import EventStore, StoredEvent
 
 PROJECT = "propdesk"
 """The pluggy project name and the entry-point group."""
@@ -98,8 +99,8 @@ def propdesk_store_backends() -> Sequence[StoreBackend]:  # type: ignore[empty-b
 @hookspec
 def propdesk_notifiers(  # type: ignore[empty-body]
     config: Mapping[str, Any], config_dir: Path
-) -> Sequence[Notifier]:
-    """Offer notifiers that deliver notices after each commit (fan-out).
+) -> Sequence[Channel]:
+    """Offer notification channels, which deliver notices from the outbox (fan-out).
 
     ``config`` is the whole configuration as a mapping; ``config_dir`` the
     configuration file's folder (relative paths are relative to it).  A plugin
@@ -107,6 +108,15 @@ def propdesk_notifiers(  # type: ignore[empty-body]
     each ``[[notifiers]]`` table whose ``kind`` it offers, refusing unknown
     keys and inline secrets with the key's path
     (``$.notifiers[name=ops].url``), and an empty list when none is configured.
+    """
+
+
+@hookspec
+def propdesk_notifier_kinds() -> Sequence[str]:  # type: ignore[empty-body]
+    """Name the ``[[notifiers]]`` kinds a plugin offers (``webhook``, ``log`` …).
+
+    Used to name what is installed when a table asks for a kind nobody
+    offers, and by ``propdesk plugins``.  Must be cheap.
     """
 
 

@@ -29,12 +29,13 @@ from typing import Any, TypeVar
 import pluggy
 
 from propdesk import hookspecs
+from propdesk.channels import Channel
 from propdesk.hookspecs import ConfigTable, Renderer, StoreBackend
-from propdesk.ports import EventStore, Notifier, StoredEvent
+from propdesk.ports import EventStore, StoredEvent
 
 AUTOLOAD_ENV = "PROPDESK_DISABLE_PLUGIN_AUTOLOAD"
 BLOCK_ENV = "PROPDESK_DISABLED_PLUGINS"
-BUILTINS = ("memory", "sqlite")
+BUILTINS = ("memory", "sqlite", "log")
 """Names of the built-in plugins (modules under :mod:`propdesk.adapters`)."""
 
 DEFAULT_BACKEND = "sqlite"
@@ -70,9 +71,9 @@ def make_plugin_manager(
     names.update(blocked)
     for name in sorted(names):
         pm.set_blocked(name)
-    from propdesk.adapters import memory, sqlite
+    from propdesk.adapters import log_channel, memory, sqlite
 
-    for name, module in (("memory", memory), ("sqlite", sqlite)):
+    for name, module in (("memory", memory), ("sqlite", sqlite), ("log", log_channel)):
         if not pm.is_blocked(name):
             pm.register(module, name=name)
     if autoload is None:
@@ -185,12 +186,47 @@ def config_tables(pm: pluggy.PluginManager | None = None) -> dict[str, ConfigTab
     return _by_name("configuration table", results, owners)
 
 
+def notifier_kinds(pm: pluggy.PluginManager | None = None) -> list[str]:
+    """The ``[[notifiers]]`` kinds the installed plugins offer, sorted."""
+    results: list[Sequence[str]] = _pm(pm).hook.propdesk_notifier_kinds()
+    return sorted({k for group in results for k in group})
+
+
 def notifiers(config: Mapping[str, Any], pm: pluggy.PluginManager | None = None,
-              config_dir: Path = Path(".")) -> list[Notifier]:
-    """Every notifier every plugin offers for this configuration (fan-out)."""
-    results: list[Sequence[Notifier]] = _pm(pm).hook.propdesk_notifiers(
+              config_dir: Path = Path(".")) -> list[Channel]:
+    """The channel of every ``[[notifiers]]`` table of ``config`` (the whole
+    configuration as a mapping), in the tables' order.
+
+    A table whose ``kind`` no plugin serves raises :class:`ConfigKeyError`
+    naming the installed kinds; so does a channel named after no table or two
+    channels for one table.
+    """
+    tables = list(config.get("notifiers") or [])
+    results: list[Sequence[Channel]] = _pm(pm).hook.propdesk_notifiers(
         config=config, config_dir=config_dir)
-    return [n for group in results for n in group]
+    by_name: dict[str, Channel] = {}
+    for group in results:
+        for made in group:
+            if made.name in by_name:
+                raise PluginError(f"two channels are named {made.name!r}")
+            by_name[made.name] = made
+    out: list[Channel] = []
+    for table in tables:
+        name, kind = table.get("name"), table.get("kind")
+        channel = by_name.pop(str(name)) if str(name) in by_name else None
+        if channel is None:
+            for other in (*out, *by_name.values()):
+                other.close()
+            kinds = notifier_kinds(pm)
+            raise ConfigKeyError(
+                f"$.notifiers[name={name}].kind",
+                f"no installed plugin offers the kind {kind!r}; installed kinds: "
+                f"{', '.join(kinds) or 'none'} (未安装提供该类型的通知插件)")
+        out.append(channel)
+    if by_name:
+        raise PluginError(f"a plugin returned channels for no [[notifiers]] table: "
+                          f"{', '.join(sorted(by_name))}")
+    return out
 
 
 def events_committed(

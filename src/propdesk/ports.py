@@ -1,4 +1,4 @@
-"""Protocols the shell's adapters implement (storage, clock, notices).
+"""Protocols the shell's adapters implement (storage with its outbox, clock).
 
 The domain core never imports this module; the :class:`~propdesk.desk.Desk`
 talks to adapters only through these protocols.  Storage adapters are
@@ -126,15 +126,19 @@ class EventStore(Protocol):
         *,
         command_id: str | None = None,
         digest: str = "",
+        outbox: Sequence[OutboxRow] = (),
     ) -> list[StoredEvent]:
-        """Append atomically; returns the stored entries."""
+        """Append atomically; returns the stored entries.  ``outbox`` rows are
+        written in the same transaction (a row whose ``key`` exists is skipped)."""
         ...
 
     def append_many(
-        self, batch: Sequence[tuple[str, int, Sequence[Event], str | None, str]]
+        self, batch: Sequence[tuple[str, int, Sequence[Event], str | None, str]],
+        *, outbox: Sequence[OutboxRow] = (),
     ) -> None:
         """Append several (ticket, expected_version, events, command_id, digest)
-        groups in one transaction: all or nothing (used for batch imports)."""
+        groups in one transaction: all or nothing (used for batch imports);
+        ``outbox`` rows in the same transaction."""
         ...
 
     def find_command(self, command_id: str) -> CommandRecord | None:
@@ -172,18 +176,89 @@ class EventStore(Protocol):
         """Release connections and files."""
         ...
 
+    # -- the outbox (issue 17): notices waiting for their channels ------------
+
+    def outbox_due(self, channel: str, now: datetime, limit: int) -> list[OutboxRow]:
+        """Pending rows of ``channel`` with ``next_at <= now``, oldest first."""
+        ...
+
+    def outbox_update(self, row_id: int, *, state: str, attempts: int, next_at: datetime,
+                      last_error: str = "", sent_at: datetime | None = None) -> None:
+        """Record one delivery attempt's outcome (its own transaction)."""
+        ...
+
+    def outbox_rows(self, *, states: Sequence[str] = (), limit: int | None = None
+                    ) -> list[OutboxRow]:
+        """Rows in id order, only those in ``states`` when given."""
+        ...
+
+    def outbox_requeue(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Make dead rows (all when ``ids`` is None) pending again, due at ``now``,
+        with their attempts reset; returns how many."""
+        ...
+
+    def outbox_next_at(self) -> datetime | None:
+        """The earliest ``next_at`` of a pending row (None when nothing is pending)."""
+        ...
+
+    def record_fires(self, fires: Sequence[tuple[FireKey, datetime, Sequence[OutboxRow]]]
+                     ) -> list[FireKey]:
+        """Record SLA alerts as fired, once ever: in one transaction, each key not
+        recorded yet is recorded with its outbox rows; returns those keys."""
+        ...
+
+    def watch_lock(self) -> WatchLock:
+        """The lock that makes one watcher the only sender for this store."""
+        ...
+
+
+# ------------------------------------------------------------------ outbox (issue 17)
+
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+FireKey = tuple[str, str, int, int, str]
+"""An SLA alert's identity: (ticket, rule, cycle, occurrence, kind)."""
+
+
+@attrs.frozen
+class OutboxRow:
+    """One notice for one channel, kept until the channel confirmed it.
+
+    ``key`` is unique (``<notice id>@<channel>``): writing a row twice keeps
+    the first.  ``body`` is the JSON text of the channel message.  ``id`` is
+    assigned by the store (0 before it is written).
+    """
+
+    key: str
+    notice: str
+    channel: str
+    ticket: str
+    type: str
+    created: datetime
+    body: str
+    next_at: datetime
+    state: str = "pending"
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: datetime | None = None
+    id: int = 0
+
+
+class WatchLock(Protocol):
+    """Held by the one watcher that sends (a file lock, an advisory lock …)."""
+
+    def acquire(self) -> bool:
+        """Take the lock without waiting; ``True`` when now held."""
+        ...
+
+    def release(self) -> None:
+        """Give the lock up (no effect when not held)."""
+        ...
+
 
 class Clock(Protocol):
     """Where the shell gets "now" (a manual clock in tests and the simulator)."""
 
     def now(self) -> datetime:
         """The current time, timezone-aware."""
-        ...
-
-
-class Notifier(Protocol):
-    """Delivers notices after commit (fan-out: every registered notifier is called)."""
-
-    def notify(self, notice: Notice) -> None:
-        """Deliver one notice; may raise (the outbox retries)."""
         ...

@@ -59,7 +59,7 @@ def test_emergency_site_first_then_sign(run: Run, clock: ManualClock) -> None:
         "--content", "水管爆裂", "--location", "B区车库", "--category", "engineering",
         "--at", "09:00:20", "--received-at", "09:00:00")
     out = run("dispatch", "E1", "--to", "eng-liu", "--at", "09:00:50")
-    assert "notice to" in out.stderr  # the emergency notices are shown
+    assert "nobody is notified" in out.stderr  # no channel configured: said plainly
     run("confirm", "E1", "--at", "09:01", user="eng-liu")
     run("arrive", "E1", "--at", "09:05", user="eng-liu")
     run("follow-up", "E1", "--note", "已关闭总阀", "--at", "09:10", user="eng-liu")

@@ -13,7 +13,6 @@ from propdesk.adapters.sqlite import SQLiteStore
 from propdesk.desk import Desk
 from propdesk.domain import commands as c
 from propdesk.domain.errors import DomainError
-from propdesk.domain.notices import Notice
 from propdesk.ports import ConcurrencyConflict
 
 
@@ -55,39 +54,28 @@ def test_time_defaults_to_the_clock(desk: Desk, clock) -> None:
     assert desk.ticket("A1").recorded_at == clock.now()
 
 
-class Recorder:
-    def __init__(self, fail: int = 0) -> None:
-        self.got: list[Notice] = []
-        self.fail = fail
-
-    def notify(self, notice: Notice) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise OSError("mail server down")
-        self.got.append(notice)
-
-
-def test_notices_after_commit_and_none_for_refusals(config, clock) -> None:
-    rec = Recorder()
-    desk = Desk(config, MemoryStore(), clock=clock, notifiers=[rec])
+def test_notices_go_to_the_outbox_with_their_events_and_none_for_refusals(config,
+                                                                         clock) -> None:
+    desk = Desk(config, MemoryStore(), clock=clock, channels=["ops"])
     desk.handle(record(first_receiver="svc-he"))
-    desk.handle(c.Dispatch(ticket="A1", by="desk-wang", at=at(2), category="engineering"))
-    kinds = [(n.to, n.kind) for n in rec.got]
-    assert ("eng-zhao", "work_order") in kinds and ("svc-he", "step") in kinds
-    n = len(rec.got)
+    result = desk.handle(c.Dispatch(ticket="A1", by="desk-wang", at=at(2),
+                                    category="engineering"))
+    kinds = [(n.to, n.type) for n in result.notices]
+    assert (("eng-zhao",), "work_order") in kinds and (("svc-he",), "progress") in kinds
+    rows = desk.store.outbox_rows()
+    assert {r.notice for r in rows} >= {n.id for n in result.notices}
+    assert all(r.channel == "ops" and r.state == "pending" for r in rows)
+    n = len(rows)
     with pytest.raises(DomainError):
         desk.handle(c.Close(ticket="A1", by="desk-wang", at=at(3)))
-    assert len(rec.got) == n
-    assert all("13800000000" not in x.text and "李女士" not in x.text for x in rec.got)
+    assert len(desk.store.outbox_rows()) == n
+    assert all("13800000000" not in r.body and "李女士" not in r.body for r in rows)
 
 
-def test_failing_notifier_loses_no_event_and_is_retried(config, clock) -> None:
-    rec = Recorder(fail=2)
-    desk = Desk(config, MemoryStore(), clock=clock, notifiers=[rec])
-    desk.handle(record(first_receiver="svc-he"))          # 1 notice, fails
-    assert desk.store.head() == 1 and len(desk.outbox) == 1
-    desk.handle(c.Reply(ticket="A1", by="desk-wang", at=at(2), text="好"))  # retry fails again
-    assert desk.flush() == 0 and len(rec.got) == 2
+def test_without_channels_no_rows_are_written(desk: Desk) -> None:
+    result = desk.handle(record(first_receiver="svc-he"))
+    assert desk.channels == [] and desk.store.outbox_rows() == []
+    assert result.events
 
 
 def test_observers_see_every_change(desk: Desk, drive) -> None:

@@ -97,7 +97,7 @@ def test_emergency_dispatch_notifies_area_supervisor_and_managers(desk: Desk, dr
     drive(mode="emergency").record(area="A")
     result = desk.handle(c.Dispatch(ticket="A1", by="desk-wang", at=at(1),
                                     category="engineering"))
-    notified = {n.to for n in result.notices if n.kind == "emergency"}
+    notified = {p for n in result.notices if n.type == "emergency" for p in n.to}
     assert {"eng-chief", "mgr-gao"} <= notified
     assert result.events[0].data["notices"]  # recorded in the event (S-4)
 

@@ -57,8 +57,8 @@ def test_emergency_dispatch_produces_notices() -> None:
     assert r.ticket.assignee == "eng-zhao"
     expected = ["eng-sun", "sec-wu", "eng-chief", "gm-li", "gm-chen"]
     assert list(r.ticket.work_orders[-1].notices) == expected
-    emergency = [n.to for n in r.notices if n.kind == "emergency"]
-    assert emergency == expected
+    emergency = [n.to for n in r.notices if n.type == "emergency"]
+    assert emergency == [tuple(expected)]  # one notice to the whole fan-out (S-4, R-52)
     # personal data stays out of notices
     assert all("13800000000" not in n.text and "李女士" not in n.text for n in r.notices)
 

@@ -13,20 +13,26 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from propdesk.adapters import Group, audit_entries, check_batch, check_group, encode_event
+from propdesk.adapters.watch_lock import ThreadWatchLock
 from propdesk.domain.events import Event, utc
 from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.ports import (
+    OUTBOX_STATES,
     AuditReport,
     CommandRecord,
     ConcurrencyConflict,
     DuplicateCommand,
+    FireKey,
+    OutboxRow,
     StoredEvent,
+    WatchLock,
 )
 from propdesk.search import SearchIndex
 from propdesk.serialization import GENESIS_HASH
@@ -41,6 +47,9 @@ class MemoryStore:
         self._streams: dict[str, list[Event]] = {}
         self._commands: dict[str, CommandRecord] = {}
         self._search = SearchIndex()
+        self._outbox: dict[str, OutboxRow] = {}
+        self._fires: set[FireKey] = set()
+        self._watch = threading.Lock()
 
     # -- reads ---------------------------------------------------------------
 
@@ -90,15 +99,86 @@ class MemoryStore:
         *,
         command_id: str | None = None,
         digest: str = "",
+        outbox: Sequence[OutboxRow] = (),
     ) -> list[StoredEvent]:
         check_batch([(ticket, expected_version, events, command_id, digest)])
         with self._lock:
-            return self._commit([(ticket, expected_version, events, command_id, digest)])
+            stored = self._commit([(ticket, expected_version, events, command_id, digest)])
+            self._insert_rows(outbox)
+            return stored
 
-    def append_many(self, batch: Sequence[Group]) -> None:
+    def append_many(self, batch: Sequence[Group], *, outbox: Sequence[OutboxRow] = ()) -> None:
         check_batch(batch)
         with self._lock:
             self._commit(batch)
+            self._insert_rows(outbox)
+
+    # -- the outbox (issue 17) -------------------------------------------------
+
+    def _insert_rows(self, rows: Sequence[OutboxRow]) -> None:
+        for row in rows:
+            if row.key not in self._outbox:
+                self._outbox[row.key] = attrs.evolve(
+                    row, id=len(self._outbox) + 1, created=utc(row.created),
+                    next_at=utc(row.next_at))
+
+    def _rows(self) -> list[OutboxRow]:
+        return sorted(self._outbox.values(), key=lambda r: r.id)
+
+    def outbox_due(self, channel: str, now: datetime, limit: int) -> list[OutboxRow]:
+        with self._lock:
+            due = [r for r in self._rows() if r.state == "pending" and r.channel == channel
+                   and r.next_at <= now]
+        due.sort(key=lambda r: (r.next_at, r.id))
+        return due[:limit]
+
+    def outbox_update(self, row_id: int, *, state: str, attempts: int, next_at: datetime,
+                      last_error: str = "", sent_at: datetime | None = None) -> None:
+        if state not in OUTBOX_STATES:
+            raise ValueError(f"unknown outbox state {state!r}")
+        with self._lock:
+            for key, row in self._outbox.items():
+                if row.id == row_id:
+                    self._outbox[key] = attrs.evolve(
+                        row, state=state, attempts=attempts, next_at=utc(next_at),
+                        last_error=last_error, sent_at=None if sent_at is None else utc(sent_at))
+                    return
+
+    def outbox_rows(self, *, states: Sequence[str] = (), limit: int | None = None
+                    ) -> list[OutboxRow]:
+        with self._lock:
+            rows = [r for r in self._rows() if not states or r.state in states]
+        return rows if limit is None else rows[:limit]
+
+    def outbox_requeue(self, ids: Sequence[int] | None, now: datetime) -> int:
+        count = 0
+        with self._lock:
+            for key, row in self._outbox.items():
+                if row.state == "dead" and (ids is None or row.id in ids):
+                    self._outbox[key] = attrs.evolve(row, state="pending", attempts=0,
+                                                     next_at=utc(now))
+                    count += 1
+        return count
+
+    def outbox_next_at(self) -> datetime | None:
+        with self._lock:
+            times = [r.next_at for r in self._outbox.values() if r.state == "pending"]
+        return min(times, default=None)
+
+    def record_fires(self, fires: Sequence[tuple[FireKey, datetime, Sequence[OutboxRow]]]
+                     ) -> list[FireKey]:
+        fired: list[FireKey] = []
+        with self._lock:
+            for key, _at, rows in fires:
+                if key not in self._fires:
+                    self._fires.add(key)
+                    fired.append(key)
+                    self._insert_rows(rows)
+        return fired
+
+    def watch_lock(self) -> WatchLock:
+        """A lock shared by every watcher of this store object (one process)."""
+        return ThreadWatchLock(self._watch)
 
     def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""

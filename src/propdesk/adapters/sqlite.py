@@ -24,6 +24,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,25 @@ from propdesk.adapters import (
     decode_row,
     plan_write,
 )
+from propdesk.adapters.outbox_rows import (
+    OUTBOX_COLUMNS,
+    OUTBOX_INSERT_COLUMNS,
+    insert_values,
+    parse_ts,
+    row_from,
+    ts,
+)
+from propdesk.adapters.watch_lock import FileWatchLock, ThreadWatchLock
 from propdesk.domain.events import Event
 from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.ports import (
     AuditReport,
     CommandRecord,
+    FireKey,
+    OutboxRow,
     StoredEvent,
     StoreUnavailable,
+    WatchLock,
 )
 from propdesk.search import SearchEntry, Term, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
@@ -159,7 +172,11 @@ class SQLiteStore:
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
+            done_before = {int(r[0]) for r in self._conn.execute(
+                "SELECT version FROM schema_migrations").fetchall()}
             for version, name, script in migrations():
+                if version in done_before:
+                    continue  # a read is enough: no write lock for what is applied
                 with self._transaction() as conn:
                     done = conn.execute(
                         "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
@@ -361,19 +378,103 @@ class SQLiteStore:
         *,
         command_id: str | None = None,
         digest: str = "",
+        outbox: Sequence[OutboxRow] = (),
     ) -> list[StoredEvent]:
         group: Group = (ticket, expected_version, events, command_id, digest)
         check_batch([group])
         with self._transaction() as conn:
             stored = self._write(conn, [group], keep=True)
+            self._insert_rows(conn, outbox)
         return stored
 
-    def append_many(self, batch: Sequence[Group]) -> None:
+    def append_many(self, batch: Sequence[Group], *, outbox: Sequence[OutboxRow] = ()) -> None:
         check_batch(batch)
         if not batch:
             return
         with self._transaction() as conn:
             self._write(conn, batch, keep=False)
+            self._insert_rows(conn, outbox)
+
+    # -- the outbox (issue 17) -------------------------------------------------
+
+    @staticmethod
+    def _insert_rows(conn: sqlite3.Connection, rows: Sequence[OutboxRow]) -> None:
+        if rows:
+            conn.executemany(
+                f"INSERT INTO outbox ({OUTBOX_INSERT_COLUMNS}) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                [insert_values(r) for r in rows],
+            )
+
+    def outbox_due(self, channel: str, now: datetime, limit: int) -> list[OutboxRow]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND channel = ?"
+                " AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+                (channel, ts(now), limit),
+            ).fetchall()
+        return [row_from(r) for r in rows]
+
+    def outbox_update(self, row_id: int, *, state: str, attempts: int, next_at: datetime,
+                      last_error: str = "", sent_at: datetime | None = None) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = ?, attempts = ?, next_at = ?, last_error = ?,"
+                " sent_at = ? WHERE id = ?",
+                (state, attempts, ts(next_at), last_error,
+                 None if sent_at is None else ts(sent_at), row_id),
+            )
+
+    def outbox_rows(self, *, states: Sequence[str] = (), limit: int | None = None
+                    ) -> list[OutboxRow]:
+        where = (" WHERE state IN (" + ", ".join("?" * len(states)) + ")") if states else ""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox{where} ORDER BY id LIMIT ?",
+                (*states, -1 if limit is None else limit),
+            ).fetchall()
+        return [row_from(r) for r in rows]
+
+    def outbox_requeue(self, ids: Sequence[int] | None, now: datetime) -> int:
+        with self._transaction() as conn:
+            if ids is None:
+                cur = conn.execute(
+                    "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?"
+                    " WHERE state = 'dead'", (ts(now),))
+                return cur.rowcount
+            count = 0
+            for row_id in ids:
+                count += conn.execute(
+                    "UPDATE outbox SET state = 'pending', attempts = 0, next_at = ?"
+                    " WHERE state = 'dead' AND id = ?", (ts(now), row_id)).rowcount
+            return count
+
+    def outbox_next_at(self) -> datetime | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MIN(next_at) FROM outbox WHERE state = 'pending'").fetchone()
+        return None if row[0] is None else parse_ts(row[0])
+
+    def record_fires(self, fires: Sequence[tuple[FireKey, datetime, Sequence[OutboxRow]]]
+                     ) -> list[FireKey]:
+        fired: list[FireKey] = []
+        if not fires:
+            return fired
+        with self._transaction() as conn:
+            for key, at, rows in fires:
+                cur = conn.execute(
+                    "INSERT INTO sla_fires (ticket, rule, cycle, occurrence, kind, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", (*key, ts(at)))
+                if cur.rowcount:
+                    fired.append(key)
+                    self._insert_rows(conn, rows)
+        return fired
+
+    def watch_lock(self) -> WatchLock:
+        """An ``fcntl`` lock on the file ``<database>.watch.lock`` beside the database."""
+        if self.path in (":memory:", ""):
+            return ThreadWatchLock()
+        return FileWatchLock(Path(self.path + ".watch.lock"))
 
     def close(self) -> None:
         with self._lock:

@@ -59,6 +59,8 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ("data", "audit", "propdesk.cli.data:audit", "Verify the event log's hash chain"),
     ("data", "simulate", "propdesk.cli.simulate:simulate",
      "模拟 Simulate a scenario (seeds, sweeps)"),
+    ("notify", "watch", "propdesk.cli.watch:watch", "Raise SLA alerts, deliver notifications"),
+    ("notify", "notify", "propdesk.cli.notify:notify", "The notification outbox: list, retry"),
     ("setup", "init", "propdesk.cli.setup:init",
      "Create the configured store (and a starter propdesk.toml if none)"),
     ("setup", "config", "propdesk.cli.setup:config", "Show or check the configuration"),
@@ -70,6 +72,7 @@ SECTIONS = {
     "desk": "Desk work 前台作业",
     "read": "Reading 查询",
     "data": "Data 数据",
+    "notify": "Notifications 通知",
     "setup": "Setup 设置",
 }
 

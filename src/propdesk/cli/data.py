@@ -117,6 +117,10 @@ def apply(app: App, file: str, chunk: int, progress: bool | None, as_json: bool)
     before_en = f"{already} applied before, " if already else ""
     app.message(f"{file}：{applied} 行已执行，{before_zh}{len(refused)} 行被拒绝",
                 f"{file}: {applied} lines applied, {before_en}{len(refused)} refused")
+    if applied:
+        from propdesk.cli.verbs import report_queued
+
+        report_queued(app, desk.notices_queued if desk.channels else None)
     if refused:
         click.get_current_context().exit(int(ExitCode.BATCH_REFUSED))
 

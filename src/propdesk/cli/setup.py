@@ -367,6 +367,10 @@ def config_check(app: App, as_json: bool, check_storage: bool, strict: bool) -> 
     app.json_mode = as_json
     cfg = app.config
     check_storage_table(cfg.storage)
+    from propdesk.cli.watch import configured_channels
+
+    for channel in configured_channels(app):  # each kind's plugin checks its keys and secrets
+        channel.close()
     if check_storage:
         open_configured_store(cfg, create=False, config_file=app.config_path()).close()
     findings = [finding_dict(cfg, f) for f in coverage_findings(cfg)]
@@ -470,6 +474,7 @@ def plugins(app: App, as_json: bool) -> None:
                               for r in p.renderers().values()],
         "config_tables": [{"name": t.name, "description": t.description}
                           for t in p.config_tables().values()],
+        "notifier_kinds": p.notifier_kinds(),
     }
     if as_json:
         app.emit_json(data)
@@ -490,4 +495,7 @@ def plugins(app: App, as_json: bool) -> None:
                       f"{r['media_type']} {r['description']} {origin}".strip())
     for t in data["config_tables"]:
         table.add_row(app.t("配置表", "config table"), t["name"], t["description"])
+    for kind in data["notifier_kinds"]:
+        table.add_row(app.t("通知渠道", "notifier"), kind,
+                      app.t("[[notifiers]] 通知渠道类型", "a [[notifiers]] kind"))
     app.out.print(table)

@@ -234,11 +234,9 @@ class App:
     def desk(self) -> Desk:
         if self._desk is None:
             from propdesk.desk import future_tolerance
-            from propdesk.plugins import notifiers
 
             self._desk = cli_desk_class()(self.config, self.store(), clock=self.clock,
-                                  notifiers=notifiers(self.raw_config()),
-                                  future_tolerance=future_tolerance(self.config))
+                                          future_tolerance=future_tolerance(self.config))
         return self._desk
 
     def close(self) -> None:

@@ -338,9 +338,28 @@ def _report(app: App, verb: CommandName, result: Any) -> None:
         missing_zh = "、".join(FIELD_HELP.get(f, ("", f))[1] for f in ticket.incomplete)
         app.message(f"注意：记录不完整（缺少{missing_zh}），计入信息准确率",
                     f"note: the record is incomplete (missing {missing}); it counts against K-2")
-    for notice in result.notices:
-        if notice.kind != "step":
-            app.message(f"通知 {notice.to}：{notice.text}", f"notice to {notice.to}: {notice.text}")
+    report_notices(app, result.notices)
+
+
+def report_notices(app: App, notices: Any) -> None:
+    """Say truthfully what happens to the notices a command created (issue 17):
+    queued in the outbox for the configured channels, sent by ``propdesk watch``."""
+    if notices:
+        report_queued(app, len(notices))
+
+
+def report_queued(app: App, count: int | None) -> None:
+    """The outbox message for ``count`` new notices (``None``: not counted)."""
+    channels = app.desk.channels
+    if not channels:
+        more = "" if count is None else f"（本次 {count} 条）"
+        more_en = "" if count is None else f" ({count} notices)"
+        app.message(f"未配置通知渠道：无人收到通知{more}",
+                    f"no notification channel configured: nobody is notified{more_en}")
+    elif count:
+        names = ", ".join(channels)
+        app.message(f"通知已排队：{count} 条 → {names}（由 propdesk watch 发送）",
+                    f"notices queued: {count} → {names} (sent by propdesk watch)")
 
 
 def verb_classes() -> dict[str, type[Command]]:

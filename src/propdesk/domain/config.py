@@ -66,6 +66,12 @@ class Person:
     role: Role
     department: str | None = None
     areas: tuple[str, ...] = ()
+    mobile: str | None = None
+    """Contact points for notifications (issue 17): a mainland mobile number,"""
+    email: str | None = None
+    """an e-mail address,"""
+    chat_id: str | None = None
+    """and a chat user id (WeCom / DingTalk userid)."""
 
 
 @attrs.frozen
@@ -117,6 +123,108 @@ class SlaSettings:
     warn_at: float = 0.8
 
 
+# ----------------------------------------------------- notifications (issue 17)
+
+AUDIENCES = ("assignee", "first_receiver", "area_responsible", "department_supervisor",
+             "escalation_chain", "managers", "community_supervisor")
+"""Who a notice may be addressed to, by the part they play for the ticket."""
+
+DEFAULT_AUDIENCES: Mapping[str, tuple[str, ...]] = {
+    "emergency": ("area_responsible", "department_supervisor", "managers"),  # S-4, R-52
+    "sla.warning": ("assignee", "first_receiver"),  # S-21
+    "sla.breach": ("assignee", "first_receiver", "department_supervisor"),  # S-21
+    "escalation": ("escalation_chain",),  # R-54: level 1 supervisor, level 2 managers
+    "inability": ("department_supervisor",),  # S-11
+    "work_order": ("assignee",),
+    "progress": ("first_receiver",),  # R-1
+}
+"""The ``[notify]`` defaults: per message type, the audiences it goes to."""
+
+_MOBILE = re.compile(r"^(\+86)?1[3-9]\d{9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@attrs.frozen
+class NotifySettings:
+    """The ``[notify]`` table: audiences per message type and the retry policy."""
+
+    audiences: Mapping[str, tuple[str, ...]] = attrs.field(
+        factory=lambda: dict(DEFAULT_AUDIENCES))
+    max_attempts: int = 8
+    retry_initial: int = 2
+    """Seconds before the first retry; doubled each attempt (with jitter)."""
+    retry_max: int = 600
+    """The longest wait between two attempts, in seconds."""
+    catch_up: int = 86_400
+    """SLA alerts that fell due longer ago than this (seconds) when the watcher
+    first sees them are recorded as fired but not sent (a first start on an
+    old store does not page everyone about last year's breaches)."""
+
+
+def check_contacts(people: Sequence[Person]) -> None:
+    """Refuse a malformed ``mobile`` or ``email`` of ``[[people]]``."""
+    for i, p in enumerate(people):
+        if p.mobile is not None and not _MOBILE.match(p.mobile):
+            raise ConfigError(f"$.people[{i}].mobile",
+                              f"{p.mobile!r} is not a mobile number such as 13800138000")
+        if p.email is not None and not _EMAIL.match(p.email):
+            raise ConfigError(f"$.people[{i}].email", f"{p.email!r} is not an e-mail address")
+
+
+def check_notifiers(tables: Sequence[Any]) -> tuple[Mapping[str, Any], ...]:
+    """The ``[[notifiers]]`` tables: each with a unique ``name`` and a ``kind``
+    (the kind's own keys are checked by the plugin that offers it)."""
+    names: set[str] = set()
+    out = []
+    for i, t in enumerate(tables):
+        if not isinstance(t, Mapping):
+            raise ConfigError(f"$.notifiers[{i}]", "expected a table ([[notifiers]])")
+        for key in ("name", "kind"):
+            if not isinstance(t.get(key), str) or not t[key]:
+                raise ConfigError(f"$.notifiers[{i}].{key}", "a non-empty string is required")
+        if t["name"] in names:
+            raise ConfigError(f"$.notifiers[{i}].name", f"duplicate name {t['name']!r}")
+        names.add(t["name"])
+        out.append(dict(t))
+    return tuple(out)
+
+
+def notify_settings(raw: Any) -> NotifySettings:
+    """Build :class:`NotifySettings` from the ``[notify]`` table."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("$.notify", "expected a table")
+    audiences = dict(DEFAULT_AUDIENCES)
+    kw: dict[str, int] = {}
+    for key, value in raw.items():
+        path = f"$.notify.{key}"
+        if key in DEFAULT_AUDIENCES:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(path, "expected a list of audiences such as "
+                                  '["assignee", "managers"]')
+            for j, v in enumerate(value):
+                if v not in AUDIENCES:
+                    raise ConfigError(f"{path}[{j}]", f"unknown audience {v!r}; known: "
+                                      + ", ".join(AUDIENCES))
+            audiences[key] = tuple(value)
+        elif key == "max_attempts":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+                raise ConfigError(path, f"expected a number from 1 to 100, got {value!r}")
+            kw[key] = value
+        elif key in ("retry_initial", "retry_max", "catch_up"):
+            seconds = parse_duration(value, path)
+            if seconds is None or seconds < 1:
+                raise ConfigError(path, "expected a duration of at least 1s")
+            kw[key] = seconds
+        else:
+            raise ConfigError(path, "unknown key; expected a message type ("
+                              + ", ".join(DEFAULT_AUDIENCES)
+                              + "), max_attempts, retry_initial, retry_max or catch_up")
+    return NotifySettings(audiences=audiences, **kw)
+
+
+# ------------------------------------------------ end of notifications block
+
+
 @attrs.frozen
 class DeskSettings:
     """Settings of the desk itself (the ``[desk]`` table)."""
@@ -146,6 +254,9 @@ class Config:
     base_dir: str = ""
     """The configuration file's folder: relative paths are relative to it."""
     desk: DeskSettings = attrs.field(factory=DeskSettings)
+    notify: NotifySettings = attrs.field(factory=NotifySettings)
+    notifiers: tuple[Mapping[str, Any], ...] = ()
+    """The ``[[notifiers]]`` tables as written (issue 17)."""
     # indexes, derived in build()
     person_by_id: Mapping[str, Person] = attrs.field(factory=dict, eq=False, repr=False)
     category_by_id: Mapping[str, CategoryDef] = attrs.field(factory=dict, eq=False, repr=False)
@@ -178,6 +289,8 @@ class Config:
         extra: Mapping[str, Any] | None = None,
         base_dir: str = "",
         desk: DeskSettings | None = None,
+        notify: NotifySettings | None = None,
+        notifiers: Sequence[Mapping[str, Any]] = (),
     ) -> Config:
         """Check the pieces against each other and build the indexes."""
         community = community or Community()
@@ -210,6 +323,7 @@ class Config:
                 raise ConfigError(f"{item_path('people', i, p)}.department",
                                   f"unknown department {p.department!r}"
                                   + suggest(p.department, depts))
+        check_contacts(people)
         for i, s in enumerate(shifts):
             for j, pid in enumerate(s.people):
                 if pid not in persons:
@@ -252,6 +366,8 @@ class Config:
             extra=dict(extra or {}),
             base_dir=base_dir,
             desk=desk or DeskSettings(),
+            notify=notify or NotifySettings(),
+            notifiers=check_notifiers(notifiers),
             person_by_id=persons,
             category_by_id=cats,
             department_by_id=depts,

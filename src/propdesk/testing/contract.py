@@ -49,6 +49,7 @@ from propdesk.ports import (
     StoredEvent,
 )
 from propdesk.serialization import GENESIS_HASH, chain_hash
+from propdesk.testing.outbox_contract import OutboxContract
 from propdesk.testing.search_contract import SearchContract
 
 StoreFactory = Callable[..., EventStore]
@@ -105,7 +106,7 @@ json_values = st.recursive(
 payloads = st.dictionaries(json_text, json_values, max_size=4)
 
 
-class EventStoreContract(SearchContract):
+class EventStoreContract(SearchContract, OutboxContract):
     """Abstract tests of :class:`~propdesk.ports.EventStore`; subclass it as ``Test…``.
 
     The subclass provides the ``store_factory`` fixture (see the module doc).

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ from propdesk.adapters import (
     decode_row,
     plan_write,
 )
+from propdesk.adapters.outbox_rows import (
+    OUTBOX_COLUMNS,
+    OUTBOX_INSERT_COLUMNS,
+    insert_values,
+    row_from,
+)
 from propdesk.domain.events import Event
 from propdesk.plugins import ConfigKeyError, check_keys
 from propdesk.ports import (
@@ -42,8 +49,11 @@ from propdesk.ports import (
     CommandRecord,
     ConcurrencyConflict,
     DuplicateCommand,
+    FireKey,
+    OutboxRow,
     StoredEvent,
     StoreUnavailable,
+    WatchLock,
 )
 from propdesk.search import SearchEntry, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
@@ -55,6 +65,7 @@ _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, 
 _PAGE = 2000
 _MIGRATION_NAME = re.compile(r"^postgres_(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_CLASS = 0x70726F70  # "prop": the advisory-lock class of propdesk appends
+_WATCH_CLASS = 0x77617463  # "watc": the advisory-lock class of the one sending watcher
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _SEARCH_MIGRATION = 2
 _SEARCH_COLUMNS = "seq, ticket, location, contact, phone, content, digits, last4, text"
@@ -94,6 +105,7 @@ class PostgresStore:
         if not _SCHEMA_NAME.match(schema):
             raise ValueError(f"schema must be a plain identifier, got {schema!r}")
         self.schema = schema
+        self._dsn = dsn
         self._lock_timeout = int(lock_timeout)
 
         def configure(conn: psycopg.Connection[Any]) -> None:
@@ -291,15 +303,96 @@ class PostgresStore:
         *,
         command_id: str | None = None,
         digest: str = "",
+        outbox: Sequence[OutboxRow] = (),
     ) -> list[StoredEvent]:
         group: Group = (ticket, expected_version, events, command_id, digest)
         check_batch([group])
-        return self._write([group], keep=True)
+        return self._write([group], keep=True, outbox=outbox)
 
-    def append_many(self, batch: Sequence[Group]) -> None:
+    def append_many(self, batch: Sequence[Group], *, outbox: Sequence[OutboxRow] = ()) -> None:
         check_batch(batch)
         if batch:
-            self._write(batch, keep=False)
+            self._write(batch, keep=False, outbox=outbox)
+
+    # -- the outbox (issue 17) -------------------------------------------------
+
+    @staticmethod
+    def _insert_rows(conn: psycopg.Connection[Any], rows: Sequence[OutboxRow]) -> None:
+        if rows:
+            with conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO outbox ({OUTBOX_INSERT_COLUMNS}) VALUES"
+                    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT (dedupe_key) DO NOTHING",
+                    [insert_values(r, text_times=False) for r in rows],
+                )
+
+    def outbox_due(self, channel: str, now: datetime, limit: int) -> list[OutboxRow]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending'"
+                " AND channel = %s AND next_at <= %s ORDER BY next_at, id LIMIT %s",
+                (channel, now, limit),
+            ).fetchall()
+        return [row_from(r) for r in rows]
+
+    def outbox_update(self, row_id: int, *, state: str, attempts: int, next_at: datetime,
+                      last_error: str = "", sent_at: datetime | None = None) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE outbox SET state = %s, attempts = %s, next_at = %s, last_error = %s,"
+                " sent_at = %s WHERE id = %s",
+                (state, attempts, next_at, last_error, sent_at, row_id),
+            )
+
+    def outbox_rows(self, *, states: Sequence[str] = (), limit: int | None = None
+                    ) -> list[OutboxRow]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {OUTBOX_COLUMNS} FROM outbox"
+                " WHERE (cardinality(%s::text[]) = 0 OR state = ANY(%s::text[]))"
+                " ORDER BY id LIMIT %s",
+                (list(states), list(states), limit),
+            ).fetchall()
+        return [row_from(r) for r in rows]
+
+    def outbox_requeue(self, ids: Sequence[int] | None, now: datetime) -> int:
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_at = %s"
+                " WHERE state = 'dead' AND (%s::bigint[] IS NULL OR id = ANY(%s::bigint[]))",
+                (now, None if ids is None else list(ids), None if ids is None else list(ids)),
+            )
+            return cur.rowcount
+
+    def outbox_next_at(self) -> datetime | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT MIN(next_at) FROM outbox WHERE state = 'pending'").fetchone()
+        return None if row is None or row[0] is None else row[0].astimezone(UTC)
+
+    def record_fires(self, fires: Sequence[tuple[FireKey, datetime, Sequence[OutboxRow]]]
+                     ) -> list[FireKey]:
+        fired: list[FireKey] = []
+        if not fires:
+            return fired
+        try:
+            with self._pool.connection() as conn, conn.transaction():
+                for key, at, rows in fires:
+                    cur = conn.execute(
+                        "INSERT INTO sla_fires (ticket, rule, cycle, occurrence, kind, at)"
+                        " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", (*key, at))
+                    if cur.rowcount:
+                        fired.append(key)
+                        self._insert_rows(conn, rows)
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise StoreUnavailable(f"PostgreSQL could not record SLA alerts: {exc}") from exc
+        return fired
+
+    def watch_lock(self) -> WatchLock:
+        """A session-level advisory lock (``pg_try_advisory_lock``) on a connection of
+        its own: PostgreSQL releases it when that connection ends (even by ``kill -9``)."""
+        return _AdvisoryWatchLock(self._dsn, self.schema)
 
     def close(self) -> None:
         self._pool.close()
@@ -312,10 +405,13 @@ class PostgresStore:
 
     # -- internals -----------------------------------------------------------
 
-    def _write(self, batch: Sequence[Group], *, keep: bool) -> list[StoredEvent]:
+    def _write(self, batch: Sequence[Group], *, keep: bool,
+               outbox: Sequence[OutboxRow] = ()) -> list[StoredEvent]:
         try:
             with self._pool.connection() as conn, conn.pipeline(), conn.transaction():
-                return self._write_in(conn, batch, keep=keep)
+                stored = self._write_in(conn, batch, keep=keep)
+                self._insert_rows(conn, outbox)
+                return stored
         except (ConcurrencyConflict, DuplicateCommand, ValueError, TypeError):
             raise
         except psycopg.errors.UniqueViolation as exc:  # a backstop: the head lock serialises
@@ -392,6 +488,37 @@ def _fill_search(conn: psycopg.Connection[Any]) -> None:
     if entries:
         with conn.cursor() as cur:
             cur.executemany(_SEARCH_UPSERT, [_no_nul(e.row()) for e in entries])
+class _AdvisoryWatchLock:
+    """``pg_try_advisory_lock`` held on a dedicated connection."""
+
+    def __init__(self, dsn: str, schema: str) -> None:
+        self._dsn = dsn
+        self._schema = schema
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def acquire(self) -> bool:
+        if self._conn is not None:
+            return True
+        try:
+            conn = psycopg.connect(self._dsn, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailable(f"cannot reach PostgreSQL for the watch lock: {exc}") from exc
+        row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                           (_WATCH_CLASS, self._schema)).fetchone()
+        if row is not None and row[0]:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))",
+                                   (_WATCH_CLASS, self._schema))
+            finally:
+                self._conn.close()
+                self._conn = None
 
 
 def _safe_dsn(dsn: str) -> str:
