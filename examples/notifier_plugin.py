@@ -124,3 +124,9 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@hookimpl
+def propdesk_notifier_kinds() -> list[str]:
+    """The ``[[notifiers]]`` kind this plugin offers."""
+    return [KIND]

@@ -41,7 +41,8 @@ def test_one_channel_per_table_of_its_kind_writing_each_notice_once(
     found = channels(example, [{"name": "a", "kind": "jsonl_file", "path": "a.jsonl"},
                                {"name": "other", "kind": "log"},
                                {"name": "b", "kind": "jsonl_file", "path": "b.jsonl"}], tmp_path)
-    assert [getattr(c, "name", None) for c in found] == ["a", "b"]
+    assert [getattr(c, "name", None) for c in found] == ["a", "other", "b"]  # (log: built in)
+    assert [getattr(c, "kind", None) for c in found] == ["jsonl_file", "log", "jsonl_file"]
     a = found[0]
     assert isinstance(a, Channel)
     one, two = example.notice(1, "sla.warning"), example.notice(2, "sla.breach")

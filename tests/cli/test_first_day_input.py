@@ -134,7 +134,7 @@ def _args(name: str, tmp_path: Path) -> list[str]:
     special = {
         "show": ["A1"], "report": ["weekly"], "due": ["--until", "10:00"],
         "apply": [str(batch)], "import": [str(batch)], "audit": ["verify"],
-        "config": ["check"],
+        "config": ["check"], "notify": ["list"],
     }
     if name in special:
         return [name, *special[name]]

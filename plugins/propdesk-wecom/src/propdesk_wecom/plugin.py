@@ -122,3 +122,9 @@ def channel_from_table(table: Mapping[str, Any], config_dir: Path = Path("."), *
 def propdesk_notifiers(config: Mapping[str, Any], config_dir: Path) -> list[WeComChannel]:
     """One :class:`WeComChannel` per ``[[notifiers]]`` table of kind ``wecom``."""
     return [channel_from_table(t, config_dir) for t in tables_of_kind(config, KIND)]
+
+
+@hookimpl
+def propdesk_notifier_kinds() -> list[str]:
+    """The ``[[notifiers]]`` kind this plugin offers."""
+    return [KIND]
