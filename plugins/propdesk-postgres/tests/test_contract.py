@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from propdesk_postgres.testing import SchemaFactory
 
-from propdesk.testing.contract import EventStoreContract, StoreFactory
+from propdesk.testing.contract import CredentialStoreContract, EventStoreContract, StoreFactory
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(EventStoreContract):
+class TestPostgresStore(EventStoreContract, CredentialStoreContract):
     # Each state-machine example opens a fresh schema: fewer, larger examples.
     state_machine_settings = settings(
         max_examples=15,

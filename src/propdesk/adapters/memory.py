@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class MemoryStore:
         self._log: list[StoredEvent] = []
         self._streams: dict[str, list[Event]] = {}
         self._commands: dict[str, CommandRecord] = {}
+        self._credentials: dict[str, str] = {}
 
     # -- reads ---------------------------------------------------------------
 
@@ -96,6 +98,18 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""
+
+    # -- credentials (issue 18: the web desk's sign-in) ------------------------
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store or replace ``person``'s password hash (see :class:`CredentialStore`)."""
+        utc(at)  # an aware time, as for events
+        with self._lock:
+            self._credentials[person] = secret_hash
+
+    def credential(self, person: str) -> str | None:
+        with self._lock:
+            return self._credentials.get(person)
 
     # -- internals -----------------------------------------------------------
 

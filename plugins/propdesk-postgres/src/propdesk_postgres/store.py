@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.resources
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from propdesk.adapters import (
     decode_row,
     plan_write,
 )
-from propdesk.domain.events import Event
+from propdesk.domain.events import Event, iso
 from propdesk.plugins import ConfigKeyError, check_keys
 from propdesk.ports import (
     AuditReport,
@@ -236,6 +237,25 @@ class PostgresStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- credentials (issue 18: the web desk's sign-in) ------------------------
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store or replace ``person``'s password hash (see ``CredentialStore``)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO credentials (person, hash, set_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (person) DO UPDATE SET hash = excluded.hash,"
+                " set_at = excluded.set_at",
+                (person, secret_hash, iso(at)),
+            )
+
+    def credential(self, person: str) -> str | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT hash FROM credentials WHERE person = %s", (person,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     # -- internals -----------------------------------------------------------
 
