@@ -209,3 +209,23 @@ def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str = "$
                 f"{where}.{key}",
                 f"unknown key; allowed here: {', '.join(sorted(allowed_set)) or 'none'}",
             )
+
+
+# ------------------------------------------------------------ CLI commands (issue 18)
+
+
+def cli_commands(pm: pluggy.PluginManager | None = None) -> dict[str, Any]:
+    """The ``click.Command`` objects plugins add to ``propdesk``, by name; a name
+    offered twice raises :class:`PluginError`."""
+    results, owners = _collect(_pm(pm), "propdesk_cli_commands")
+    found: dict[str, Any] = {}
+    owner_of: dict[str, str] = {}
+    for owner, commands in zip(owners, results, strict=True):
+        for command in commands:
+            name = str(command.name)
+            if name in found:
+                raise PluginError(f"command {name!r} is offered twice (by {owner_of[name]}"
+                                  f" and {owner})")
+            found[name] = command
+            owner_of[name] = owner
+    return dict(sorted(found.items()))
