@@ -23,7 +23,7 @@ from propdesk.domain.decide import Context
 from propdesk.domain.enums import CommandName, State
 from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event
-from propdesk.domain.lifecycle import allowed_commands
+from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.permissions import check
 
@@ -162,8 +162,10 @@ def next_step(ticket: Ticket) -> CommandName | None:
 
 
 def my_work(desk: Desk, person: str) -> list[Ticket]:
-    """The open tickets whose current work order is ``person``'s, oldest first."""
-    return [t for t in desk.tickets() if t.open and t.assignee == person]
+    """The tickets whose current work order is ``person``'s and still needs them
+    (from dispatch to the source's acceptance), oldest first."""
+    return [t for t in desk.tickets()
+            if t.assignee == person and (t.state in ACTIVE_WORK or t.state is State.COMPLETED)]
 
 
 def ticket(desk: Desk, ticket_id: str) -> Ticket:
