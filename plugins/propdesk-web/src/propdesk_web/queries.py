@@ -36,12 +36,29 @@ MAIN_PATH = (CommandName.DISPATCH, CommandName.CONFIRM, CommandName.ACKNOWLEDGE,
 
 
 class SlaView:
-    """What :mod:`propdesk.cli.slaview` reads of the CLI's context: the
-    configuration and a cache (so the board shows the CLI's countdowns)."""
+    """What :mod:`propdesk.cli.slaview` reads of the CLI's context (the
+    configuration and a cache), plus the board's cache of each ticket's SLA
+    clocks: :func:`propdesk.domain.deadlines.clocks` does not depend on the
+    time, so it is worked out once per ticket version, and the board asks
+    :func:`propdesk.domain.sla.outcome_at` for each clock's status now."""
 
     def __init__(self, config: Config) -> None:
+        from propdesk.domain.sla import SlaRules
+
         self.config = config
         self.cache: dict[str, Any] = {}
+        self.rules = SlaRules.from_config(config)
+        self._clocks: dict[str, tuple[int, list[Any]]] = {}
+
+    def clocks(self, t: Ticket) -> list[Any]:
+        """The ticket's clocks that can ever have a status other than n/a."""
+        from propdesk.domain.deadlines import clocks
+
+        kept = self._clocks.get(t.id)
+        if kept is None or kept[0] != t.version:
+            found = [c for c in clocks(t, self.rules) if c[3] is not None and c[4] is not None]
+            kept = self._clocks[t.id] = (t.version, found)
+        return kept[1]
 
 
 @attrs.frozen
@@ -57,16 +74,16 @@ class BoardRow:
 
 def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category: str = "",
           department: str = "", person: str = "") -> list[BoardRow]:
-    """The open tickets with their next deadline; emergencies first, then by deadline."""
+    """The open tickets with their next running deadline (as the CLI's board
+    counts down), filtered; emergencies first, then by deadline."""
+    from propdesk.domain.sla import BREACHED, PENDING, outcome_at
+
     config = desk.config
-    tickets = [t for t in desk.tickets() if t.open]
-    app = cast(Any, view)
-    clocks = slaview.countdowns(app, tickets, at)
-    worst: dict[str, slaview.Countdown] = {}
-    for c in clocks:
-        worst.setdefault(c.ticket.id, c)
+    warn_at = view.rules.warn_at
     rows = []
-    for t in tickets:
+    for t in desk.tickets():
+        if not t.open:
+            continue
         wo = t.work_order
         dept = wo.department if wo is not None else _department_of(config, t.category)
         if state and t.state.value != state:
@@ -77,13 +94,26 @@ def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category:
             continue
         if person and person not in (t.assignee, t.first_receiver):
             continue
-        nxt = worst.get(t.id)
-        breached = any(o.status == "breached" for o in slaview.outcomes(app, t, at))
-        level = nxt.level if nxt is not None else ("breach" if breached else "none")
-        if breached and level != "breach":
+        breached = False
+        nxt: tuple[datetime, str, datetime] | None = None
+        for clock in view.clocks(t):
+            o = outcome_at(t.id, clock, at)
+            if o.status == BREACHED:
+                breached = True
+            if (o.status in (PENDING, BREACHED) and o.stopped_at is None
+                    and o.deadline is not None and o.started_at is not None
+                    and (nxt is None or o.deadline < nxt[0])):
+                nxt = (o.deadline, o.rule, o.started_at)
+        if nxt is None:
+            level = "breach" if breached else "none"
+        elif breached or nxt[0] < at:
             level = "breach"
-        rows.append(BoardRow(t, nxt.deadline if nxt else None, nxt.started_at if nxt else None,
-                             nxt.rule if nxt else None, level, breached, dept))
+        else:
+            allowance = (nxt[0] - nxt[2]).total_seconds()
+            warn = allowance > 0 and (at - nxt[2]).total_seconds() >= warn_at * allowance
+            level = "warn" if warn else "ok"
+        rows.append(BoardRow(t, nxt[0] if nxt else None, nxt[2] if nxt else None,
+                             nxt[1] if nxt else None, level, breached, dept))
     rows.sort(key=lambda r: (r.ticket.mode.value != "emergency", r.deadline is None,
                              r.deadline or r.ticket.received_at, r.ticket.id))
     return rows

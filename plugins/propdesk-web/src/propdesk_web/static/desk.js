@@ -23,7 +23,8 @@
     document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
       var deadline = Number(el.getAttribute("data-deadline"));
       var started = Number(el.getAttribute("data-started"));
-      var warn = Number(el.getAttribute("data-warn") || "0.8");
+      var table = el.closest("[data-warn]");
+      var warn = Number(el.getAttribute("data-warn") || (table && table.getAttribute("data-warn")) || "0.8");
       var left = deadline - now;
       el.textContent = fmt(left);
       var level = left < 0 ? "breach" : (now - started >= warn * (deadline - started) ? "warn" : "ok");
@@ -35,7 +36,8 @@
         ["ok", "warn", "breach", "none"].forEach(function (l) { holder.classList.remove("level-" + l); });
         holder.classList.add("level-" + level);
         var mark = holder.querySelector(".mark");
-        if (mark) { mark.textContent = mark.getAttribute("data-mark-" + level) || ""; }
+        var words = el.closest("[data-mark-ok]") || mark;
+        if (mark && words) { mark.textContent = words.getAttribute("data-mark-" + level) || ""; }
       }
     });
   }
