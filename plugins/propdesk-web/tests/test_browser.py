@@ -156,7 +156,6 @@ def test_a_whole_ticket(browser: Any, server: str, site: Path) -> None:
     assert first.get_attribute("data-cmd") == "dispatch"
     act(desk, "dispatch", to="eng-zhao")
     assert desk.locator("#ticket-state").inner_text() == "已派单"
-    shot(desk, "web-ticket.png")
 
     # the technician on a phone-sized window: masked phone, then the steps
     tech = sign_in(browser, server, "eng-zhao", PHONE)
@@ -168,6 +167,7 @@ def test_a_whole_ticket(browser: Any, server: str, site: Path) -> None:
                         ("plan", {"fees-0-code": "E01", "fees-0-qty": "1"})):
         act(tech, cmd, **fields)
         assert tech.locator("#refusal").count() == 0, tech.locator("#refusal").inner_text()
+    shot(tech, "web-my-work.png")
     # agreeing a plan with fees without showing the schedule is refused, in the CLI's words
     act(tech, "agree")
     refusal = tech.locator("#refusal").inner_text()
@@ -175,12 +175,12 @@ def test_a_whole_ticket(browser: Any, server: str, site: Path) -> None:
     act(tech, "agree", schedule_shown="1")
     act(tech, "complete", charge="30.00")
     act(tech, "accept", signer="李女士", owner_copy="1")
-    shot(tech, "web-my-work.png")
     assert tech.locator(f"#card-{tid}").count() == 0  # no longer the technician's open work
 
     # back at the desk: return, callback, close
     desk.goto(server + f"/t/{tid}")
     act(desk, "return")
+    shot(desk, "web-ticket.png")
     act(desk, "callback", fixed="yes", satisfaction="satisfied", charge_ok="yes")
     act(desk, "close")
     assert desk.locator("#ticket-state").inner_text() == "已关闭"
@@ -194,6 +194,11 @@ def test_board_turns_red_when_the_clock_passes_a_deadline(
     tid = run_cli(site, "--as", "desk-wang", "record", "--source", "owner_call",
                   "--mode", "immediate", "--content", "电梯困人", "--location", "3-1",
                   "--at", at, "--received-at", at).stdout.strip()
+    if SHOTS:  # more tickets on the board of the docs' screenshot
+        for content, mode in (("燃气味道", "emergency"), ("楼道灯不亮", "immediate")):
+            run_cli(site, "--as", "desk-wang", "record", "--source", "owner_call", "--mode",
+                    mode, "--content", content, "--location", "6-2-0801", "--at", at,
+                    "--received-at", at)
     # S-3: classified and read back within 2 minutes of the record
     set_clock(site, T0 + timedelta(seconds=100))  # past 80 %: a warning
     desk = sign_in(browser, server, "desk-wang")

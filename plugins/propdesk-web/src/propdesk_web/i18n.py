@@ -77,6 +77,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "monthly": ("月报", "monthly"),
     "quarterly": ("季度公开报告", "quarterly public report"),
     "download": ("下载", "Download"),
+    "format": ("格式", "Format"),
     "chart": ("指标与目标", "Indicators against targets"),
     "rule": ("规则", "Rule"),
     "cycle": ("周期", "Cycle"),

@@ -31,6 +31,8 @@ from propdesk_web.live import events
 
 STATES = ("recorded", "dispatched", "confirmed", "acknowledged", "on_site", "planned",
           "in_progress", "completed", "accepted", "returned", "called_back")
+INTERNAL_KEYS = frozenset({"routing", "notices", "cycle", "work_order"})
+"""Event payload keys kept out of the history shown on a ticket's page."""
 MY_WORK = (CommandName.CONFIRM, CommandName.ACKNOWLEDGE, CommandName.CONTACT_OWNER,
            CommandName.ARRIVE, CommandName.DIAGNOSE, CommandName.PLAN, CommandName.AGREE,
            CommandName.UNABLE, CommandName.COMPLETE, CommandName.ACCEPT, CommandName.REJECT)
@@ -68,6 +70,13 @@ async def board_rows(request: Request) -> Response:
     filters = _filters(request)
     ctx = await web.run(lambda: _board_context(web, filters, web.lang(request)))
     return web.page(request, "board_rows.html", filters=filters, **ctx)
+
+
+def _category(config: Any, category: str | None, lang: str) -> str:
+    for c in config.categories:
+        if c.id == category:
+            return str(c.name if lang == "zh" else (c.name_en or c.name))
+    return category or "-"
 
 
 def _board_context(web: Web, filters: dict[str, str], lang: str) -> dict[str, Any]:
@@ -144,7 +153,7 @@ def _ticket_context(web: Web, t: Ticket, me: str, lang: str, reveal: bool) -> di
     for e in queries.history(web.desk, t.id):
         data = masked_data(e.data, reveal=reveal)
         details = [(k, _local_text(web, v)) for k, v in data.items()
-                   if v not in (None, "", [], {})]
+                   if v not in (None, "", [], {}) and k not in INTERNAL_KEYS]
         history.append({"at": web.local(e.at, seconds=True), "by": web.person_label(e.by),
                         "what": web.command_label(e.kind, lang), "details": details})
     acts = queries.actions(web.desk, t, me)
@@ -157,6 +166,8 @@ def _ticket_context(web: Web, t: Ticket, me: str, lang: str, reveal: bool) -> di
         "contact": t.contact if reveal else mask_name(t.contact),
         "phone": t.phone if reveal else mask_phone(t.phone),
         "revealed": reveal, "may_reveal": may_reveal(config, me, t),
+        "mode_label": label(MODE_LABELS, t.mode.value, "zh" if lang == "zh" else "en"),
+        "category_label": _category(config, t.category, lang),
         "fee_rows": FEE_ROWS, "fees": config.fees,
     }
 
