@@ -87,3 +87,27 @@ def test_an_expired_or_forged_session_must_sign_in_again(web_app: Any) -> None:
         client.cookies.set("propdesk_session",
                            _cookie("s" * 40, {"p": "ghost", "exp": int(time.time()) + 60}))
         assert client.get("/board", follow_redirects=False).status_code == 303
+
+
+def test_secure_cookies_behind_tls(site: Path) -> None:
+    import re
+
+    from propdesk_web.app import create_app
+    from propdesk_web.clock import FileClock
+
+    from propdesk.cli.state import load_checked, open_configured_store
+
+    from .conftest import PASSWORD
+
+    config = load_checked(site / "propdesk.toml")
+    store = open_configured_store(config, create=False)
+    app = create_app(config, store, clock=FileClock(site / "clock"), secret="s" * 40,
+                     secure_cookies=True)
+    with TestClient(app, base_url="https://127.0.0.1") as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token is not None
+        resp = client.post("/login", data={"person": "desk-wang", "password": PASSWORD,
+                                           "csrf": token.group(1)}, follow_redirects=False)
+        assert resp.status_code == 303 and "secure" in resp.headers["set-cookie"].lower()
+    store.close()

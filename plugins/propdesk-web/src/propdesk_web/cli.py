@@ -18,8 +18,11 @@ MIN_PASSWORD = 8
               help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on.")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark the session cookie Secure (browsers then send it over HTTPS only: "
+                   "behind a TLS reverse proxy).")
 @pass_app
-def serve(app: App, host: str, port: int) -> None:
+def serve(app: App, host: str, port: int, secure_cookies: bool) -> None:
     """Start the web desk on the configured store: intake, the live board,
     tickets, my work and statistics, for the people of the configuration who
     have a password (``propdesk passwd``)."""
@@ -29,7 +32,7 @@ def serve(app: App, host: str, port: int) -> None:
     from propdesk_web.clock import clock_from_env
 
     config = app.config
-    web = create_app(config, app.store(), clock=clock_from_env())
+    web = create_app(config, app.store(), clock=clock_from_env(), secure_cookies=secure_cookies)
     app.message(f"网页前台：http://{host}:{port}/  （Ctrl-C 停止）",
                 f"web desk: http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,

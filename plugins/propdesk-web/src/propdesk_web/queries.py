@@ -76,7 +76,7 @@ def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category:
           department: str = "", person: str = "") -> list[BoardRow]:
     """The open tickets with their next running deadline (as the CLI's board
     counts down), filtered; emergencies first, then by deadline."""
-    from propdesk.domain.sla import BREACHED, PENDING, outcome_at
+    from propdesk.domain.sla import outcome_at
 
     config = desk.config
     warn_at = view.rules.warn_at
@@ -98,9 +98,9 @@ def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category:
         nxt: tuple[datetime, str, datetime] | None = None
         for clock in view.clocks(t):
             o = outcome_at(t.id, clock, at)
-            if o.status == BREACHED:
+            if o.status == "breached":
                 breached = True
-            if (o.status in (PENDING, BREACHED) and o.stopped_at is None
+            if (o.status in ("pending", "breached") and o.stopped_at is None
                     and o.deadline is not None and o.started_at is not None
                     and (nxt is None or o.deadline < nxt[0])):
                 nxt = (o.deadline, o.rule, o.started_at)
