@@ -66,8 +66,19 @@ def _choices(name: str, config: Config) -> tuple[tuple[str, tuple[str, str]], ..
     return ()
 
 
+_CACHE: dict[tuple[Any, ...], list[Field]] = {}
+
+
 def fields_of(verb: CommandName, config: Config) -> list[Field]:
-    """The fields of ``verb``'s form, in the class's order."""
+    """The fields of ``verb``'s form, in the class's order (worked out once per
+    configuration and command)."""
+    key = (verb, config.categories, config.people)  # what the choices come from
+    if key not in _CACHE:
+        _CACHE[key] = _fields_of(verb, config)
+    return _CACHE[key]
+
+
+def _fields_of(verb: CommandName, config: Config) -> list[Field]:
     cls = COMMAND_TYPES[verb]
     hints = typing.get_type_hints(cls)
     out: list[Field] = []
