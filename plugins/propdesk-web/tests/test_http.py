@@ -211,8 +211,14 @@ def test_intake_validation_beside_the_field(client: TestClient) -> None:
     page = client.get("/intake")
     resp = client.post("/intake", data={"csrf": csrf_of(page.text), "source": "owner_call",
                                          "mode": "appointment", "content": "约明天修"})
-    assert resp.status_code == 422
-    assert 'class="field invalid"' in resp.text or 'class="error"' in resp.text
+    assert resp.status_code == 422 and 'id="refusal"' in resp.text  # no field named
+    long = client.post("/intake", data={"csrf": csrf_of(page.text), "source": "owner_call",
+                                         "mode": "immediate", "content": "漏" * 2001})
+    assert long.status_code == 422
+    beside = re.search(r'(?s)<div class="field invalid">.*?id="rec-content-err"[^>]*>([^<]+)',
+                       long.text)
+    assert beside and "2000" in beside.group(1)
+    assert 'aria-invalid="true" aria-describedby="rec-content-err"' in long.text
 
 
 def test_search_of_earlier_tickets(client: TestClient) -> None:
