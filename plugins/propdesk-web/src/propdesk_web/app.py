@@ -98,6 +98,7 @@ class Web:
         self.lock = threading.RLock()
         self.secret = secret
         self.view = SlaView(config)
+        self.row_cache: dict[tuple[Any, ...], str] = {}
         self.per_person = auth.RateLimiter(5, 15 * 60)
         self.per_ip = auth.RateLimiter(20, 15 * 60)
         self.live = Broadcaster(store)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import attrs
@@ -38,9 +38,11 @@ MAIN_PATH = (CommandName.DISPATCH, CommandName.CONFIRM, CommandName.ACKNOWLEDGE,
 class SlaView:
     """What :mod:`propdesk.cli.slaview` reads of the CLI's context (the
     configuration and a cache), plus the board's cache of each ticket's SLA
-    clocks: :func:`propdesk.domain.deadlines.clocks` does not depend on the
-    time, so it is worked out once per ticket version, and the board asks
-    :func:`propdesk.domain.sla.outcome_at` for each clock's status now."""
+    state.  :func:`propdesk.domain.deadlines.clocks` does not depend on the
+    time, and :func:`propdesk.domain.sla.outcome_at` of a clock changes only
+    when the time passes one of the clock's own instants; so a ticket's board
+    state is worked out again only when its version changes or the time passes
+    the next such instant (or its warning point)."""
 
     def __init__(self, config: Config) -> None:
         from propdesk.domain.sla import SlaRules
@@ -48,6 +50,7 @@ class SlaView:
         self.config = config
         self.cache: dict[str, Any] = {}
         self.rules = SlaRules.from_config(config)
+        self._state: dict[str, tuple[int, datetime, datetime, BoardState, datetime]] = {}
         self._clocks: dict[str, tuple[int, list[Any]]] = {}
 
     def clocks(self, t: Ticket) -> list[Any]:
@@ -59,6 +62,60 @@ class SlaView:
             found = [c for c in clocks(t, self.rules) if c[3] is not None and c[4] is not None]
             kept = self._clocks[t.id] = (t.version, found)
         return kept[1]
+
+    def state(self, t: Ticket, at: datetime) -> BoardState:
+        """The ticket's next running deadline, level and breach at ``at``."""
+        kept = self._state.get(t.id)
+        if kept is not None and kept[0] == t.version and (kept[1] < at < kept[2]
+                                                          or kept[4] == at):
+            return kept[3]
+        from propdesk.domain.sla import outcome_at
+
+        breached = False
+        nxt: tuple[datetime, str, datetime] | None = None
+        instants: list[datetime] = []
+        for clock in self.clocks(t):
+            instants += [x for x in clock[4:7] if x is not None]  # deadline, stop, void
+            o = outcome_at(t.id, clock, at)
+            if o.status == "breached":
+                breached = True
+            if (o.status in ("pending", "breached") and o.stopped_at is None
+                    and o.deadline is not None and o.started_at is not None
+                    and (nxt is None or o.deadline < nxt[0])):
+                nxt = (o.deadline, o.rule, o.started_at)
+        if nxt is None:
+            level = "breach" if breached else "none"
+        elif breached or nxt[0] < at:
+            level = "breach"
+        else:
+            allowance = (nxt[0] - nxt[2]).total_seconds()
+            warn_point = nxt[2] + (nxt[0] - nxt[2]) * self.rules.warn_at
+            instants.append(warn_point)
+            warn = allowance > 0 and at >= warn_point
+            level = "warn" if warn else "ok"
+        state = BoardState(nxt[0] if nxt else None, nxt[2] if nxt else None,
+                           nxt[1] if nxt else None, level, breached)
+        # outcome_at compares the time with each instant (``at <= deadline``,
+        # ``stop > at``): the state holds for any time strictly between the
+        # instants around ``at``, when ``at`` is not one of them itself
+        low = datetime.min.replace(tzinfo=UTC)
+        high = datetime.max.replace(tzinfo=UTC)
+        if at in instants:
+            start, end = high, low  # valid at ``at`` only
+        else:
+            start = max((x for x in instants if x < at), default=low)
+            end = min((x for x in instants if x > at), default=high)
+        self._state[t.id] = (t.version, start, end, state, at)
+        return state
+
+
+@attrs.frozen
+class BoardState:
+    deadline: datetime | None
+    started: datetime | None
+    rule: str | None
+    level: str  # ok, warn, breach, none
+    breached: bool
 
 
 @attrs.frozen
@@ -76,10 +133,7 @@ def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category:
           department: str = "", person: str = "") -> list[BoardRow]:
     """The open tickets with their next running deadline (as the CLI's board
     counts down), filtered; emergencies first, then by deadline."""
-    from propdesk.domain.sla import outcome_at
-
     config = desk.config
-    warn_at = view.rules.warn_at
     rows = []
     for t in desk.tickets():
         if not t.open:
@@ -94,26 +148,8 @@ def board(desk: Desk, view: SlaView, at: datetime, *, state: str = "", category:
             continue
         if person and person not in (t.assignee, t.first_receiver):
             continue
-        breached = False
-        nxt: tuple[datetime, str, datetime] | None = None
-        for clock in view.clocks(t):
-            o = outcome_at(t.id, clock, at)
-            if o.status == "breached":
-                breached = True
-            if (o.status in ("pending", "breached") and o.stopped_at is None
-                    and o.deadline is not None and o.started_at is not None
-                    and (nxt is None or o.deadline < nxt[0])):
-                nxt = (o.deadline, o.rule, o.started_at)
-        if nxt is None:
-            level = "breach" if breached else "none"
-        elif breached or nxt[0] < at:
-            level = "breach"
-        else:
-            allowance = (nxt[0] - nxt[2]).total_seconds()
-            warn = allowance > 0 and (at - nxt[2]).total_seconds() >= warn_at * allowance
-            level = "warn" if warn else "ok"
-        rows.append(BoardRow(t, nxt[0] if nxt else None, nxt[2] if nxt else None,
-                             nxt[1] if nxt else None, level, breached, dept))
+        s = view.state(t, at)
+        rows.append(BoardRow(t, s.deadline, s.started, s.rule, s.level, s.breached, dept))
     rows.sort(key=lambda r: (r.ticket.mode.value != "emergency", r.deadline is None,
                              r.deadline or r.ticket.received_at, r.ticket.id))
     return rows
