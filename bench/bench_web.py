@@ -157,13 +157,18 @@ async def load(base: str, clients: int, seconds: float) -> tuple[float, float, i
     stop = time.perf_counter() + seconds
 
     async def worker(client: Any, k: int) -> None:
+        import httpx
+
         nonlocal errors
         i = k
         while time.perf_counter() < stop:
             t0 = time.perf_counter()
-            resp = await client.get(paths[i % len(paths)])
+            try:
+                resp = await client.get(paths[i % len(paths)])
+                errors += resp.status_code != 200
+            except httpx.HTTPError:
+                errors += 1
             latencies.append(time.perf_counter() - t0)
-            errors += resp.status_code != 200
             i += 1
 
     t0 = time.perf_counter()

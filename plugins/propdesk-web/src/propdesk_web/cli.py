@@ -36,7 +36,7 @@ def serve(app: App, host: str, port: int, secure_cookies: bool) -> None:
     app.message(f"网页前台：http://{host}:{port}/  （Ctrl-C 停止）",
                 f"web desk: http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_keep_alive=65)
 
 
 @click.command("passwd", short_help="设置密码 Set a person's web sign-in password")
