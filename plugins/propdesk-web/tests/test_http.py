@@ -256,3 +256,16 @@ def subprocess_bytes(site: Path, *args: str) -> bytes:
     env = {**cli_env(site), "PROPDESK_LANG": "zh", "PROPDESK_CLOCK_FILE": ""}
     return subprocess.run([sys.executable, "-m", "propdesk", *args], capture_output=True,
                           env=env, check=True, timeout=120).stdout
+
+
+def test_history_in_local_time_and_plain_words(client: TestClient) -> None:
+    sign_in(client, "desk-wang")
+    tid = record(client, category="engineering")
+    token = csrf_of(client.get(f"/t/{tid}").text)
+    client.post(f"/t/{tid}/do/dispatch", data={"csrf": token, "to": "eng-zhao"})
+    page = html.unescape(client.get(f"/t/{tid}").text)
+    history = page[page.index('class="history"'):]
+    assert "2026-03-02 09:00:00" in history and "+00:00" not in history  # local time
+    assert "派单" in history and "处理人: 赵师傅 (eng-zhao)" in history
+    assert "分类: 工程" in history and "服务方式: 即时服务" in history
+    assert "routing" not in history and "138****8000" in history

@@ -19,9 +19,10 @@ from starlette.routing import Route
 from propdesk.batch import parse_object
 from propdesk.cli.app import as_cli_error, localize_times
 from propdesk.cli.render import masked_data
+from propdesk.cli.verbs import FIELD_HELP
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
-from propdesk.domain.labels import MODE_LABELS, label
+from propdesk.domain.labels import MODE_LABELS, SATISFACTION_LABELS, SOURCE_LABELS, label
 from propdesk.domain.model import Ticket
 from propdesk.masking import mask_name, mask_phone, may_reveal, record_reveal
 from propdesk_web import queries
@@ -186,7 +187,7 @@ def _ticket_context(web: Web, t: Ticket, me: str, lang: str, reveal: bool) -> di
     history = []
     for e in queries.history(web.desk, t.id):
         data = masked_data(e.data, reveal=reveal)
-        details = [(k, _local_text(web, v)) for k, v in data.items()
+        details = [_plain(web, k, v, lang) for k, v in data.items()
                    if v not in (None, "", [], {}) and k not in INTERNAL_KEYS]
         history.append({"at": web.local(e.at, seconds=True), "by": web.person_label(e.by),
                         "what": web.command_label(e.kind, lang), "details": details})
@@ -215,6 +216,48 @@ def _local_text(web: Web, value: Any) -> Any:
         return _UTC_TIME.sub(
             lambda m: web.local(datetime.fromisoformat(m.group(0)), seconds=True), value)
     return value
+
+
+EVENT_KEYS = {"assignee": ("处理人", "assignee"), "department": ("部门", "department"),
+              "from": ("原处理人", "from")}
+"""Labels of event payload keys that are not command fields."""
+PERSON_KEYS = frozenset({"assignee", "to", "first_receiver", "override_by", "from"})
+
+
+def _plain(web: Web, key: str, value: Any, lang: str) -> tuple[str, str]:
+    """One detail of an event in plain words: the field's label and its value
+    with people, categories, modes, sources, answers and fee items named."""
+    zh = lang == "zh"
+    if key in EVENT_KEYS:
+        name = EVENT_KEYS[key][0 if zh else 1]
+    else:
+        name = FIELD_HELP[key][1] if zh and key in FIELD_HELP else key.replace("_", " ")
+    if key == "department" and isinstance(value, str):
+        dept = web.config.department_by_id.get(value)
+        return name, (dept.name if zh or not dept.name_en else dept.name_en) if dept else value
+    if key == "category" and isinstance(value, str):
+        return name, _category(web.config, value, lang)
+    for table_key, table in (("mode", MODE_LABELS), ("source", SOURCE_LABELS),
+                             ("satisfaction", SATISFACTION_LABELS)):
+        if key == table_key and isinstance(value, str):
+            return name, label(table, value, "zh" if zh else "en")
+    if key in PERSON_KEYS and isinstance(value, str):
+        return name, web.person_label(value)
+    if isinstance(value, bool):
+        return name, ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                text_ = " ".join(str(item[k]) for k in ("code", "name") if item.get(k))
+                qty = f" ×{item['qty']}" if item.get("qty") else ""
+                amount = f" = ¥{item['amount']}" if item.get("amount") else ""
+                parts.append(text_ + qty + amount)
+            else:
+                parts.append(web.person_label(item) if isinstance(item, str)
+                             and item in web.config.person_by_id else str(item))
+        return name, "、".join(parts) if zh else ", ".join(parts)
+    return name, str(_local_text(web, value))
 
 
 async def act(request: Request) -> Response:
