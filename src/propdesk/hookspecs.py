@@ -142,3 +142,22 @@ def propdesk_events_committed(entries: Sequence[StoredEvent]) -> None:
     for a refused or conflicting command.  An observer must not raise for
     ordinary failures (log them instead): the events are already stored.
     """
+
+
+# ------------------------------------------------------------ CLI commands (issue 18)
+
+
+@hookspec
+def propdesk_cli_commands() -> Sequence[Any]:  # type: ignore[empty-body]
+    """Offer commands for the ``propdesk`` command line (``serve``, ``passwd`` …).
+
+    Return a list of ``click.Command`` objects; each is added to the root
+    group under its own name.  A name already taken by a built-in command or
+    offered by two plugins is an error.  The hook is asked only when the CLI
+    looks up a command name it does not know itself, or lists its commands
+    for ``--help``, so it must be cheap: build the commands, import nothing
+    heavy (import inside the commands' callbacks).
+    """
+
+
+# ------------------------------------------------------------ end of CLI commands

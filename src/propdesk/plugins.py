@@ -245,3 +245,38 @@ def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str = "$
                 f"{where}.{key}",
                 f"unknown key; allowed here: {', '.join(sorted(allowed_set)) or 'none'}",
             )
+
+
+# ------------------------------------------------------------ CLI commands (issue 18)
+
+
+@functools.cache
+def _installed_plugins() -> pluggy.PluginManager:
+    """The installed (entry-point) plugins alone: the built-ins offer no commands,
+    and leaving them out keeps ``propdesk --help`` from importing the stores."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in sorted({n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",")
+                        if n.strip()}):
+        pm.set_blocked(name)
+    if os.environ.get(AUTOLOAD_ENV, "") in ("", "0"):
+        pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    pm.check_pending()
+    return pm
+
+
+def cli_commands(pm: pluggy.PluginManager | None = None) -> dict[str, Any]:
+    """The ``click.Command`` objects plugins add to ``propdesk``, by name; a name
+    offered twice raises :class:`PluginError`."""
+    results, owners = _collect(pm or _installed_plugins(), "propdesk_cli_commands")
+    found: dict[str, Any] = {}
+    owner_of: dict[str, str] = {}
+    for owner, commands in zip(owners, results, strict=True):
+        for command in commands:
+            name = str(command.name)
+            if name in found:
+                raise PluginError(f"command {name!r} is offered twice (by {owner_of[name]}"
+                                  f" and {owner})")
+            found[name] = command
+            owner_of[name] = owner
+    return dict(sorted(found.items()))

@@ -256,6 +256,32 @@ class WatchLock(Protocol):
         ...
 
 
+# ------------------------------------------------------------ credentials (issue 18)
+# Sign-in secrets of the web desk, kept in the store beside the event log.
+
+
+@runtime_checkable
+class CredentialStore(Protocol):
+    """A store that keeps one password hash per person (the web desk's sign-in).
+
+    Only hashes made by a password-hashing library are stored, never a
+    password; setting a person's hash again replaces it.  Contract (in
+    :mod:`propdesk.testing`): ``credential`` returns the last hash set, or
+    ``None``; hashes are shared by every handle on the same store.
+    """
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store (or replace) ``person``'s password hash, set at ``at``."""
+        ...
+
+    def credential(self, person: str) -> str | None:
+        """``person``'s password hash, or ``None`` when none was set."""
+        ...
+
+
+# ------------------------------------------------------------ end of credentials
+
+
 class Clock(Protocol):
     """Where the shell gets "now" (a manual clock in tests and the simulator)."""
 

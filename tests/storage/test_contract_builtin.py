@@ -10,10 +10,10 @@ import pytest
 from propdesk.adapters.memory import MemoryStore
 from propdesk.adapters.sqlite import SQLiteStore
 from propdesk.ports import EventStore
-from propdesk.testing.contract import EventStoreContract
+from propdesk.testing.contract import CredentialStoreContract, EventStoreContract
 
 
-class TestMemoryStore(EventStoreContract):
+class TestMemoryStore(EventStoreContract, CredentialStoreContract):
     @pytest.fixture
     def store_factory(self) -> Callable[..., EventStore]:
         stores: dict[str, MemoryStore] = {}
@@ -24,7 +24,7 @@ class TestMemoryStore(EventStoreContract):
         return factory
 
 
-class TestSQLiteStore(EventStoreContract):
+class TestSQLiteStore(EventStoreContract, CredentialStoreContract):
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> Callable[..., EventStore]:
         def factory(name: str = "main") -> EventStore:

@@ -11,7 +11,7 @@ pytest.importorskip("propdesk_postgres.testing", reason="propdesk-postgres is no
 
 from hypothesis import HealthCheck, settings
 
-from propdesk.testing.contract import EventStoreContract, StoreFactory
+from propdesk.testing.contract import CredentialStoreContract, EventStoreContract, StoreFactory
 
 if TYPE_CHECKING:
     from propdesk_postgres.testing import SchemaFactory
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(EventStoreContract):
+class TestPostgresStore(EventStoreContract, CredentialStoreContract):
     # Each state-machine example opens a fresh schema: fewer, larger examples.
     state_machine_settings = settings(
         max_examples=15,

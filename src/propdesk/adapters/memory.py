@@ -50,6 +50,7 @@ class MemoryStore:
         self._outbox: dict[str, OutboxRow] = {}
         self._fires: set[FireKey] = set()
         self._watch = threading.Lock()
+        self._credentials: dict[str, str] = {}
 
     # -- reads ---------------------------------------------------------------
 
@@ -182,6 +183,18 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""
+
+    # -- credentials (issue 18: the web desk's sign-in) ------------------------
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store or replace ``person``'s password hash (see :class:`CredentialStore`)."""
+        utc(at)  # an aware time, as for events
+        with self._lock:
+            self._credentials[person] = secret_hash
+
+    def credential(self, person: str) -> str | None:
+        with self._lock:
+            return self._credentials.get(person)
 
     # -- internals -----------------------------------------------------------
 

@@ -45,7 +45,7 @@ from propdesk.adapters.outbox_rows import (
     ts,
 )
 from propdesk.adapters.watch_lock import FileWatchLock, ThreadWatchLock
-from propdesk.domain.events import Event
+from propdesk.domain.events import Event, iso
 from propdesk.hookspecs import StoreBackend, hookimpl
 from propdesk.ports import (
     AuditReport,
@@ -485,6 +485,25 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- credentials (issue 18: the web desk's sign-in) ------------------------
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store or replace ``person``'s password hash (see :class:`CredentialStore`)."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO credentials (person, hash, set_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (person) DO UPDATE SET hash = excluded.hash,"
+                " set_at = excluded.set_at",
+                (person, secret_hash, iso(at)),
+            )
+
+    def credential(self, person: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT hash FROM credentials WHERE person = ?", (person,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     # -- internals -----------------------------------------------------------
 

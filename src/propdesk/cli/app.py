@@ -25,7 +25,7 @@ class LazyGroup(click.Group):
     """A group whose commands are imported on first use from :data:`COMMANDS`."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for _s, name, _t, _h in COMMANDS]
+        return [name for _s, name, _t, _h in COMMANDS] + list(plugin_commands())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         for _section, name, target, text in COMMANDS:
@@ -34,7 +34,7 @@ class LazyGroup(click.Group):
                 command.short_help = text  # the registry's line, as `propdesk --help` shows
                 add_global_options(command)
                 return command
-        return None
+        return plugin_commands().get(cmd_name)  # asked only for names not built in
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the registry's short help, without importing anything."""
@@ -43,6 +43,11 @@ class LazyGroup(click.Group):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
+        extra = plugin_commands()
+        if extra:
+            with formatter.section("Plugins 插件"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit=80))
+                                    for name, cmd in extra.items()])
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Exit codes 退出码"):
@@ -60,6 +65,23 @@ class LazyGroup(click.Group):
         except Exception as exc:
             code = report_exception(ctx, exc)
             ctx.exit(int(code))
+
+
+def plugin_commands() -> dict[str, click.Command]:
+    """Commands installed plugins add (``propdesk_cli_commands``), built-in names left
+    out; an error of the plugins' is reported as a message, never a traceback."""
+    from propdesk.plugins import PluginError, cli_commands
+
+    builtin = {name for _s, name, _t, _h in COMMANDS}
+    try:
+        found = cli_commands()
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
+    for name in found:
+        if name in builtin:
+            raise click.ClickException(f"a plugin offers the command {name!r}, "
+                                       "which is built in")
+    return found
 
 
 def load_command(name: str, target: str) -> click.Command:

@@ -442,6 +442,35 @@ class EventStoreContract(SearchContract, OutboxContract):
                 store.close()
 
 
+# ------------------------------------------------------------ credentials (issue 18)
+
+
+class CredentialStoreContract:
+    """Abstract tests of :class:`~propdesk.ports.CredentialStore` (the web desk's
+    sign-in hashes); mixed into a store's test class beside :class:`EventStoreContract`,
+    it uses the same ``open_store`` fixture."""
+
+    def test_credentials(self, open_store: StoreFactory) -> None:
+        from propdesk.ports import CredentialStore
+
+        store = open_store()
+        assert isinstance(store, CredentialStore)
+        at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        assert store.credential("desk-wang") is None
+        store.set_credential("desk-wang", "$argon2id$v=19$first", at)
+        store.set_credential("eng-zhao", "$argon2id$v=19$other", at)
+        store.set_credential("desk-wang", "$argon2id$v=19$second 中文", at)
+        assert store.credential("desk-wang") == "$argon2id$v=19$second 中文"
+        other = open_store()  # a second handle on the same store sees it
+        assert isinstance(other, CredentialStore)
+        assert other.credential("eng-zhao") == "$argon2id$v=19$other"
+        assert other.credential("nobody") is None
+        assert store.head() == 0  # credentials are not events
+
+
+# ------------------------------------------------------------ end of credentials
+
+
 def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
     try:
         value = call()

@@ -12,6 +12,19 @@ The password never goes into the configuration file: libpq takes it from
 
 from __future__ import annotations
 
-from propdesk_postgres.store import PostgresStore, open_postgres
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from propdesk_postgres.store import PostgresStore, open_postgres
 
 __all__ = ["PostgresStore", "open_postgres"]
+
+
+def __getattr__(name: str) -> Any:
+    # psycopg is imported on first use, not when the plugin is loaded (``propdesk
+    # --help`` loads every plugin to list their commands)
+    if name in __all__:
+        from propdesk_postgres import store
+
+        return getattr(store, name)
+    raise AttributeError(name)

@@ -42,7 +42,7 @@ from propdesk.adapters.outbox_rows import (
     insert_values,
     row_from,
 )
-from propdesk.domain.events import Event
+from propdesk.domain.events import Event, iso
 from propdesk.plugins import ConfigKeyError, check_keys
 from propdesk.ports import (
     AuditReport,
@@ -402,6 +402,25 @@ class PostgresStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- credentials (issue 18: the web desk's sign-in) ------------------------
+
+    def set_credential(self, person: str, secret_hash: str, at: datetime) -> None:
+        """Store or replace ``person``'s password hash (see ``CredentialStore``)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO credentials (person, hash, set_at) VALUES (%s, %s, %s)"
+                " ON CONFLICT (person) DO UPDATE SET hash = excluded.hash,"
+                " set_at = excluded.set_at",
+                (person, secret_hash, iso(at)),
+            )
+
+    def credential(self, person: str) -> str | None:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT hash FROM credentials WHERE person = %s", (person,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     # -- internals -----------------------------------------------------------
 
