@@ -194,7 +194,7 @@ def _ticket_context(web: Web, t: Ticket, me: str, lang: str, reveal: bool) -> di
     acts = queries.actions(web.desk, t, me)
     return {
         "tk": t, "history": history, "actions": acts,
-        "step": queries.next_step(t),
+        "step": queries.next_step(web.desk, t),
         "forms": {c.value: fields_of(c, config) for c in acts},
         "sla": [o for o in queries.sla_outcomes(web.desk, web.view, t, web.now())
                 if o["status"] != "na"],
@@ -387,7 +387,7 @@ async def _my_response(request: Request, web: Web, me: str, *, status: int = 200
         out = []
         for t in queries.my_work(web.desk, me):
             acts = [c for c in queries.actions(web.desk, t, me) if c in MY_WORK]
-            out.append({"tk": t, "actions": acts, "step": queries.next_step(t),
+            out.append({"tk": t, "actions": acts, "step": queries.next_step(web.desk, t),
                         "forms": {c.value: fields_of(c, web.config) for c in acts},
                         "phone": mask_phone(t.phone), "contact": mask_name(t.contact)})
         return out

@@ -1,15 +1,13 @@
 """The ONE place the web desk asks the Desk for things.
 
 Pages never read the store or the domain directly: they call these
-functions.  Two of them stand in for what the core is getting elsewhere and
-switch to it when it is there: :func:`search` uses ``Desk.search`` when the
-Desk has it, and :func:`next_step` uses ``propdesk.domain.guidance.next_step``
-when that module exists.
+functions.  The search of earlier tickets is the store's index
+(``Desk.search``), the next step the core's
+:func:`propdesk.domain.guidance.next_step`, the same the CLI's ``show`` uses.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -18,6 +16,7 @@ import attrs
 
 from propdesk.cli import slaview
 from propdesk.desk import Desk
+from propdesk.domain import guidance
 from propdesk.domain.config import Config
 from propdesk.domain.decide import Context
 from propdesk.domain.enums import CommandName, State
@@ -26,13 +25,6 @@ from propdesk.domain.events import Event
 from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.permissions import check
-
-# The procedure's main path, for the fallback of next_step (used only until
-# propdesk.domain.guidance is on main).
-MAIN_PATH = (CommandName.DISPATCH, CommandName.CONFIRM, CommandName.ACKNOWLEDGE,
-             CommandName.CONTACT_OWNER, CommandName.ARRIVE, CommandName.DIAGNOSE,
-             CommandName.PLAN, CommandName.AGREE, CommandName.COMPLETE, CommandName.ACCEPT,
-             CommandName.RETURN, CommandName.CALLBACK, CommandName.CLOSE)
 
 
 class SlaView:
@@ -163,17 +155,12 @@ def _department_of(config: Config, category: str | None) -> str | None:
 
 
 def search(desk: Desk, text: str, *, limit: int = 20) -> list[Ticket]:
-    """Earlier tickets whose location or phone contains ``text`` (repeat callers),
-    newest first; ``Desk.search`` when the Desk has it."""
+    """Earlier tickets matching ``text`` (room, contact, phone in full or its last
+    four digits, content: repeat callers), newest first, through the store's index."""
     text = text.strip()
     if len(text) < 2:
         return []
-    found = getattr(desk, "search", None)
-    if callable(found):
-        return list(found(text, limit=limit))
-    hits = [t for t in desk.tickets()
-            if text in (t.location or "") or text in (t.phone or "")]
-    return list(reversed(hits))[:limit]
+    return desk.search(text, limit=limit)
 
 
 def may(config: Config, ticket: Ticket | None, command: CommandName, person: str) -> bool:
@@ -194,37 +181,16 @@ def actions(desk: Desk, ticket: Ticket, person: str) -> list[CommandName]:
     resolvable = Context(desk.config).desk_resolvable
     allowed = [c for c in allowed_commands(ticket, resolvable)
                if may(desk.config, ticket, c, person)]
-    step = next_step(ticket)
+    step = next_step(desk, ticket)
     if step in allowed:
         allowed.remove(step)
         allowed.insert(0, step)
     return allowed
 
 
-def next_step(ticket: Ticket) -> CommandName | None:
-    """The next step of the procedure for ``ticket``."""
-    try:
-        guidance = importlib.import_module("propdesk.domain.guidance")
-    except ImportError:
-        guidance = None
-    if guidance is not None:
-        return cast(CommandName | None, guidance.next_step(ticket))
-    if not ticket.open:
-        return None
-    resolvable: frozenset[str] = frozenset()
-    allowed = allowed_commands(ticket, resolvable)
-    wo = ticket.work_order
-    for c in MAIN_PATH:
-        if c not in allowed:
-            continue
-        if c is CommandName.DIAGNOSE and wo is not None and wo.diagnosed_at is not None:
-            continue
-        if c is CommandName.CONTACT_OWNER and (wo is None or wo.contacted_at is not None):
-            continue
-        if c is CommandName.ACKNOWLEDGE and ticket.state is not State.CONFIRMED:
-            continue
-        return c
-    return None
+def next_step(desk: Desk, ticket: Ticket) -> CommandName | None:
+    """The next step of the procedure for ``ticket`` (as ``show`` gives it)."""
+    return guidance.next_step(ticket, guidance.desk_categories(desk.config))
 
 
 def my_work(desk: Desk, person: str) -> list[Ticket]:
