@@ -146,6 +146,7 @@ def test_a_whole_ticket(browser: Any, server: str, site: Path) -> None:
     desk.fill("#rec-location", "5-1-1202")
     desk.fill("#rec-contact", "李女士")
     desk.fill("#rec-phone", "13800138000")
+    desk.fill("#rec-reply", "师傅十分钟内到")  # the owner is answered at once (S-2)
     desk.select_option("#rec-category", "engineering")
     desk.click("button[accesskey=r]")
     desk.wait_for_url("**/t/*")

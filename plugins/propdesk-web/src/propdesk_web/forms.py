@@ -1,7 +1,8 @@
-"""Forms of the §3 commands, made from the command classes (as the CLI's options are).
+"""Forms of the desk's commands (docs/lifecycle.md), made from the command
+classes (as the CLI's options are).
 
-Each command's form has one field per §10 key of its class; a submitted form
-is turned into the same dictionary a batch line or the CLI builds, and
+Each command's form has one field per batch-file key of its class
+(docs/batch-format.md); a submitted form is turned into the same dictionary a batch line or the CLI builds, and
 structured by the same strict converter (:func:`propdesk.batch.parse_object`),
 so the browser issues exactly the commands the CLI issues.
 """
@@ -115,7 +116,7 @@ def _fields_of(verb: CommandName, config: Config) -> list[Field]:
 
 def form_to_raw(verb: CommandName, form: Mapping[str, Any], config: Config,
                 getlist: Any = None) -> dict[str, Any]:
-    """The §10 dictionary of a submitted form (values the converter will check)."""
+    """The batch-line dictionary of a submitted form (values the converter will check)."""
     raw: dict[str, Any] = {"cmd": verb.value}
     for field in fields_of(verb, config):
         value = form.get(field.name)
