@@ -34,10 +34,10 @@ class LazyGroup(click.Group):
                 command.short_help = text  # the registry's line, as `propdesk --help` shows
                 add_global_options(command)
                 return command
-        command = plugin_commands().get(cmd_name)  # asked only for names not built in
-        if command is not None:
-            add_global_options(command)
-        return command
+        extra = plugin_commands().get(cmd_name)  # asked only for names not built in
+        if extra is not None:
+            add_global_options(extra)
+        return extra
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the registry's short help, without importing anything."""
