@@ -3,8 +3,8 @@ classes (as the CLI's options are).
 
 Each command's form has one field per batch-file key of its class
 (docs/batch-format.md); a submitted form is turned into the same dictionary
-a batch line or the CLI builds, and structured by the same strict converter (:func:`propdesk.batch.parse_object`),
-so the browser issues exactly the commands the CLI issues.
+a batch line or the CLI builds, and structured by the same strict converter
+(:func:`propdesk.batch.parse_object`), so the browser issues exactly the commands the CLI issues.
 """
 
 from __future__ import annotations
