@@ -41,7 +41,10 @@ def open_spec(spec: Spec) -> EventStore:
     if spec.backend == "sqlite":
         from propdesk.adapters.sqlite import SQLiteStore
 
-        return SQLiteStore(spec.path)
+        # The workers are many processes on two cores: a writer may wait its turn for
+        # the lock far longer than on an idle machine.  The properties tested here
+        # are about what is written, not how fast, so the wait allowed is long.
+        return SQLiteStore(spec.path, busy_timeout=120_000)
     from propdesk_postgres import PostgresStore
 
     return PostgresStore(spec.dsn, schema=spec.schema, pool_size=2)
