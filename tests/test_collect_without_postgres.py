@@ -1,10 +1,11 @@
 """Issue 19: plain ``pytest`` after ``pip install -e '.[dev]'`` — without the PostgreSQL
-plugin — collects the whole suite and runs; the plugin's own tests skip with a
-message saying how to install it.
+plugin, the notifier plugins or the web desk — collects the whole suite and runs;
+the plugins' own tests are skipped or left out with a message saying how to
+install them (the root ``conftest.py``).
 
-The plugin is hidden in a subprocess: its modules (and psycopg) are made
-unimportable and entry points are not loaded, as in an environment where it was
-never installed."""
+The plugins are hidden in a subprocess: their modules (and their dependencies)
+are made unimportable and entry points are not loaded, as in an environment
+where they were never installed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HIDE = (
     "import sys\n"
-    "for name in ('propdesk_postgres', 'psycopg', 'psycopg_pool'):\n"
+    "for name in ('propdesk_postgres', 'psycopg', 'psycopg_pool', 'propdesk_webhook',\n"
+    "             'propdesk_wecom', 'propdesk_dingtalk', 'propdesk_smtp', 'propdesk_web',\n"
+    "             'httpx', 'standardwebhooks', 'aiosmtpd', 'trustme', 'starlette',\n"
+    "             'uvicorn', 'jinja2', 'argon2', 'playwright'):\n"
     "    sys.modules[name] = None  # importing it raises ImportError\n"
     "import pytest\n"
     "sys.exit(pytest.main(sys.argv[1:]))\n"
@@ -35,6 +39,7 @@ def test_the_whole_suite_collects_without_the_plugin() -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "error" not in proc.stdout.lower().splitlines()[-1]
     assert "tests/core/test_coverage.py::" in proc.stdout
+    assert "SKIPPED plugins/propdesk-web: propdesk_web is not installed" in proc.stdout
 
 
 def test_the_plugin_tests_skip_with_a_message_and_the_rest_runs() -> None:
