@@ -33,7 +33,7 @@ COMPILED = [
     "domain/roster.py",
     "domain/model.py",
     "domain/events.py",
-    "domain/makers.py",
+    "domain/_fast.py",
     "domain/money.py",
     "domain/notices.py",
     "domain/errors.py",

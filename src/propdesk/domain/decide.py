@@ -37,15 +37,13 @@ from propdesk.domain.lifecycle import (
     allowed_commands,
     first_row,
 )
-from propdesk.domain.model import Ticket, current_work_order
+from propdesk.domain.model import Ticket
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
 from propdesk.domain.roster import is_on_duty
 
 AMENDABLE: Final = ("location", "content", "contact", "phone", "area", "asset", "about")
 SUPERVISOR_ROLES: Final = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
 LONG_FIELDS: Final = frozenset({"note", "reason", "diagnosis", "opinion", "text", "reply"})
-# Final: the compiled build (docs/speed.md) keeps final names in C variables
-# instead of looking them up in the module's dict at every call
 _UTC: Final = UTC
 
 
@@ -80,7 +78,7 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         at = utc(_aware(at, "at"))
     config = ctx.config
     by = cmd.by
-    try:  # (indexing: .get of a Mapping is a method call in the compiled build)
+    try:
         person = config.person_by_id[by]
     except KeyError:
         raise DomainError("unknown_person", field="by", value=by) from None
@@ -318,13 +316,13 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
 
 def _wo_event(kind: str) -> Decider:
     def decide_(t: Ticket, cmd: c.Command, *_: Any) -> Outcome:
-        wo = current_work_order(t)
+        wo = t.work_order
         return [(kind, {"work_order": wo.number} if wo else {})]
     return decide_
 
 
 def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     if wo.diagnosed_at is not None:
         raise DomainError("already_diagnosed", ticket=t.id, work_order=wo.number)
@@ -334,7 +332,7 @@ def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Outcome:
 
 def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
           person: Person) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     if wo.diagnosed_at is None:
         raise DomainError("diagnosis_required", ticket=t.id)
@@ -366,7 +364,7 @@ def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
 
 
 def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     if wo.fees and not cmd.schedule_shown:
         raise DomainError("schedule_not_shown", ticket=t.id)
@@ -374,7 +372,7 @@ def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Outcome:
 
 
 def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     return [("unable", {"work_order": wo.number,
                         "reason": _text(ctx, "reason", cmd.reason, required=True)})]
@@ -382,7 +380,7 @@ def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Outcome:
 
 def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any) -> Outcome:
     desk = row.guard == "desk"
-    wo = current_work_order(t)
+    wo = t.work_order
     workers = list(cmd.workers) if cmd.workers else ([wo.assignee] if wo else [cmd.by])
     people = ctx.config.person_by_id
     for i, w in enumerate(workers):
@@ -414,7 +412,7 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
 
 def _acceptance(kind: str) -> Decider:
     def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Outcome:
-        wo = current_work_order(t)
+        wo = t.work_order
         assert wo is not None
         data: Data = {"work_order": wo.number,
                       "signer": _text(ctx, "signer", cmd.signer, required=True)}
@@ -427,7 +425,7 @@ def _acceptance(kind: str) -> Decider:
 
 
 def _return(t: Ticket, cmd: c.Return, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     if wo.acknowledged_at is None:
         raise DomainError("signature_required", ticket=t.id, work_order=wo.number)
@@ -509,7 +507,7 @@ def unanswered_unable(t: Ticket) -> bool:
 
 
 def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     target = _known_person(ctx, "to", cmd.to)
     if target.id == wo.assignee:
@@ -543,7 +541,7 @@ def _cancel(t: Ticket, cmd: c.Cancel, ctx: Context, *_: Any) -> Outcome:
 
 
 def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Outcome:
-    wo = current_work_order(t)
+    wo = t.work_order
     assert wo is not None
     return [("contact_owner", {"work_order": wo.number})]
 

@@ -16,10 +16,9 @@ import attrs
 
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.enums import Mode, State
-from propdesk.domain.model import Ticket, current_work_order
+from propdesk.domain.model import Ticket
 
 S = State
-# Final: kept in C variables by the compiled build (docs/speed.md)
 OPEN: Final[frozenset[State]] = frozenset(s for s in State if not s.terminal)
 ACTIVE_WORK: Final = frozenset({S.DISPATCHED, S.CONFIRMED, S.ACKNOWLEDGED, S.ON_SITE, S.PLANNED,
                          S.IN_PROGRESS})
@@ -142,7 +141,7 @@ def guard_holds(guard: str, ticket: Ticket, desk_resolvable: AbstractSet[str]) -
     if guard == "emergency":
         return cycle_mode(ticket) is Mode.EMERGENCY
     if guard == "appointment":
-        wo = current_work_order(ticket)
+        wo = ticket.work_order
         return wo is not None and wo.appointment_at is not None
     if guard == "desk":
         return ticket.category in desk_resolvable

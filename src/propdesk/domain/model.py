@@ -2,13 +2,8 @@
 
 A :class:`Ticket` is derived from its events alone (R-31) by
 :func:`propdesk.domain.fold.fold`; nothing else creates one.  All classes
-are frozen: each event yields a new value (:func:`propdesk.domain.fold.replace`).
-
-``Ticket`` and ``WorkOrder`` are dict-backed rather than slotted: folding
-copies them once per event, and copying a dict-backed instance is two
-C-level dict updates instead of one ``setattr`` per field — folding is twice
-as fast (measured: 67 → 32 µs for an eight-event ticket) for about twice the
-memory per ticket (2.1 → 4.6 KB for a closed one).
+are frozen: each event yields a new value.  ``Ticket`` and ``WorkOrder`` are
+dict-backed (``slots=False``), which makes copying them cheap (docs/speed.md).
 """
 
 from __future__ import annotations
@@ -212,7 +207,13 @@ class Ticket:
     @property
     def work_order(self) -> WorkOrder | None:
         """The current work order: the last one not voided by a transfer, in this cycle."""
-        return current_work_order(self)
+        wos = self.work_orders
+        if not wos:
+            return None
+        wo = wos[-1]
+        if wo.voided_at is not None or wo.cycle != self.cycle:
+            return None
+        return wo
 
     @property
     def cycle_started_at(self) -> datetime:
@@ -222,7 +223,8 @@ class Ticket:
     @property
     def assignee(self) -> str | None:
         """The current work order's assignee, if any."""
-        return current_assignee(self)
+        wo = self.work_order
+        return wo.assignee if wo is not None else None
 
     @property
     def open(self) -> bool:
@@ -249,29 +251,3 @@ class Ticket:
         if self.category == "inquiry":
             return tuple(f for f in self.missing if f != "location")
         return self.missing
-
-
-# The two properties the rules ask for at nearly every command, as functions:
-# the compiled build (docs/speed.md) calls these directly, where reading a
-# property of an attrs class goes through the interpreter's descriptor call
-# and costs more than the body.
-def current_work_order(t: Ticket) -> WorkOrder | None:
-    """``t.work_order``: the last work order not voided by a transfer, in this cycle."""
-    wos = t.work_orders
-    if not wos:
-        return None
-    wo = wos[-1]
-    if wo.voided_at is not None or wo.cycle != t.cycle:
-        return None
-    return wo
-
-
-def current_assignee(t: Ticket) -> str | None:
-    """``t.assignee``: the current work order's assignee, if any."""
-    wos = t.work_orders  # (current_work_order written out: a call fewer)
-    if not wos:
-        return None
-    wo = wos[-1]
-    if wo.voided_at is not None or wo.cycle != t.cycle:
-        return None
-    return wo.assignee

@@ -47,7 +47,6 @@ from propdesk.domain.model import Ticket
 Status = Literal["met", "breached", "pending", "na"]
 Per = Literal["ticket", "cycle", "each"]
 DeadlineKind = Literal["after_start", "before_anchor", "meeting"]
-# (Final: constants in the compiled build, docs/speed.md)
 MET: Final = "met"
 BREACHED: Final = "breached"
 PENDING: Final = "pending"
@@ -240,6 +239,13 @@ def _compile(r: Rule, seconds: int) -> _Compiled:
     )
 
 
+def _compile_all(rules: Sequence[Rule], allowances: Mapping[str, int | None]
+                 ) -> tuple[_Compiled, ...]:
+    """The rules that are evaluated (switched on, not informational), compiled."""
+    return tuple(_compile(r, seconds) for r in rules
+                 if not r.informational and (seconds := allowances.get(r.id)) is not None)
+
+
 _Fields = tuple[str, Rule, timedelta, int, bool, frozenset[Mode] | None,
                 frozenset[Source] | None, bool, MilestoneFn | None, OccurrenceFn | None,
                 MilestoneFn | None, MilestoneFn, tuple[MilestoneFn, ...],
@@ -268,7 +274,10 @@ class SlaRules:
     # (abstract types for the derived fields: a class body compiled by mypyc
     # checks a field declared as a concrete built-in type, such as dict, against
     # the attrs field object it holds at that point, see docs/speed.md)
-    _compiled: Sequence[_Compiled] = attrs.field(init=False, repr=False, eq=False)
+    _compiled: Sequence[_Compiled] = attrs.field(
+        init=False, repr=False, eq=False,
+        default=attrs.Factory(lambda self: _compile_all(self.rules, self.allowances),
+                              takes_self=True))
     _meetings: MutableMapping[date, datetime] = attrs.field(init=False, repr=False, eq=False,
                                                             factory=dict)
     _plans: MutableMapping[tuple[int, Mode, Source], Plan] = attrs.field(
@@ -277,11 +286,7 @@ class SlaRules:
                                                    factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        compiled = tuple(
-            _compile(r, seconds) for r in self.rules
-            if not r.informational and (seconds := self.allowances.get(r.id)) is not None)
-        object.__setattr__(self, "_compiled", compiled)
-        self._order.update((c.id, k) for k, c in enumerate(compiled))
+        self._order.update((c.id, k) for k, c in enumerate(self._compiled))
 
     @classmethod
     def from_config(cls, config: Config, rules: Sequence[Rule] = RULES) -> SlaRules:

@@ -146,7 +146,7 @@ def _empirical(p: tuple[float, ...], rng: random.Random) -> Sampler:
     return lambda: choice(p)
 
 
-_bisect_right: Final = bisect_right  # (a C variable in the compiled build)
+_bisect_right: Final = bisect_right
 _SAMPLERS: Final[dict[str, Callable[[tuple[float, ...], random.Random], Sampler]]] = {
     "fixed": _fixed, "exponential": _exponential, "lognormal": _lognormal,
     "uniform": _uniform, "empirical": _empirical}
