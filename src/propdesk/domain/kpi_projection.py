@@ -100,7 +100,7 @@ def sla_breach_times(rules: SlaRules) -> BreachTimesFn:
             if o.status == "breached":
                 assert o.deadline is not None and o.started_at is not None
                 when = max(o.deadline + US, o.started_at)
-                hold = clock[8]
+                hold = clock.hold
                 if hold is not None and hold > when:
                     when = hold
                 out.append((when, o.rule))
