@@ -42,9 +42,7 @@ def _stamp(field: str, state: State | None, *, keep_first: bool = False,
            only_from: State | None = None, text: str | None = None,
            flag: str | None = None) -> Callable[[Ticket, Event], Ticket]:
     """The evolver of an event that stamps its time on the current work order
-    (and may move the state), built by :func:`_on_wo`.  These are most of a
-    ticket's events, and the general path (a changes dict, ``_wo``,
-    ``_replace_wo``, ``_replace_ticket``) costs twice the calls.
+    (and may move the state), built by :func:`_on_wo`: most of a ticket's events.
 
     ``keep_first`` keeps an earlier stamp (a repeated sign or contact);
     ``only_from`` moves to ``state`` only from that state; ``text`` copies

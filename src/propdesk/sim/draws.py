@@ -87,8 +87,7 @@ class Dist:
         return {"dist": "empirical", "values": list(self.params)}
 
 
-# The samplers are made by module-level functions rather than in the method of
-# the attrs class, so that the compiled build (docs/speed.md) compiles them.
+# The samplers are made by module-level functions (docs/speed.md, rule 2).
 
 def _fixed(p: tuple[float, ...], rng: random.Random) -> Sampler:
     value = p[0]

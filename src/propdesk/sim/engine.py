@@ -51,8 +51,6 @@ from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
 
 Action = Callable[[Job], None]
-# Final: the compiled build (docs/speed.md) keeps final names in C variables
-# instead of looking them up in the module's dict at every call
 _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
 _OWNER_SOURCES: Final = frozenset(s.value for s in Source if s.is_owner)

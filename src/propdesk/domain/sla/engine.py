@@ -225,7 +225,6 @@ class SlaRules:
                     continue
                 admitted = ((c.modes is None or mode in c.modes)
                             and (c.sources is None or source in c.sources))
-                # a plain tuple: CPython 3.11 unpacks a tuple fast, a NamedTuple by iterating
                 fields = cast(_Fields, tuple(c)) if admitted else None
                 na = RuleClock(c.id, cycle, 1, None, None, None, None, None, None)
                 entries.append((na, fields))
@@ -409,7 +408,7 @@ def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
     return [verdict(clock, at) for clock in clocks(ticket, rules)]
 
 
-@attrs.frozen(slots=False, init=False)
+@attrs.frozen
 class Outcome:
     """A rule's outcome for one ticket, cycle (and occurrence) at a time T (S-20).
 
@@ -430,22 +429,6 @@ class Outcome:
     stopped_at: datetime | None
     deviation: str | None = None
     occurrence: int = 1
-
-    def __init__(self, ticket: str, rule: str, cycle: int, status: Status,
-                 deadline: datetime | None, overrun_s: int | None, started_at: datetime | None,
-                 stopped_at: datetime | None, deviation: str | None = None,
-                 occurrence: int = 1) -> None:
-        d = self.__dict__
-        d["ticket"] = ticket
-        d["rule"] = rule
-        d["cycle"] = cycle
-        d["status"] = status
-        d["deadline"] = deadline
-        d["overrun_s"] = overrun_s
-        d["started_at"] = started_at
-        d["stopped_at"] = stopped_at
-        d["deviation"] = deviation
-        d["occurrence"] = occurrence
 
 
 def outcome_at(ticket_id: str, clock: RuleClock, at: datetime) -> Outcome:

@@ -43,7 +43,7 @@ AlertKey = tuple[str, int, int, AlertKind]
 _RANK: Final = {"warning": 0, "breach": 1}
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class Alert:
     """A warning or breach of one rule of one ticket's cycle, falling due at ``at``."""
 
