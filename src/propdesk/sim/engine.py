@@ -42,7 +42,7 @@ from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
 from propdesk.sim import jobs
 from propdesk.sim.arrivals import Rates
-from propdesk.sim.clock import Clock
+from propdesk.sim.clock import SimulatedTime
 from propdesk.sim.draws import Picker, exponential_draw
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
@@ -59,7 +59,7 @@ _BASICALLY: Final = Satisfaction.BASICALLY_SATISFIED.value
 _SATISFIED: Final = Satisfaction.SATISFIED.value
 
 
-class Community:
+class SimulatedCommunity:
     """One simulated community.  ``run()`` returns the final tickets."""
 
     def __init__(self, scenario: Scenario, seed: int, *, index: int = 0,
@@ -83,7 +83,7 @@ class Community:
         self.zone = self.cfg.zone
         local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
         self.t0 = local0.astimezone(UTC)
-        self._clock = Clock(self.t0)
+        self._clock = SimulatedTime(self.t0)
         self.horizon = self.days * 86400.0
         self.now = 0.0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
