@@ -16,12 +16,12 @@ from propdesk.domain.events import Event, parse_iso
 from propdesk.domain.lifecycle import INITIAL, ROWS_BY_COMMAND, Transition
 from propdesk.domain.model import (
     Amendment,
-    Callback,
+    CallbackResult,
     DeskCharge,
     Escalation,
     FeeLine,
     Material,
-    Reply,
+    SentReply,
     Ticket,
     Unable,
     WorkOrder,
@@ -59,7 +59,7 @@ def _record(e: Event) -> Ticket:
         asset=d.get("asset"), about=d.get("about"),
         major_incident=bool(d.get("major_incident")), category=d.get("category"),
         first_category=d.get("category"), missing=tuple(d.get("missing", ())),
-        replies=(Reply(e.at, e.by, reply, False),) if reply else (), cycle_starts=(e.at,))
+        replies=(SentReply(e.at, e.by, reply, False),) if reply else (), cycle_starts=(e.at,))
 
 
 def _category(t: Ticket, cat: str) -> dict[str, Any]:
@@ -72,9 +72,9 @@ def _rework(t: Ticket, e: Event) -> dict[str, Any]:
             "cycle_starts": (*t.cycle_starts, e.at)}
 
 
-def _callback(e: Event) -> Callback:
+def _callback(e: Event) -> CallbackResult:
     d = e.data
-    return Callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
+    return CallbackResult(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
                     d.get("channel", "phone"), d.get("outcome", "sampled"), d.get("agrees"))
 
 
@@ -152,7 +152,7 @@ def _changes(t: Ticket, e: Event) -> dict[str, Any]:
     elif kind == "close":
         ch["closed_at"] = e.at
     elif kind == "reply":
-        ch["replies"] = (*t.replies, Reply(e.at, e.by, d["text"], bool(d["answers"])))
+        ch["replies"] = (*t.replies, SentReply(e.at, e.by, d["text"], bool(d["answers"])))
     elif kind == "escalate":
         ch.update(escalation_level=d["level"],
                   escalations=(*t.escalations, Escalation(e.at, e.by, d["level"], d["reason"])),

@@ -12,7 +12,7 @@ from propdesk.domain import _fast
 from propdesk.domain.enums import Mode, Source, State
 from propdesk.domain.events import Event, make_event
 from propdesk.domain.facts import TicketFacts
-from propdesk.domain.model import Callback, Reply, Ticket, WorkOrder
+from propdesk.domain.model import CallbackResult, SentReply, Ticket, WorkOrder
 from propdesk.domain.routing import RouteChoice
 
 AT = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
@@ -20,8 +20,8 @@ AT = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
 
 @pytest.mark.parametrize(("cls", "args"), [
     (Event, ("A1", 3, "confirm", AT, "eng-zhao", {"work_order": 1})),
-    (Reply, (AT, "desk-wang", "已派修", True)),
-    (Callback, (AT, "desk-wang", True, "satisfied", None, "phone", "passed", False)),
+    (SentReply, (AT, "desk-wang", "已派修", True)),
+    (CallbackResult, (AT, "desk-wang", True, "satisfied", None, "phone", "passed", False)),
     (RouteChoice, ("eng-zhao", "engineering", {"rule": "duty"})),
     (TicketFacts, ("A1", AT, "owner_call", "engineering", False, True, False, False,
                    ("S-1",), "satisfied", True, True, False, True, True, True, False,

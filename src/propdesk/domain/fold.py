@@ -19,12 +19,12 @@ from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
 from propdesk.domain.model import (
     Amendment,
-    Callback,
+    CallbackResult,
     DeskCharge,
     Escalation,
     FeeLine,
     Material,
-    Reply,
+    SentReply,
     Ticket,
     Unable,
     WorkOrder,
@@ -34,8 +34,8 @@ _replace_ticket: Final = _fast.replacer(Ticket)
 _replace_wo: Final = _fast.replacer(WorkOrder)
 _new_ticket: Final = _fast.from_dict(Ticket)
 _new_wo: Final = _fast.from_dict(WorkOrder)
-_make_callback: Final = _fast.positional(Callback)
-_make_reply: Final = _fast.positional(Reply)
+_make_callback: Final = _fast.positional(CallbackResult)
+_make_reply: Final = _fast.positional(SentReply)
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,
@@ -220,7 +220,7 @@ def _reject(t: Ticket, e: Event) -> Changes:
     return ch
 
 
-def _callback_record(e: Event) -> Callback:
+def _callback_record(e: Event) -> CallbackResult:
     d = e.data
     return _make_callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
                           d.get("channel", "phone"), d.get("outcome", "sampled"),

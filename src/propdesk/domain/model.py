@@ -110,7 +110,7 @@ class DeskCharge:
 
 
 @attrs.frozen
-class Callback:
+class CallbackResult:
     """A callback (回访) or a sampled callback (抽样回访): the answers of R-41."""
 
     at: datetime
@@ -137,7 +137,7 @@ class Amendment:
 
 
 @attrs.frozen
-class Reply:
+class SentReply:
     """A reply to the source (S-2; ``answers`` marks an answer under S-9)."""
 
     at: datetime
@@ -186,15 +186,15 @@ class Ticket:
     reclassified: bool = False
     missing: tuple[str, ...] = ()
     amendments: tuple[Amendment, ...] = ()
-    replies: tuple[Reply, ...] = ()
+    replies: tuple[SentReply, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     escalation_level: int = 0
     rework_count: int = 0
     cycle: int = 1
     cycle_starts: tuple[datetime, ...] = ()
     work_orders: tuple[WorkOrder, ...] = ()
-    callbacks: tuple[Callback, ...] = ()
-    sample_callbacks: tuple[Callback, ...] = ()
+    callbacks: tuple[CallbackResult, ...] = ()
+    sample_callbacks: tuple[CallbackResult, ...] = ()
     desk_resolutions: tuple[datetime, ...] = ()
     desk_charges: tuple[DeskCharge, ...] = ()
     charge_disputed: bool = False
