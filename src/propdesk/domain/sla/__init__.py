@@ -15,8 +15,6 @@ are the package's API.
 
 from propdesk.domain.sla.engine import (
     UNDECIDED,
-    CompiledRule,
-    CyclePlan,
     Outcome,
     RuleClock,
     SlaRules,
@@ -71,9 +69,7 @@ __all__ = [
     "Alert",
     "AlertKey",
     "AlertKind",
-    "CompiledRule",
     "Condition",
-    "CyclePlan",
     "CycleView",
     "DeadlineIndex",
     "DeadlineKind",

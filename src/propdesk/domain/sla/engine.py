@@ -213,7 +213,7 @@ class SlaRules:
         """The rules that are evaluated (switched on, not informational)."""
         return tuple(c.rule for c in self._compiled)
 
-    def cycle_plan(self, cycle: int, mode: Mode, source: Source) -> CyclePlan:
+    def _cycle_plan(self, cycle: int, mode: Mode, source: Source) -> CyclePlan:
         """The rules that apply to a ``cycle`` (ticket rules: the first only) in
         ``mode`` of a ticket from ``source``, worked out once per combination."""
         key = (cycle, mode, source)
@@ -255,7 +255,7 @@ def _applies(rule: Rule, unless: tuple[Condition, ...], allowance: timedelta, v:
             category: str | None) -> bool:
     """Whether ``rule`` applies to cycle ``v`` of a ticket in ``category``, as far
     as its categories, desk resolution and conditions go (modes and sources: see
-    :meth:`SlaRules.cycle_plan`)."""
+    :meth:`SlaRules._cycle_plan`)."""
     if rule.categories is not None and category not in rule.categories:
         return False
     if rule.desk_resolved is not None and (v.desk is not None) != rule.desk_resolved:
@@ -267,14 +267,14 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
     """Every enabled rule's clock for every cycle of ``ticket``, in rule order
     (then cycle, then occurrence).
 
-    Worked out cycle by cycle, each with its :meth:`SlaRules.cycle_plan`
+    Worked out cycle by cycle, each with its :meth:`SlaRules._cycle_plan`
     (the rules its mode and the ticket's source admit, worked out once); a
     ticket of several cycles is then sorted into rule order (a stable sort keeps
     cycles and occurrences in order)."""
     views = cycle_views(ticket)
     terminal = terminal_at(ticket)
     meeting = rules.meeting_after_day
-    plan_for = rules.cycle_plan
+    plan_for = rules._cycle_plan
     source = ticket.source
     category = ticket.category
     out: list[RuleClock] = []
