@@ -14,6 +14,7 @@ from propdesk.domain.events import Event, make_event
 from propdesk.domain.facts import TicketFacts
 from propdesk.domain.model import CallbackResult, SentReply, Ticket, WorkOrder
 from propdesk.domain.routing import RouteChoice
+from propdesk.domain.sla import RuleClock
 
 AT = datetime(2026, 3, 2, 1, 2, 3, tzinfo=UTC)
 
@@ -64,7 +65,7 @@ def test_positional_refuses_checked_and_dict_backed_classes() -> None:
         _fast.positional(DictBacked)
 
 
-def test_from_dict_installs_the_instance_dict() -> None:
+def test_dict_installer_installs_the_instance_dict() -> None:
     @attrs.frozen(slots=False)
     class Base:
         n: int
@@ -74,8 +75,8 @@ def test_from_dict_installs_the_instance_dict() -> None:
         m: int = 0
 
     values = {"n": 1, "m": 2}
-    made = _fast.from_dict(Child)(values)  # the descriptor is inherited from Base
-    assert type(made) is Child
+    made = object.__new__(Child)
+    _fast.dict_installer(Child)(made, values)  # the descriptor is inherited from Base
     assert made == Child(n=1, m=2) and vars(made) is values
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         made.n = 3  # type: ignore[misc]
@@ -85,7 +86,16 @@ def test_from_dict_installs_the_instance_dict() -> None:
         n: int
 
     with pytest.raises(TypeError, match="not a dict-backed class"):
-        _fast.from_dict(Slotted)
+        _fast.dict_installer(Slotted)
+
+
+def test_named_tuple_is_the_constructor() -> None:
+    clock = _fast.named_tuple(RuleClock)(("S-1", 1, 1, AT, AT, None, None, None, None))
+    expected = RuleClock("S-1", 1, 1, AT, AT, None, None, None, None)
+    assert type(clock) is RuleClock and clock == expected and repr(clock) == repr(expected)
+    assert clock.start == AT and clock.hold is None
+    with pytest.raises(TypeError, match="not a named tuple class"):
+        _fast.named_tuple(WorkOrder)
 
 
 def test_replacer_is_attrs_evolve() -> None:

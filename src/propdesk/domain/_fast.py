@@ -7,8 +7,9 @@ frozen class's ``__setattr__``, the way that is fastest in the running build
 once per class and call it; none of them knows which build runs.
 
 - :func:`positional`: ``make(*fields)`` of a slotted class;
-- :func:`from_dict`: ``make(d)``, an instance of a dict-backed class whose
-  instance dict is ``d`` (which the caller gives up);
+- :func:`dict_installer`: ``install(obj, d)``, ``d`` the instance dict of a
+  new instance ``obj`` of a dict-backed class (``d`` given up by the caller);
+- :func:`named_tuple`: ``make(values)``, an instance of a ``NamedTuple`` class;
 - :func:`replacer`: ``replace(obj, changes)``, a copy with ``changes``
   (what ``attrs.evolve`` gives, without re-running ``__init__``).
 
@@ -19,8 +20,9 @@ builds what the class's own constructor builds (the tests check it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from types import FunctionType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -92,26 +94,26 @@ def _dict_setter(cls: type) -> Callable[[Any, dict[str, Any]], None]:
     raise TypeError(f"{cls.__name__} is not a dict-backed class")
 
 
-def from_dict(cls: type[T]) -> Callable[[dict[str, Any]], T]:
-    """``make(d)``: a new instance of the dict-backed ``cls`` with ``d`` as its
-    instance dict (``d`` must hold every field, in declaration order)."""
+def dict_installer(cls: type) -> Callable[[Any, dict[str, Any]], None]:
+    """``install(obj, d)``: make ``d`` the instance dict of ``obj``, a new
+    instance of the dict-backed ``cls`` (``object.__new__(cls)``); ``d`` must
+    hold every field, in declaration order, and is given up by the caller."""
     _plain_fields(cls)
-    new = object.__new__
     set_dict = _dict_setter(cls)
     if COMPILED:
-        def make_compiled(d: dict[str, Any]) -> T:
-            obj: T = new(cls)
+        def install(obj: Any, d: dict[str, Any]) -> None:
             object.__setattr__(obj, "__dict__", d)
-            return obj
 
-        return make_compiled
+        return install
+    return set_dict
 
-    def make(d: dict[str, Any]) -> T:
-        obj: T = new(cls)
-        set_dict(obj, d)
-        return obj
 
-    return make
+def named_tuple(cls: type[T]) -> Callable[[tuple[Any, ...]], T]:
+    """``make(values)``: ``cls(*values)`` of a ``NamedTuple`` class, without its
+    Python-level ``__new__``; ``values`` holds every field, in order (unchecked)."""
+    if not (issubclass(cls, tuple) and hasattr(cls, "_fields")):
+        raise TypeError(f"{cls.__name__} is not a named tuple class")
+    return cast(Callable[[tuple[Any, ...]], T], partial(tuple.__new__, cls))
 
 
 def replacer(cls: type[T]) -> Callable[[T, dict[str, Any]], T]:

@@ -32,8 +32,9 @@ from propdesk.domain.model import (
 
 _replace_ticket: Final = _fast.replacer(Ticket)
 _replace_wo: Final = _fast.replacer(WorkOrder)
-_new_ticket: Final = _fast.from_dict(Ticket)
-_new_wo: Final = _fast.from_dict(WorkOrder)
+_new_object: Final = object.__new__
+_install_ticket: Final = _fast.dict_installer(Ticket)
+_install_wo: Final = _fast.dict_installer(WorkOrder)
 _make_callback: Final = _fast.positional(CallbackResult)
 _make_reply: Final = _fast.positional(SentReply)
 
@@ -78,14 +79,16 @@ _TICKET_BLANK: Final = _blank(Ticket)
 _WO_BLANK: Final = _blank(WorkOrder)
 
 
-def _build(make: Callable[[dict[str, Any]], Any], blank: dict[str, Any],
+def _build(cls: type, blank: dict[str, Any], install: Callable[[Any, dict[str, Any]], None],
            values: dict[str, Any]) -> Any:
     """A new instance of a dict-backed model class from ``values`` over its
     defaults (``blank``); ``values`` must name every required field, and
     mutable defaults must be given (``routing``)."""
     state = blank.copy()
     state.update(values)
-    return make(state)
+    new: Any = _new_object(cls)
+    install(new, state)
+    return new
 
 
 def _opt_time(value: Any) -> datetime | None:
@@ -99,7 +102,7 @@ def _start(e: Event) -> Ticket:
     received_text, originated_text = d["received_at"], d["originated_at"]
     received = parse_iso(received_text)
     category = d.get("category")
-    ticket: Ticket = _build(_new_ticket, _TICKET_BLANK, {
+    ticket: Ticket = _build(Ticket, _TICKET_BLANK, _install_ticket, {
         "id": e.ticket, "version": e.version, "state": State.RECORDED, "last_at": e.at,
         "source": SOURCE_BY_VALUE[d["source"]], "first_receiver": d["first_receiver"],
         "recorded_by": e.by,
@@ -136,7 +139,7 @@ def _classify(t: Ticket, e: Event) -> Changes:
 def _dispatch(t: Ticket, e: Event) -> Changes:
     d = e.data
     cat = d["category"]
-    wo = _build(_new_wo, _WO_BLANK, {
+    wo = _build(WorkOrder, _WO_BLANK, _install_wo, {
         "number": d["work_order"], "cycle": d["cycle"], "assignee": d["assignee"],
         "dispatched_at": e.at, "mode": MODE_BY_VALUE[d["mode"]],
         "appointment_at": _opt_time(d.get("appointment_at")),
@@ -153,13 +156,17 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     """The ticket after an event that changes the current work order: ``wd`` is
     the new work order's dict (a changed copy), ``state`` the new state
     (``None``: unchanged).  Both copies are installed in one function."""
+    wo = _new_object(WorkOrder)
+    _install_wo(wo, wd)
     td = t.__dict__.copy()
-    td["work_orders"] = (*t.work_orders[:-1], _new_wo(wd))
+    td["work_orders"] = (*t.work_orders[:-1], wo)
     if state is not None:
         td["state"] = state
     td["version"] = e.version
     td["last_at"] = e.at
-    return _new_ticket(td)
+    new: Ticket = _new_object(Ticket)
+    _install_ticket(new, td)
+    return new
 
 
 def _plan(t: Ticket, e: Event) -> Ticket:

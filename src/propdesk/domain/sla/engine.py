@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from propdesk.domain import _fast
 from propdesk.domain.config import Config
 from propdesk.domain.enums import Mode, Source
 from propdesk.domain.errors import ConfigError
@@ -63,6 +64,8 @@ class RuleClock(NamedTuple):
     deviation: str | None
     hold: datetime | None
 
+
+_clock: Final = _fast.named_tuple(RuleClock)
 
 UNDECIDED: Final = datetime.max.replace(tzinfo=UTC)
 """The hold of a clock whose rule is not decided (yet): later than any time."""
@@ -226,7 +229,7 @@ class SlaRules:
                 admitted = ((c.modes is None or mode in c.modes)
                             and (c.sources is None or source in c.sources))
                 fields = cast(_Fields, tuple(c)) if admitted else None
-                na = RuleClock(c.id, cycle, 1, None, None, None, None, None, None)
+                na = _clock((c.id, cycle, 1, None, None, None, None, None, None))
                 entries.append((na, fields))
             found = self._plans[key] = tuple(entries)
         return found
@@ -311,7 +314,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
                 elif kind == 1:
                     anchor = anchor_fn(v, s)  # type: ignore[misc]
                     if anchor is None:
-                        append(RuleClock(rid, cyc, occ, None, None, None, None, None, None))
+                        append(_clock((rid, cyc, occ, None, None, None, None, None, None)))
                         continue
                     d = anchor - allowance
                 else:
@@ -337,7 +340,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
                         and stop < anchor - early):
                     dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
                            f"appointment, more than {rule.early_s} s early")
-                append(RuleClock(rid, cyc, occ, s, d, stop, void, dev, hold))
+                append(_clock((rid, cyc, occ, s, d, stop, void, dev, hold)))
     if len(views) > 1:
         out.sort(key=rules.rule_order)
     return out
@@ -378,27 +381,30 @@ class Verdict(NamedTuple):
     occurrence: int
 
 
+_verdict: Final = _fast.named_tuple(Verdict)
+
+
 def verdict(clock: RuleClock, at: datetime) -> Verdict:
     """The outcome of ``clock`` at ``at`` (S-20): milestones after ``at`` have
     not happened yet."""
     rule, cyc, occ, s, d, stop, void, dev, hold = clock
     if s is None or d is None:
-        return Verdict(rule, cyc, NA, None, None, None, None, None, occ)
+        return _verdict((rule, cyc, NA, None, None, None, None, None, occ))
     if stop is not None and stop > at:
         stop = None
     if void is not None and void > at:
         void = None
     if stop is not None and (void is None or stop <= void):
         if stop <= d:
-            return Verdict(rule, cyc, MET, d, None, s, stop, dev, occ)
-        return Verdict(rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ)
+            return _verdict((rule, cyc, MET, d, None, s, stop, dev, occ))
+        return _verdict((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
     if void is not None:
         if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
-            return Verdict(rule, cyc, NA, None, None, s, void, None, occ)
-        return Verdict(rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ)
+            return _verdict((rule, cyc, NA, None, None, s, void, None, occ))
+        return _verdict((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
     if at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
-        return Verdict(rule, cyc, PENDING, d, None, s, None, None, occ)
-    return Verdict(rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ)
+        return _verdict((rule, cyc, PENDING, d, None, s, None, None, occ))
+    return _verdict((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
 
 
 def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
