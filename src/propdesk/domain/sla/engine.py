@@ -67,6 +67,11 @@ class RuleClock(NamedTuple):
 
 _clock: Final = _fast.named_tuple(RuleClock)
 
+_Row = tuple[str, int, int, datetime | None, datetime | None, datetime | None,
+             datetime | None, str | None, datetime | None]
+"""The fields of a :class:`RuleClock` as a plain tuple: the engine's own
+representation, made into ``RuleClock`` where it leaves the engine."""
+
 UNDECIDED: Final = datetime.max.replace(tzinfo=UTC)
 """The hold of a clock whose rule is not decided (yet): later than any time."""
 
@@ -143,7 +148,7 @@ _Fields = tuple[str, Rule, timedelta, int, bool, frozenset[Mode] | None,
                 MilestoneFn | None, tuple[MilestoneFn, ...]]
 """The fields of :class:`CompiledRule`, as a plain tuple (:func:`clocks` unpacks it)."""
 
-CyclePlan = tuple[tuple[RuleClock, _Fields | None], ...]
+CyclePlan = tuple[tuple[_Row, _Fields | None], ...]
 """The rules for one cycle of a ticket, in order: per rule the clock it has when
 it does not apply (occurrence 1), and the compiled rule (the fields of
 :class:`CompiledRule` as a plain tuple), ``None`` when the cycle's mode or the
@@ -222,21 +227,20 @@ class SlaRules:
         key = (cycle, mode, source)
         found = self._plans.get(key)
         if found is None:
-            entries: list[tuple[RuleClock, _Fields | None]] = []
+            entries: list[tuple[_Row, _Fields | None]] = []
             for c in self._compiled:
                 if cycle > 1 and c.first_only:
                     continue
                 admitted = ((c.modes is None or mode in c.modes)
                             and (c.sources is None or source in c.sources))
                 fields = cast(_Fields, tuple(c)) if admitted else None
-                na = _clock((c.id, cycle, 1, None, None, None, None, None, None))
-                entries.append((na, fields))
+                entries.append(((c.id, cycle, 1, None, None, None, None, None, None), fields))
             found = self._plans[key] = tuple(entries)
         return found
 
-    def rule_order(self, clock: RuleClock) -> int:
+    def rule_order(self, clock: RuleClock | _Row) -> int:
         """The position of ``clock``'s rule among the enabled rules (a sort key)."""
-        return self._order[clock.rule]
+        return self._order[clock[0]]
 
     def meeting_after_day(self, at: datetime) -> datetime:
         """The first managers' meeting after the local day of ``at``, in UTC.
@@ -268,7 +272,12 @@ def _applies(rule: Rule, unless: tuple[Condition, ...], allowance: timedelta, v:
 
 def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
     """Every enabled rule's clock for every cycle of ``ticket``, in rule order
-    (then cycle, then occurrence).
+    (then cycle, then occurrence)."""
+    return [_clock(row) for row in _rows(ticket, rules)]
+
+
+def _rows(ticket: Ticket, rules: SlaRules) -> list[_Row]:
+    """:func:`clocks` as plain tuples.
 
     Worked out cycle by cycle, each with its :meth:`SlaRules._cycle_plan`
     (the rules its mode and the ticket's source admit, worked out once); a
@@ -280,7 +289,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
     plan_for = rules._cycle_plan
     source = ticket.source
     category = ticket.category
-    out: list[RuleClock] = []
+    out: list[_Row] = []
     append = out.append
     for v in views:
         cyc = v.cycle
@@ -314,7 +323,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
                 elif kind == 1:
                     anchor = anchor_fn(v, s)  # type: ignore[misc]
                     if anchor is None:
-                        append(_clock((rid, cyc, occ, None, None, None, None, None, None)))
+                        append((rid, cyc, occ, None, None, None, None, None, None))
                         continue
                     d = anchor - allowance
                 else:
@@ -340,7 +349,7 @@ def clocks(ticket: Ticket, rules: SlaRules) -> list[RuleClock]:
                         and stop < anchor - early):
                     dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
                            f"appointment, more than {rule.early_s} s early")
-                append(_clock((rid, cyc, occ, s, d, stop, void, dev, hold)))
+                append((rid, cyc, occ, s, d, stop, void, dev, hold))
     if len(views) > 1:
         out.sort(key=rules.rule_order)
     return out
@@ -384,7 +393,7 @@ class Verdict(NamedTuple):
 _verdict: Final = _fast.named_tuple(Verdict)
 
 
-def verdict(clock: RuleClock, at: datetime) -> Verdict:
+def verdict(clock: RuleClock | _Row, at: datetime) -> Verdict:
     """The outcome of ``clock`` at ``at`` (S-20): milestones after ``at`` have
     not happened yet."""
     rule, cyc, occ, s, d, stop, void, dev, hold = clock
@@ -411,7 +420,7 @@ def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
     """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``, in
     the order of :func:`clocks`, as :class:`Verdict` (no ticket id: the
     simulator and the KPI breach function only count them)."""
-    return [verdict(clock, at) for clock in clocks(ticket, rules)]
+    return [verdict(row, at) for row in _rows(ticket, rules)]
 
 
 @attrs.frozen
