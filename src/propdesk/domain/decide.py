@@ -37,7 +37,7 @@ from propdesk.domain.lifecycle import (
     allowed_commands,
     first_row,
 )
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import Ticket, current_work_order
 from propdesk.domain.money import amount, money_text, parse_money, parse_quantity
 from propdesk.domain.roster import is_on_duty
 
@@ -317,13 +317,13 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
 
 def _wo_event(kind: str) -> Decider:
     def decide_(t: Ticket, cmd: c.Command, *_: Any) -> Decided:
-        wo = t.work_order
+        wo = current_work_order(t)
         return [(kind, {"work_order": wo.number} if wo else {})]
     return decide_
 
 
 def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     if wo.diagnosed_at is not None:
         raise DomainError("already_diagnosed", ticket=t.id, work_order=wo.number)
@@ -333,7 +333,7 @@ def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Decided:
 
 def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
           person: Person) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     if wo.diagnosed_at is None:
         raise DomainError("diagnosis_required", ticket=t.id)
@@ -365,7 +365,7 @@ def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
 
 
 def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     if wo.fees and not cmd.schedule_shown:
         raise DomainError("schedule_not_shown", ticket=t.id)
@@ -373,7 +373,7 @@ def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Decided:
 
 
 def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     return [("unable", {"work_order": wo.number,
                         "reason": _text(ctx, "reason", cmd.reason, required=True)})]
@@ -381,7 +381,7 @@ def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Decided:
 
 def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any) -> Decided:
     desk = row.guard == "desk"
-    wo = t.work_order
+    wo = current_work_order(t)
     workers = list(cmd.workers) if cmd.workers else ([wo.assignee] if wo else [cmd.by])
     people = ctx.config.person_by_id
     for i, w in enumerate(workers):
@@ -413,7 +413,7 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
 
 def _acceptance(kind: str) -> Decider:
     def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Decided:
-        wo = t.work_order
+        wo = current_work_order(t)
         assert wo is not None
         data: Data = {"work_order": wo.number,
                       "signer": _text(ctx, "signer", cmd.signer, required=True)}
@@ -426,7 +426,7 @@ def _acceptance(kind: str) -> Decider:
 
 
 def _return(t: Ticket, cmd: c.Return, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     if wo.acknowledged_at is None:
         raise DomainError("signature_required", ticket=t.id, work_order=wo.number)
@@ -508,7 +508,7 @@ def unanswered_unable(t: Ticket) -> bool:
 
 
 def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     target = _known_person(ctx, "to", cmd.to)
     if target.id == wo.assignee:
@@ -542,7 +542,7 @@ def _cancel(t: Ticket, cmd: c.Cancel, ctx: Context, *_: Any) -> Decided:
 
 
 def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Decided:
-    wo = t.work_order
+    wo = current_work_order(t)
     assert wo is not None
     return [("contact_owner", {"work_order": wo.number})]
 

@@ -16,7 +16,7 @@ import attrs
 
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.enums import Mode, State
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import Ticket, current_work_order
 
 S = State
 OPEN: Final[frozenset[State]] = frozenset(s for s in State if not s.terminal)
@@ -141,7 +141,7 @@ def guard_holds(guard: str, ticket: Ticket, desk_resolvable: AbstractSet[str]) -
     if guard == "emergency":
         return cycle_mode(ticket) is Mode.EMERGENCY
     if guard == "appointment":
-        wo = ticket.work_order
+        wo = current_work_order(ticket)
         return wo is not None and wo.appointment_at is not None
     if guard == "desk":
         return ticket.category in desk_resolvable

@@ -207,13 +207,7 @@ class Ticket:
     @property
     def work_order(self) -> WorkOrder | None:
         """The current work order: the last one not voided by a transfer, in this cycle."""
-        wos = self.work_orders
-        if not wos:
-            return None
-        wo = wos[-1]
-        if wo.voided_at is not None or wo.cycle != self.cycle:
-            return None
-        return wo
+        return current_work_order(self)
 
     @property
     def cycle_started_at(self) -> datetime:
@@ -223,8 +217,7 @@ class Ticket:
     @property
     def assignee(self) -> str | None:
         """The current work order's assignee, if any."""
-        wo = self.work_order
-        return wo.assignee if wo is not None else None
+        return current_assignee(self)
 
     @property
     def open(self) -> bool:
@@ -251,3 +244,22 @@ class Ticket:
         if self.category == "inquiry":
             return tuple(f for f in self.missing if f != "location")
         return self.missing
+
+
+# The definitions of ``Ticket.work_order`` and ``Ticket.assignee``; the rules
+# call them directly (docs/speed.md).
+def current_work_order(t: Ticket) -> WorkOrder | None:
+    """``t.work_order``: the last work order not voided by a transfer, in this cycle."""
+    wos = t.work_orders
+    if not wos:
+        return None
+    wo = wos[-1]
+    if wo.voided_at is not None or wo.cycle != t.cycle:
+        return None
+    return wo
+
+
+def current_assignee(t: Ticket) -> str | None:
+    """``t.assignee``: the current work order's assignee, if any."""
+    wo = current_work_order(t)
+    return wo.assignee if wo is not None else None

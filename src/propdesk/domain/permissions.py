@@ -13,7 +13,7 @@ from propdesk.domain.config import Config, Person
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.enums import Role, State
 from propdesk.domain.errors import DomainError
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import Ticket, current_assignee
 
 # role-based permissions: command -> roles that may always issue it
 ROLE_PERMISSIONS: Final[dict[C, frozenset[Role]]] = {
@@ -48,7 +48,7 @@ def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> 
         return
     # the assignee's own commands, the usual case
     if (ticket is not None and command in ASSIGNEE_COMMANDS
-            and ticket.assignee == person.id):
+            and current_assignee(ticket) == person.id):
         return
     if _allowed_on_ticket(config, ticket, command, person):
         return
@@ -74,7 +74,7 @@ def _allowed_on_ticket(config: Config, ticket: Ticket | None, command: C,
     :func:`check`."""
     if ticket is None:
         return False
-    assignee = ticket.assignee
+    assignee = current_assignee(ticket)
     if command is C.COMPLETE:
         if ticket.state is State.RECORDED:
             return person.role is Role.DESK

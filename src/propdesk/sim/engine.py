@@ -37,7 +37,7 @@ from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
 from propdesk.domain.lifecycle import ACTIVE_WORK
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import Ticket, current_assignee, current_work_order
 from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
 from propdesk.sim import jobs
@@ -190,7 +190,7 @@ class SimulatedCommunity:
         # the open work orders per person (routing's input), as the Desk's view
         # counts them: the assignee of a ticket in active work holds one
         old = job.counted
-        new = after.assignee if after.state in ACTIVE_WORK else None
+        new = current_assignee(after) if after.state in ACTIVE_WORK else None
         if old != new:
             if old:
                 self.counts[old] -= 1
@@ -387,12 +387,12 @@ class SimulatedCommunity:
     def _confirm(self, job: Job) -> None:
         ticket = job.ticket
         assert ticket is not None
-        op, assignee = job.assignee, ticket.assignee
+        op, assignee = job.assignee, current_assignee(ticket)
         assert assignee is not None
         self.apply(job, command(c.Confirm, job.id, assignee, self.at()))
         self._desk_release(op)
         job.assignee = assignee
-        wo = ticket.work_order
+        wo = current_work_order(ticket)
         if wo is not None and wo.appointment_at is not None and job.appointment is not None:
             appt = job.appointment
             self.schedule(max(self.now, appt - jobs.CONTACT_LEAD), jobs.P_WORK, self._contact, job)
@@ -404,7 +404,7 @@ class SimulatedCommunity:
     def _contact(self, job: Job) -> None:
         ticket = job.ticket
         assert ticket is not None
-        assignee = ticket.assignee
+        assignee = current_assignee(ticket)
         if assignee is None or ticket.state.value not in ("confirmed", "acknowledged"):
             return  # moved on (e.g. a transfer waiting for its read-back)
         self.apply(job, command(c.ContactOwner, job.id, assignee, self.at()))
@@ -442,7 +442,7 @@ class SimulatedCommunity:
         assignee is off duty (to the best on-duty colleague, R-51's order)."""
         ticket = job.ticket
         assert ticket is not None
-        pid = ticket.assignee
+        pid = current_assignee(ticket)
         assert pid is not None
         if pid not in self.on:
             dept = self.dept_of.get(pid)
@@ -572,7 +572,7 @@ class SimulatedCommunity:
                                                             "owner_copy": True}))
         ticket = job.ticket
         assert ticket is not None
-        wo = ticket.work_order
+        wo = current_work_order(ticket)
         if wo is not None and wo.acknowledged_at is None:
             # emergency: sign for the form after the first stage (S-14)
             self.apply(job, command(c.Acknowledge, job.id, pid, at))

@@ -396,31 +396,46 @@ _verdict: Final = _fast.named_tuple(Verdict)
 def verdict(clock: RuleClock | _Row, at: datetime) -> Verdict:
     """The outcome of ``clock`` at ``at`` (S-20): milestones after ``at`` have
     not happened yet."""
-    rule, cyc, occ, s, d, stop, void, dev, hold = clock
-    if s is None or d is None:
-        return _verdict((rule, cyc, NA, None, None, None, None, None, occ))
-    if stop is not None and stop > at:
-        stop = None
-    if void is not None and void > at:
-        void = None
-    if stop is not None and (void is None or stop <= void):
-        if stop <= d:
-            return _verdict((rule, cyc, MET, d, None, s, stop, dev, occ))
-        return _verdict((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
-    if void is not None:
-        if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
-            return _verdict((rule, cyc, NA, None, None, s, void, None, occ))
-        return _verdict((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
-    if at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
-        return _verdict((rule, cyc, PENDING, d, None, s, None, None, occ))
-    return _verdict((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
+    return _judge((clock,), at)[0]
 
 
 def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
     """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``, in
     the order of :func:`clocks`, as :class:`Verdict` (no ticket id: the
     simulator and the KPI breach function only count them)."""
-    return [verdict(row, at) for row in _rows(ticket, rules)]
+    return _judge(_rows(ticket, rules), at)
+
+
+def _judge(rows: Sequence[_Row], at: datetime) -> list[Verdict]:
+    """The outcome of each clock at ``at``: the one place that says it."""
+    out: list[Verdict] = []
+    append = out.append
+    for rule, cyc, occ, s, d, stop, void, dev, hold in rows:
+        if s is None or d is None:
+            append(_verdict((rule, cyc, NA, None, None, None, None, None, occ)))
+            continue
+        if stop is not None and stop > at:
+            stop = None
+        if void is not None and void > at:
+            void = None
+        if stop is not None and (void is None or stop <= void):
+            if stop <= d:
+                append(_verdict((rule, cyc, MET, d, None, s, stop, dev, occ)))
+            else:
+                append(_verdict((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop,
+                                 dev, occ)))
+        elif void is not None:
+            if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
+                append(_verdict((rule, cyc, NA, None, None, s, void, None, occ)))
+            else:
+                append(_verdict((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void,
+                                 None, occ)))
+        elif at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
+            append(_verdict((rule, cyc, PENDING, d, None, s, None, None, occ)))
+        else:
+            append(_verdict((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None,
+                             occ)))
+    return out
 
 
 @attrs.frozen
