@@ -190,7 +190,8 @@ class SimulatedCommunity:
         # the open work orders per person (routing's input), as the Desk's view
         # counts them: the assignee of a ticket in active work holds one
         old = job.counted
-        new = current_assignee(after) if after.state in ACTIVE_WORK else None
+        wo = current_work_order(after) if after.state in ACTIVE_WORK else None
+        new = wo.assignee if wo is not None else None
         if old != new:
             if old:
                 self.counts[old] -= 1
