@@ -33,7 +33,7 @@ COMPILED = [
     "domain/roster.py",
     "domain/model.py",
     "domain/events.py",
-    "domain/makers.py",
+    "domain/_fast.py",
     "domain/money.py",
     "domain/notices.py",
     "domain/errors.py",
@@ -41,7 +41,11 @@ COMPILED = [
     # a ticket reduced to what the statistics read
     "domain/facts.py",
     # the SLA engine
-    "domain/sla.py",
+    "domain/sla/__init__.py",
+    "domain/sla/rules.py",
+    "domain/sla/milestones.py",
+    "domain/sla/engine.py",
+    "domain/sla/index.py",
     "domain/deadlines.py",
     # the simulator
     "sim/engine.py",

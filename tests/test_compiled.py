@@ -31,7 +31,7 @@ def test_compiled_modules_come_together() -> None:
 
 
 def test_the_makers_know_which_build_runs() -> None:
-    # the hot constructors take the way that is fastest in each build (makers)
-    from propdesk.domain import makers
+    # the hot constructors take the way that is fastest in each build (_fast)
+    from propdesk.domain import _fast
 
-    assert makers.COMPILED is propdesk.compiled()
+    assert _fast.COMPILED is propdesk.compiled()

@@ -53,7 +53,7 @@ def commands_table() -> str:
 
 def sla_rules() -> str:
     """The table of time standards (from :data:`propdesk.domain.sla.RULES`)."""
-    from propdesk.domain.sla import rules_markdown
+    from propdesk.sladoc import rules_markdown
 
     return rules_markdown()
 

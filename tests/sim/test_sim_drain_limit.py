@@ -7,7 +7,7 @@ import pytest
 from tests.sim.sim_support import EXAMPLES
 
 from propdesk.sim import jobs
-from propdesk.sim.engine import Community
+from propdesk.sim.engine import SimulatedCommunity
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.scenario import load_scenario
 
@@ -17,7 +17,7 @@ def test_work_still_open_past_the_drain_limit_fails(monkeypatch: pytest.MonkeyPa
     assert sc.drain
     # no time at all to drain: any ticket still open at the horizon is stuck
     monkeypatch.setattr(jobs, "DRAIN_LIMIT", 0.0)
-    community = Community(sc, 3, days=1)  # (seed 3: work is open at midnight)
+    community = SimulatedCommunity(sc, 3, days=1)  # (seed 3: work is open at midnight)
     with pytest.raises(SimulationError, match=r"still open 0 days after the last arrival"):
         community.run()
     assert community.active > 0
@@ -25,6 +25,6 @@ def test_work_still_open_past_the_drain_limit_fails(monkeypatch: pytest.MonkeyPa
 
 def test_the_same_run_drains_with_the_usual_limit() -> None:
     sc = load_scenario(EXAMPLES / "reference.toml")
-    community = Community(sc, 3, days=1)  # (seed 3: work is open at midnight)
+    community = SimulatedCommunity(sc, 3, days=1)  # (seed 3: work is open at midnight)
     community.run()
     assert community.active == 0 and community.now > community.horizon

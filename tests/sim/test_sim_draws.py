@@ -40,14 +40,14 @@ def test_exponential_draws_are_expovariate(seed: int) -> None:
 
 
 def test_the_simulated_clock_is_start_plus_the_rounded_second() -> None:
-    # sim.clock.Clock keeps the hour it last answered in; any order of
+    # sim.clock.SimulatedTime keeps the hour it last answered in; any order of
     # questions (forwards, backwards, across hours and days) gives t0 + round(t)
     from datetime import UTC, datetime, timedelta
 
-    from propdesk.sim.clock import Clock
+    from propdesk.sim.clock import SimulatedTime
 
     t0 = datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
-    clock = Clock(t0)
+    clock = SimulatedTime(t0)
     rng = random.Random(7)
     times = [rng.uniform(0, 3 * 86400) for _ in range(3000)]
     times += [3599.4, 3599.5, 3600.0, 7199.6, 0.0, 0.49, 86400.5, 3600.0, 3600.0]

@@ -16,13 +16,13 @@ from propdesk.adapters.memory import MemoryStore
 from propdesk.batch import parse_line
 from propdesk.desk import Desk
 from propdesk.serialization import canonical_json, event_to_dict
-from propdesk.sim.engine import Community
+from propdesk.sim.engine import SimulatedCommunity
 from propdesk.sim.scenario import Scenario
 
 
-def _run(sc: Scenario, seed: int, days: int) -> tuple[Community, list[str]]:
+def _run(sc: Scenario, seed: int, days: int) -> tuple[SimulatedCommunity, list[str]]:
     log = io.StringIO()
-    com = Community(sc, seed, days=days, log=log, keep_events=True)
+    com = SimulatedCommunity(sc, seed, days=days, log=log, keep_events=True)
     com.run()
     return com, log.getvalue().splitlines()
 
@@ -62,7 +62,7 @@ def test_a_refusal_fails_the_run_loudly(reference: Scenario) -> None:
     from propdesk.sim.errors import SimulationError
     from propdesk.sim.jobs import Job
 
-    com = Community(reference, 1, days=1)
+    com = SimulatedCommunity(reference, 1, days=1)
     job = Job("X1", reference.streams[0], 0.0, {})
     with pytest.raises(SimulationError, match=r"wrong_state|unknown_ticket"):
         com.apply(job, c.Confirm(ticket="X1", by="desk-1", at=com.at(0.0)))
@@ -90,7 +90,7 @@ def test_the_evaluators_batched_tally_is_the_ticket_by_ticket_tally(busy: Scenar
     from propdesk.domain import kpi
     from propdesk.sim.run import _Evaluator
 
-    com = Community(busy, 4, days=3)
+    com = SimulatedCommunity(busy, 4, days=3)
     tickets = list(com.run().values())
     start = datetime.combine(busy.start, time(0), tzinfo=busy.config.zone).astimezone(UTC)
     period = kpi.Period(start, start + timedelta(days=3))

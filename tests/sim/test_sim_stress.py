@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from propdesk.adapters.memory import MemoryStore
 from propdesk.desk import Desk
-from propdesk.sim.engine import Community
+from propdesk.sim.engine import SimulatedCommunity
 from propdesk.sim.scenario import parse_scenario
 
 probability = st.sampled_from([0.0, 0.05, 0.3, 0.9])
@@ -73,7 +73,7 @@ read_back = {{ dist = "uniform", low = "0s", high = "30s" }}
 def test_no_refusals_and_identical_replay(text: str, seed: int) -> None:
     sc = parse_scenario(text)
     log = io.StringIO()
-    com = Community(sc, seed, log=log, keep_events=True)
+    com = SimulatedCommunity(sc, seed, log=log, keep_events=True)
     tickets = com.run()  # raises SimulationError on any refusal
     assert all(not t.open for t in tickets.values())
     desk = Desk(sc.config, MemoryStore())

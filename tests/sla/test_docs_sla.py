@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from propdesk.docgen import render, stale_blocks
-from propdesk.domain.sla import RULES, SlaRules, rules_markdown
+from propdesk.domain.sla import RULES, SlaRules
+from propdesk.sladoc import rules_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "sla.md"
 GENERATORS = {"sla-rules": rules_markdown}

@@ -44,8 +44,6 @@ from propdesk.domain.roster import is_on_duty
 AMENDABLE: Final = ("location", "content", "contact", "phone", "area", "asset", "about")
 SUPERVISOR_ROLES: Final = (Role.SUPERVISOR, Role.COMMUNITY_SUPERVISOR, Role.MANAGER)
 LONG_FIELDS: Final = frozenset({"note", "reason", "diagnosis", "opinion", "text", "reply"})
-# Final: the compiled build (docs/speed.md) keeps final names in C variables
-# instead of looking them up in the module's dict at every call
 _UTC: Final = UTC
 
 
@@ -68,7 +66,8 @@ def _resolvable(config: Config) -> frozenset[str]:
 
 
 Data = dict[str, Any]
-Outcome = list[tuple[str, Data]]
+Decided = list[tuple[str, Data]]
+"""What a decider gives: the kind and payload of each event to append, in order."""
 
 
 def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
@@ -80,7 +79,7 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         at = utc(_aware(at, "at"))
     config = ctx.config
     by = cmd.by
-    try:  # (indexing: .get of a Mapping is a method call in the compiled build)
+    try:
         person = config.person_by_id[by]
     except KeyError:
         raise DomainError("unknown_person", field="by", value=by) from None
@@ -179,7 +178,7 @@ def _drop_none(data: Data) -> Data:
 
 # ---------------------------------------------------------------- deciders
 
-Decider = Callable[[Ticket, Any, Context, Transition, datetime, Person], Outcome]
+Decider = Callable[[Ticket, Any, Context, Transition, datetime, Person], Decided]
 
 
 _RECORD_TEXTS: Final = ("location", "contact", "phone", "reply", "area", "asset", "about")
@@ -253,13 +252,13 @@ def _record(cmd: c.Record, at: datetime, ctx: Context) -> Data:
     return data
 
 
-def _classify(t: Ticket, cmd: c.Classify, ctx: Context, *_: Any) -> Outcome:
+def _classify(t: Ticket, cmd: c.Classify, ctx: Context, *_: Any) -> Decided:
     return [("classify", _drop_none({"category": _category(ctx, cmd.category),
                                      "previous": t.category}))]
 
 
 def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: datetime,
-              person: Person) -> Outcome:
+              person: Person) -> Decided:
     category = _category(ctx, cmd.category) if cmd.category else t.category
     if category is None:
         raise DomainError("category_required", ticket=t.id)
@@ -317,13 +316,13 @@ def _dispatch(t: Ticket, cmd: c.Dispatch, ctx: Context, row: Transition, at: dat
 
 
 def _wo_event(kind: str) -> Decider:
-    def decide_(t: Ticket, cmd: c.Command, *_: Any) -> Outcome:
+    def decide_(t: Ticket, cmd: c.Command, *_: Any) -> Decided:
         wo = current_work_order(t)
         return [(kind, {"work_order": wo.number} if wo else {})]
     return decide_
 
 
-def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Outcome:
+def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     if wo.diagnosed_at is not None:
@@ -333,7 +332,7 @@ def _diagnose(t: Ticket, cmd: c.Diagnose, ctx: Context, *_: Any) -> Outcome:
 
 
 def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
-          person: Person) -> Outcome:
+          person: Person) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     if wo.diagnosed_at is None:
@@ -365,7 +364,7 @@ def _plan(t: Ticket, cmd: c.Plan, ctx: Context, row: Transition, at: datetime,
     }))]
 
 
-def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Outcome:
+def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     if wo.fees and not cmd.schedule_shown:
@@ -373,14 +372,14 @@ def _agree(t: Ticket, cmd: c.Agree, *_: Any) -> Outcome:
     return [("agree", {"work_order": wo.number, "schedule_shown": bool(cmd.schedule_shown)})]
 
 
-def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Outcome:
+def _unable(t: Ticket, cmd: c.UnableToHandle, ctx: Context, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     return [("unable", {"work_order": wo.number,
                         "reason": _text(ctx, "reason", cmd.reason, required=True)})]
 
 
-def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any) -> Outcome:
+def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any) -> Decided:
     desk = row.guard == "desk"
     wo = current_work_order(t)
     workers = list(cmd.workers) if cmd.workers else ([wo.assignee] if wo else [cmd.by])
@@ -413,7 +412,7 @@ def _complete(t: Ticket, cmd: c.Complete, ctx: Context, row: Transition, *_: Any
 
 
 def _acceptance(kind: str) -> Decider:
-    def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Outcome:
+    def decide_(t: Ticket, cmd: c.Accept | c.Reject, ctx: Context, *_: Any) -> Decided:
         wo = current_work_order(t)
         assert wo is not None
         data: Data = {"work_order": wo.number,
@@ -426,7 +425,7 @@ def _acceptance(kind: str) -> Decider:
     return decide_
 
 
-def _return(t: Ticket, cmd: c.Return, *_: Any) -> Outcome:
+def _return(t: Ticket, cmd: c.Return, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     if wo.acknowledged_at is None:
@@ -449,7 +448,7 @@ def _answers(cmd: c.Callback | c.SampleCallback) -> Data:
             "channel": cmd.channel}
 
 
-def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
+def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Decided:
     data = _answers(cmd)
     if t.charge_disputed and not t.dispute_settled:
         raise DomainError("dispute_unsettled", ticket=t.id)
@@ -464,13 +463,13 @@ def _callback(t: Ticket, cmd: c.Callback, *_: Any) -> Outcome:
         data["outcome"] = "disputed"
     else:
         data["outcome"] = "passed"
-    out: Outcome = [("callback", data)]
+    out: Decided = [("callback", data)]
     if cmd.close and data["outcome"] == "passed":
         out.append(("close", {}))
     return out
 
 
-def _sample(t: Ticket, cmd: c.SampleCallback, *_: Any) -> Outcome:
+def _sample(t: Ticket, cmd: c.SampleCallback, *_: Any) -> Decided:
     data = _answers(cmd)
     last = t.callbacks[-1] if t.callbacks else None
     data["agrees"] = bool(last and last.fixed == cmd.fixed
@@ -478,12 +477,12 @@ def _sample(t: Ticket, cmd: c.SampleCallback, *_: Any) -> Outcome:
     return [("sample_callback", data)]
 
 
-def _reply(t: Ticket, cmd: c.Reply, ctx: Context, *_: Any) -> Outcome:
+def _reply(t: Ticket, cmd: c.Reply, ctx: Context, *_: Any) -> Decided:
     return [("reply", {"text": _text(ctx, "text", cmd.text, required=True),
                        "answers": bool(cmd.answers)})]
 
 
-def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Outcome:
+def _escalate(t: Ticket, cmd: c.Escalate, ctx: Context, *_: Any) -> Decided:
     level = _untyped(cmd, "level")
     if isinstance(level, bool) or level not in (1, 2):
         raise DomainError("invalid_choice", field="level", value=level, allowed="1, 2")
@@ -508,7 +507,7 @@ def unanswered_unable(t: Ticket) -> bool:
     return not any(e.at >= last for e in t.escalations)
 
 
-def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:
+def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     target = _known_person(ctx, "to", cmd.to)
@@ -520,7 +519,7 @@ def _transfer(t: Ticket, cmd: c.Transfer, ctx: Context, *_: Any) -> Outcome:
                           "reason": _text(ctx, "reason", cmd.reason, required=True)})]
 
 
-def _amend(t: Ticket, cmd: c.Amend, ctx: Context, *_: Any) -> Outcome:
+def _amend(t: Ticket, cmd: c.Amend, ctx: Context, *_: Any) -> Decided:
     if cmd.field not in AMENDABLE:
         raise DomainError("not_amendable", value=cmd.field, allowed=", ".join(AMENDABLE))
     value = _text(ctx, cmd.field, cmd.value, required=cmd.field == "content")
@@ -531,18 +530,18 @@ def _amend(t: Ticket, cmd: c.Amend, ctx: Context, *_: Any) -> Outcome:
         "reason": _text(ctx, "reason", cmd.reason, required=True)}))]
 
 
-def _follow_up(t: Ticket, cmd: c.FollowUp, ctx: Context, *_: Any) -> Outcome:
+def _follow_up(t: Ticket, cmd: c.FollowUp, ctx: Context, *_: Any) -> Decided:
     return [("follow_up", {"note": _text(ctx, "note", cmd.note, required=True)})]
 
 
-def _cancel(t: Ticket, cmd: c.Cancel, ctx: Context, *_: Any) -> Outcome:
+def _cancel(t: Ticket, cmd: c.Cancel, ctx: Context, *_: Any) -> Decided:
     if cmd.confirmed_by_source is not True:
         raise DomainError("source_not_confirmed", ticket=t.id)
     return [("cancel", {"reason": _text(ctx, "reason", cmd.reason, required=True),
                         "confirmed_by_source": True})]
 
 
-def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Outcome:
+def _contact_owner(t: Ticket, cmd: c.ContactOwner, *_: Any) -> Decided:
     wo = current_work_order(t)
     assert wo is not None
     return [("contact_owner", {"work_order": wo.number})]

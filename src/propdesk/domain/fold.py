@@ -14,88 +14,36 @@ from typing import Any, Final
 
 import attrs
 
+from propdesk.domain import _fast
 from propdesk.domain.enums import MODE_BY_VALUE, SOURCE_BY_VALUE, State
 from propdesk.domain.events import Event, parse_iso
-from propdesk.domain.makers import COMPILED, dict_setter, slot_maker
 from propdesk.domain.model import (
     Amendment,
-    Callback,
+    CallbackResult,
     DeskCharge,
     Escalation,
     FeeLine,
     Material,
-    Reply,
+    SentReply,
     Ticket,
     Unable,
     WorkOrder,
 )
 
-_REPLACERS: dict[type, Callable[[Any, dict[str, Any]], Any]] = {}
-
-
-def replace(inst: Any, changes: dict[str, Any]) -> Any:
-    """A copy of a frozen attrs instance with ``changes``: what ``attrs.evolve``
-    does, without re-running ``__init__`` (the model classes have no validators
-    or converters; events were validated when they were decided).  About four
-    times faster, and folding is the replay and simulation hot path."""
-    cls = type(inst)
-    fn = _REPLACERS.get(cls)
-    if fn is None:
-        fn = _REPLACERS[cls] = _make_replacer(cls)
-    return fn(inst, changes)
-
-
-def _make_replacer(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
-    if "__dict__" in cls.__dict__ or not hasattr(cls, "__slots__"):
-        # dict-backed frozen classes (Ticket, WorkOrder): copy the instance dict and
-        # install the copy as the new instance's dict.  A plain dict copies with one
-        # memcpy, where updating the fresh instance's (key-sharing) dict inserts key
-        # by key: a third of the time for the 43 fields of a ticket
-        new_object = object.__new__
-        set_dict = dict_setter(cls)
-
-        def replace_dict(self: Any, ch: dict[str, Any]) -> Any:
-            state = self.__dict__.copy()
-            state.update(ch)
-            new: Any = new_object(cls)
-            if _COMPILED:  # past the frozen __setattr__ (makers)
-                object.__setattr__(new, "__dict__", state)
-            else:
-                set_dict(new, state)
-            return new
-
-        return replace_dict
-    names = [a.name for a in attrs.fields(cls)]
-    body = ["def replace(self, ch):", "    new = _new(_cls)", "    get = ch.get"]
-    body += [f"    _set(new, {n!r}, get({n!r}, self.{n}))" for n in names]
-    body.append("    return new")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls,
-                                 "_set": object.__setattr__}
-    exec("\n".join(body), namespace)  # generated once per class; no user input
-    fn: Callable[[Any, dict[str, Any]], Any] = namespace["replace"]
-    return fn
-
-
-# Final: the compiled build (docs/speed.md) keeps final names in C variables
-# instead of looking them up in the module's dict at every call
-_replace_ticket: Final[Callable[[Ticket, dict[str, Any]], Ticket]] = _make_replacer(Ticket)
-_replace_wo: Final[Callable[[WorkOrder, dict[str, Any]], WorkOrder]] = _make_replacer(WorkOrder)
+_replace_ticket: Final = _fast.replacer(Ticket)
+_replace_wo: Final = _fast.replacer(WorkOrder)
 _new_object: Final = object.__new__
-_COMPILED: Final = COMPILED
-_set_ticket_dict: Final = dict_setter(Ticket)
-_set_wo_dict: Final = dict_setter(WorkOrder)
-# positional, through the slots (makers.slot_maker)
-_make_callback: Final = slot_maker(Callback)
-_make_reply: Final = slot_maker(Reply)
+_install_ticket: Final = _fast.dict_installer(Ticket)
+_install_wo: Final = _fast.dict_installer(WorkOrder)
+_make_callback: Final = _fast.positional(CallbackResult)
+_make_reply: Final = _fast.positional(SentReply)
 
 
 def _stamp(field: str, state: State | None, *, keep_first: bool = False,
            only_from: State | None = None, text: str | None = None,
            flag: str | None = None) -> Callable[[Ticket, Event], Ticket]:
     """The evolver of an event that stamps its time on the current work order
-    (and may move the state), built by :func:`_on_wo`.  These are most of a
-    ticket's events, and the general path (a changes dict, ``_wo``,
-    ``_replace_wo``, ``_replace_ticket``) costs twice the calls.
+    (and may move the state), built by :func:`_on_wo`: most of a ticket's events.
 
     ``keep_first`` keeps an earlier stamp (a repeated sign or contact);
     ``only_from`` moves to ``state`` only from that state; ``text`` copies
@@ -131,19 +79,15 @@ _TICKET_BLANK: Final = _blank(Ticket)
 _WO_BLANK: Final = _blank(WorkOrder)
 
 
-def _build(cls: type, blank: dict[str, Any], set_dict: Callable[[Any, dict[str, Any]], None],
+def _build(cls: type, blank: dict[str, Any], install: Callable[[Any, dict[str, Any]], None],
            values: dict[str, Any]) -> Any:
     """A new instance of a dict-backed model class from ``values`` over its
-    defaults, without the keyword handling of ``__init__`` (the model classes
-    have no validators or converters, see :func:`replace`).  ``values`` must
-    name every required field; mutable defaults must be given (``routing``)."""
+    defaults (``blank``); ``values`` must name every required field, and
+    mutable defaults must be given (``routing``)."""
     state = blank.copy()
     state.update(values)
     new: Any = _new_object(cls)
-    if _COMPILED:
-        object.__setattr__(new, "__dict__", state)
-    else:
-        set_dict(new, state)
+    install(new, state)
     return new
 
 
@@ -158,7 +102,7 @@ def _start(e: Event) -> Ticket:
     received_text, originated_text = d["received_at"], d["originated_at"]
     received = parse_iso(received_text)
     category = d.get("category")
-    ticket: Ticket = _build(Ticket, _TICKET_BLANK, _set_ticket_dict, {
+    ticket: Ticket = _build(Ticket, _TICKET_BLANK, _install_ticket, {
         "id": e.ticket, "version": e.version, "state": State.RECORDED, "last_at": e.at,
         "source": SOURCE_BY_VALUE[d["source"]], "first_receiver": d["first_receiver"],
         "recorded_by": e.by,
@@ -195,7 +139,7 @@ def _classify(t: Ticket, e: Event) -> Changes:
 def _dispatch(t: Ticket, e: Event) -> Changes:
     d = e.data
     cat = d["category"]
-    wo = _build(WorkOrder, _WO_BLANK, _set_wo_dict, {
+    wo = _build(WorkOrder, _WO_BLANK, _install_wo, {
         "number": d["work_order"], "cycle": d["cycle"], "assignee": d["assignee"],
         "dispatched_at": e.at, "mode": MODE_BY_VALUE[d["mode"]],
         "appointment_at": _opt_time(d.get("appointment_at")),
@@ -212,23 +156,17 @@ def _on_wo(t: Ticket, e: Event, wd: dict[str, Any], state: State | None) -> Tick
     """The ticket after an event that changes the current work order: ``wd`` is
     the new work order's dict (a changed copy), ``state`` the new state
     (``None``: unchanged).  Both copies are installed in one function."""
-    wo: Any = _new_object(WorkOrder)
-    if _COMPILED:
-        object.__setattr__(wo, "__dict__", wd)
-    else:
-        _set_wo_dict(wo, wd)
+    wo = _new_object(WorkOrder)
+    _install_wo(wo, wd)
     td = t.__dict__.copy()
     td["work_orders"] = (*t.work_orders[:-1], wo)
     if state is not None:
         td["state"] = state
     td["version"] = e.version
     td["last_at"] = e.at
-    new: Any = _new_object(Ticket)
-    if _COMPILED:
-        object.__setattr__(new, "__dict__", td)
-    else:
-        _set_ticket_dict(new, td)
-    return new  # type: ignore[no-any-return]
+    new: Ticket = _new_object(Ticket)
+    _install_ticket(new, td)
+    return new
 
 
 def _plan(t: Ticket, e: Event) -> Ticket:
@@ -289,7 +227,7 @@ def _reject(t: Ticket, e: Event) -> Changes:
     return ch
 
 
-def _callback_record(e: Event) -> Callback:
+def _callback_record(e: Event) -> CallbackResult:
     d = e.data
     return _make_callback(e.at, e.by, d["fixed"], d["satisfaction"], d.get("charge_ok"),
                           d.get("channel", "phone"), d.get("outcome", "sampled"),

@@ -57,12 +57,11 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from propdesk.domain import kpi
-from propdesk.domain.deadlines import clocks
 from propdesk.domain.enums import State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import SlaRules, outcome_at
+from propdesk.domain.sla import SlaRules, clocks, outcome_at
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -100,7 +99,7 @@ def sla_breach_times(rules: SlaRules) -> BreachTimesFn:
             if o.status == "breached":
                 assert o.deadline is not None and o.started_at is not None
                 when = max(o.deadline + US, o.started_at)
-                hold = clock[8]
+                hold = clock.hold
                 if hold is not None and hold > when:
                     when = hold
                 out.append((when, o.rule))

@@ -19,7 +19,6 @@ from propdesk.domain.enums import Mode, State
 from propdesk.domain.model import Ticket, current_work_order
 
 S = State
-# Final: kept in C variables by the compiled build (docs/speed.md)
 OPEN: Final[frozenset[State]] = frozenset(s for s in State if not s.terminal)
 ACTIVE_WORK: Final = frozenset({S.DISPATCHED, S.CONFIRMED, S.ACKNOWLEDGED, S.ON_SITE, S.PLANNED,
                          S.IN_PROGRESS})

@@ -2,13 +2,8 @@
 
 A :class:`Ticket` is derived from its events alone (R-31) by
 :func:`propdesk.domain.fold.fold`; nothing else creates one.  All classes
-are frozen: each event yields a new value (:func:`propdesk.domain.fold.replace`).
-
-``Ticket`` and ``WorkOrder`` are dict-backed rather than slotted: folding
-copies them once per event, and copying a dict-backed instance is two
-C-level dict updates instead of one ``setattr`` per field — folding is twice
-as fast (measured: 67 → 32 µs for an eight-event ticket) for about twice the
-memory per ticket (2.1 → 4.6 KB for a closed one).
+are frozen: each event yields a new value.  ``Ticket`` and ``WorkOrder`` are
+dict-backed (``slots=False``), which makes copying them cheap (docs/speed.md).
 """
 
 from __future__ import annotations
@@ -115,7 +110,7 @@ class DeskCharge:
 
 
 @attrs.frozen
-class Callback:
+class CallbackResult:
     """A callback (回访) or a sampled callback (抽样回访): the answers of R-41."""
 
     at: datetime
@@ -142,7 +137,7 @@ class Amendment:
 
 
 @attrs.frozen
-class Reply:
+class SentReply:
     """A reply to the source (S-2; ``answers`` marks an answer under S-9)."""
 
     at: datetime
@@ -191,15 +186,15 @@ class Ticket:
     reclassified: bool = False
     missing: tuple[str, ...] = ()
     amendments: tuple[Amendment, ...] = ()
-    replies: tuple[Reply, ...] = ()
+    replies: tuple[SentReply, ...] = ()
     escalations: tuple[Escalation, ...] = ()
     escalation_level: int = 0
     rework_count: int = 0
     cycle: int = 1
     cycle_starts: tuple[datetime, ...] = ()
     work_orders: tuple[WorkOrder, ...] = ()
-    callbacks: tuple[Callback, ...] = ()
-    sample_callbacks: tuple[Callback, ...] = ()
+    callbacks: tuple[CallbackResult, ...] = ()
+    sample_callbacks: tuple[CallbackResult, ...] = ()
     desk_resolutions: tuple[datetime, ...] = ()
     desk_charges: tuple[DeskCharge, ...] = ()
     charge_disputed: bool = False
@@ -251,10 +246,8 @@ class Ticket:
         return self.missing
 
 
-# The two properties the rules ask for at nearly every command, as functions:
-# the compiled build (docs/speed.md) calls these directly, where reading a
-# property of an attrs class goes through the interpreter's descriptor call
-# and costs more than the body.
+# The definitions of ``Ticket.work_order`` and ``Ticket.assignee``; the rules
+# call them directly (docs/speed.md).
 def current_work_order(t: Ticket) -> WorkOrder | None:
     """``t.work_order``: the last work order not voided by a transfer, in this cycle."""
     wos = t.work_orders
@@ -268,10 +261,5 @@ def current_work_order(t: Ticket) -> WorkOrder | None:
 
 def current_assignee(t: Ticket) -> str | None:
     """``t.assignee``: the current work order's assignee, if any."""
-    wos = t.work_orders  # (current_work_order written out: a call fewer)
-    if not wos:
-        return None
-    wo = wos[-1]
-    if wo.voided_at is not None or wo.cycle != t.cycle:
-        return None
-    return wo.assignee
+    wo = current_work_order(t)
+    return wo.assignee if wo is not None else None

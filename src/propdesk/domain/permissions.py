@@ -13,10 +13,9 @@ from propdesk.domain.config import Config, Person
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.enums import Role, State
 from propdesk.domain.errors import DomainError
-from propdesk.domain.model import Ticket, current_assignee
+from propdesk.domain.model import Ticket, current_assignee, current_work_order
 
 # role-based permissions: command -> roles that may always issue it
-# (Final: kept in C variables by the compiled build, docs/speed.md)
 ROLE_PERMISSIONS: Final[dict[C, frozenset[Role]]] = {
     C.RECORD: frozenset({Role.DESK}),
     C.CLASSIFY: frozenset({Role.DESK}),
@@ -48,9 +47,10 @@ def check(config: Config, ticket: Ticket | None, command: C, person: Person) -> 
     if (command, person.role) in _BY_ROLE:
         return
     # the assignee's own commands, the usual case
-    if (ticket is not None and command in ASSIGNEE_COMMANDS
-            and current_assignee(ticket) == person.id):
-        return
+    if ticket is not None and command in ASSIGNEE_COMMANDS:
+        wo = current_work_order(ticket)
+        if wo is not None and wo.assignee == person.id:
+            return
     if _allowed_on_ticket(config, ticket, command, person):
         return
     raise DomainError(

@@ -30,7 +30,7 @@ def shift_covers(shift: Shift, local: datetime) -> bool:
 
 
 _BOUNDS: Final[dict[tuple[str, str], tuple[time, time]]] = {}
-_bisect_right: Final = bisect_right  # (a C variable in the compiled build)
+_bisect_right: Final = bisect_right
 
 
 def _bounds(shift: Shift) -> tuple[time, time]:

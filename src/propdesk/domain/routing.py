@@ -31,10 +31,10 @@ from typing import Final
 
 import attrs
 
+from propdesk.domain import _fast
 from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
-from propdesk.domain.makers import slot_maker
 from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
@@ -53,8 +53,7 @@ class RouteChoice:
     reason: dict[str, object]
 
 
-# positional, through the slots (makers.slot_maker): every dispatch makes one
-_make_choice: Final = slot_maker(RouteChoice)
+_make_choice: Final = _fast.positional(RouteChoice)
 
 
 def _local_text(config: Config, at: datetime) -> str:

@@ -9,7 +9,7 @@ _SECONDS: Final[list[timedelta]] = []
 """``timedelta(0, s)`` for every second of an hour (filled by the first clock)."""
 
 
-class Clock:
+class SimulatedTime:
     """The aware UTC time of a simulated second counted from ``t0`` (rounded
     to whole seconds).  The engine asks for it with nearly every command, so
     it is the start of the hour plus a table of the hour's seconds, a third of

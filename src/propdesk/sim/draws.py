@@ -87,8 +87,7 @@ class Dist:
         return {"dist": "empirical", "values": list(self.params)}
 
 
-# The samplers are made by module-level functions rather than in the method of
-# the attrs class, so that the compiled build (docs/speed.md) compiles them.
+# The samplers are made by module-level functions (docs/speed.md, rule 2).
 
 def _fixed(p: tuple[float, ...], rng: random.Random) -> Sampler:
     value = p[0]
@@ -146,7 +145,7 @@ def _empirical(p: tuple[float, ...], rng: random.Random) -> Sampler:
     return lambda: choice(p)
 
 
-_bisect_right: Final = bisect_right  # (a C variable in the compiled build)
+_bisect_right: Final = bisect_right
 _SAMPLERS: Final[dict[str, Callable[[tuple[float, ...], random.Random], Sampler]]] = {
     "fixed": _fixed, "exponential": _exponential, "lognormal": _lognormal,
     "uniform": _uniform, "empirical": _empirical}

@@ -42,7 +42,7 @@ from propdesk.domain.roster import on_duty
 from propdesk.domain.routing import rank
 from propdesk.sim import jobs
 from propdesk.sim.arrivals import Rates
-from propdesk.sim.clock import Clock
+from propdesk.sim.clock import SimulatedTime
 from propdesk.sim.draws import Picker, exponential_draw
 from propdesk.sim.errors import SimulationError
 from propdesk.sim.jobs import Job, Stat
@@ -51,8 +51,6 @@ from propdesk.sim.scenario import Scenario
 from propdesk.sim.wire import command_line
 
 Action = Callable[[Job], None]
-# Final: the compiled build (docs/speed.md) keeps final names in C variables
-# instead of looking them up in the module's dict at every call
 _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
 _OWNER_SOURCES: Final = frozenset(s.value for s in Source if s.is_owner)
@@ -61,7 +59,7 @@ _BASICALLY: Final = Satisfaction.BASICALLY_SATISFIED.value
 _SATISFIED: Final = Satisfaction.SATISFIED.value
 
 
-class Community:
+class SimulatedCommunity:
     """One simulated community.  ``run()`` returns the final tickets."""
 
     def __init__(self, scenario: Scenario, seed: int, *, index: int = 0,
@@ -85,7 +83,7 @@ class Community:
         self.zone = self.cfg.zone
         local0 = datetime.combine(scenario.start, time(0), tzinfo=self.zone)
         self.t0 = local0.astimezone(UTC)
-        self._clock = Clock(self.t0)
+        self._clock = SimulatedTime(self.t0)
         self.horizon = self.days * 86400.0
         self.now = 0.0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
@@ -192,7 +190,8 @@ class Community:
         # the open work orders per person (routing's input), as the Desk's view
         # counts them: the assignee of a ticket in active work holds one
         old = job.counted
-        new = current_assignee(after) if after.state in ACTIVE_WORK else None
+        wo = current_work_order(after) if after.state in ACTIVE_WORK else None
+        new = wo.assignee if wo is not None else None
         if old != new:
             if old:
                 self.counts[old] -= 1

@@ -13,7 +13,6 @@ __all__ = ["CONTACT_LEAD", "DRAIN_LIMIT", "EARLY", "LEAVE_LEAD", "P_ARRIVAL", "P
            "P_WORK", "Q_CALL", "Q_CALLBACK", "Q_DISPATCH", "Q_EMERGENCY", "Job", "Stat"]
 
 # heap priorities at equal times: roster changes, then work, then new calls
-# (Final: constants in the compiled build, docs/speed.md)
 P_DUTY: Final = 0
 P_WORK: Final = 1
 P_ARRIVAL: Final = 2

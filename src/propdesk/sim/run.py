@@ -32,7 +32,7 @@ from propdesk.domain import kpi, sla
 from propdesk.domain.facts import TicketFacts, ticket_facts
 from propdesk.domain.lifecycle import OPEN
 from propdesk.domain.model import Ticket
-from propdesk.sim.engine import Community
+from propdesk.sim.engine import SimulatedCommunity
 from propdesk.sim.scenario import Scenario
 
 
@@ -236,7 +236,7 @@ def run_community(sc: Scenario, seed: int, index: int, *, days: int | None = Non
     start = datetime.combine(sc.start, time(0), tzinfo=sc.config.zone).astimezone(UTC)
     end = start + timedelta(days=days_n)
     ev = _Evaluator(sc, kpi.Period(start, end), outcomes)
-    com = Community(sc, seed, index=index, days=days_n, log=buf,
+    com = SimulatedCommunity(sc, seed, index=index, days=days_n, log=buf,
                     on_closed=None if outcomes else ev.closed)
     tickets = com.run()
     as_of = com.at(com.end + 0.5) if com.end > com.horizon else end
@@ -255,7 +255,7 @@ def _rule_key(rule: str) -> tuple[int, str]:
     return (int(num) if num.isdigit() else 0, head)
 
 
-def community_stats(com: Community, ev: _Evaluator) -> dict[str, Any]:
+def community_stats(com: SimulatedCommunity, ev: _Evaluator) -> dict[str, Any]:
     """Queue statistics of a run (waits in seconds, busy share per person)."""
     span = max(com.end, 1.0)
     return {

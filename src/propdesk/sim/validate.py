@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from propdesk.sim import erlang
-from propdesk.sim.engine import Community
+from propdesk.sim.engine import SimulatedCommunity
 from propdesk.sim.scenario import Scenario, parse_scenario
 from propdesk.sim.stats import mean_ci
 
@@ -84,7 +84,7 @@ def erlang_check(lam_per_hour: float, service_s: float, c: int, *, replications:
     waited = 0
     calls = 0
     for r in range(replications):
-        com = Community(sc, seed * 1000 + r)
+        com = SimulatedCommunity(sc, seed * 1000 + r)
         com.run()
         st = com.desk_wait_calls
         means.append(st.mean)

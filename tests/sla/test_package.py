@@ -1,0 +1,51 @@
+"""The SLA engine as one package: one outcome function under every view of it,
+named clocks and verdicts, and the earlier import paths kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.sla.slahelp import TicketBuilder, t
+
+import propdesk.domain.deadlines as deadlines
+import propdesk.domain.sla as sla
+from propdesk.domain import commands as c
+from propdesk.domain.sla import SlaRules
+
+
+def _tickets(new: Callable[..., TicketBuilder]) -> list[TicketBuilder]:
+    slow = new("A1").record(0).to_in_progress(200, step=400)  # S-3, S-9 … late
+    slow.finish(3500)
+    return [new("A0").record(0), slow, new("E1").record(0, mode="emergency").dispatch(30),
+            new("Q1").record(0).do(c.Reply, 2000, text="已安排", answers=True)]
+
+
+def test_every_view_of_an_outcome_is_verdict(new: Callable[..., TicketBuilder],
+                                             rules: SlaRules) -> None:
+    for builder in _tickets(new):
+        for ticket in builder.history:
+            for at in (t(60), t(1000), t(100_000)):
+                clocks = sla.clocks(ticket, rules)
+                expected = [sla.verdict(c, at) for c in clocks]
+                assert sla.verdicts(ticket, rules, at) == expected
+                outcomes = sla.evaluate(ticket, rules, at)
+                assert outcomes == [sla.outcome_at(ticket.id, c, at) for c in clocks]
+                assert [(o.rule, o.cycle, o.status, o.deadline, o.overrun_s, o.started_at,
+                         o.stopped_at, o.deviation, o.occurrence) for o in outcomes] == [
+                    tuple(v) for v in expected]
+
+
+def test_clocks_and_verdicts_are_named(new: Callable[..., TicketBuilder],
+                                       rules: SlaRules) -> None:
+    ticket = new("A1").record(0).dispatch(200).now
+    clock = next(c for c in sla.clocks(ticket, rules) if c.rule == "S-3")
+    assert isinstance(clock, sla.RuleClock)
+    assert clock.start == t(0) and clock.stop is None and clock.hold == t(200)
+    v = sla.verdict(clock, t(300))
+    assert isinstance(v, sla.Verdict)
+    assert (v.rule, v.status, v.overrun_s, v.started_at) == ("S-3", "breached", 180, t(0))
+
+
+def test_the_earlier_import_paths_name_the_package_s_objects() -> None:
+    for name in deadlines.__all__:
+        assert getattr(deadlines, name) is getattr(sla, name), name
