@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import httpx
 
 from propdesk.channels import (
     DeliveryError,
@@ -233,11 +232,15 @@ class HttpPoster:
     """
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, clock: Clock = time.time) -> None:
+        import httpx  # (on first use: httpx imports its command line's rich and click)
+
         self.clock = clock
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Answer | DeliveryError:
         """POST ``body``; the answer, or a retryable error when the receiver was not reached."""
+        import httpx
+
         try:
             r = self._client.post(url, content=body, headers=dict(headers))
         except httpx.LocalProtocolError as exc:  # what we would send is not valid HTTP

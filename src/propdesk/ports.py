@@ -14,9 +14,6 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from propdesk.domain.events import Event
-from propdesk.domain.notices import Notice
-
-__all__ = ["Notice"]  # re-exported: notifiers receive domain notices
 
 
 class StoreError(Exception):
