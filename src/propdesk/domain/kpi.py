@@ -1,4 +1,4 @@
-"""The indicators of the 《信息三率统计表》 (DOMAIN §8): pure calculators.
+"""The indicators of the 《信息三率统计表》 (K-1 … K-13, docs/statistics.md): pure calculators.
 
 A period is computed over the **tickets received in it** (``start <=
 received_at < end``) **as they stand at its end** (events with ``at <=
@@ -18,7 +18,7 @@ The work is split in two steps, both pure:
    whole.  :meth:`Tally.indicators` turns a tally into :class:`Indicator`
    values (K-10: an empty denominator gives ``None``, "n/a").
 
-Definitions follow §8, with the final category, and cancelled tickets
+Definitions follow docs/statistics.md, with the final category, and cancelled tickets
 counting only in K-2 and K-3 (K-10).  K-4 counts each ticket's last callback
 once; sampled callbacks are K-12 on their own.  K-9 is the period's average
 of intact assets over the asset register: an asset is out of order from the
@@ -88,7 +88,7 @@ TARGETS: dict[str, Target | None] = {
     "K-1": Target("=", Fraction(1)),
     "K-2": Target(">", Fraction(98, 100)),
     "K-3": Target(">", Fraction(99, 100)),
-    # the manual's control points say 业主满意率 >98% (DOMAIN §8 writes ≥ 98 %)
+    # the manual's control points say 业主满意率 >98% (its targets chapter: 98 %): the stricter
     "K-4": Target(">", Fraction(98, 100)),
     "K-5": Target("=", Fraction(1)),
     "K-6": Target("=", Fraction(1)),
@@ -98,7 +98,7 @@ TARGETS: dict[str, Target | None] = {
     "K-12": None,
     "K-13": Target("=", Fraction(0)),
 }
-"""Targets of §8 and the manual (作业关键控制点, 管理目标)."""
+"""Targets of the indicators (docs/statistics.md) and the manual (作业关键控制点, 管理目标)."""
 
 
 @attrs.frozen

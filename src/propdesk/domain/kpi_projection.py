@@ -1,6 +1,6 @@
 """The KPI projection (issue 4): per-ticket fact timelines, kept up to date on
 append, from which any period's indicators are computed *as of the period's
-end* without folding (DOMAIN §8, ARCHITECTURE "projections kept up to date on
+end* without folding (docs/statistics.md; ARCHITECTURE "projections kept up to date on
 append, never a full re-fold per call").
 
 A :class:`Timeline` is computed from the ticket **as it stands now** (and its

@@ -1,4 +1,4 @@
-"""The SLA engine: the time standards of §4 (S-1 … S-14) and their evaluation.
+"""The SLA engine: the time standards S-1 … S-14 (docs/sla.md) and their evaluation.
 
 - :mod:`~propdesk.domain.sla.rules`: the rule table (:data:`RULES`), as data;
 - :mod:`~propdesk.domain.sla.milestones`: what the rules read of a ticket

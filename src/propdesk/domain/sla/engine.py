@@ -188,7 +188,7 @@ class SlaRules:
 
     @classmethod
     def default(cls) -> SlaRules:
-        """The defaults of §4, in Asia/Shanghai with the meeting at 09:00."""
+        """The default rules, in Asia/Shanghai with the meeting at 09:00."""
         return cls.build({})
 
     @classmethod
@@ -474,7 +474,8 @@ def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
 
 
 def outcome_to_dict(o: Outcome, zone: ZoneInfo | None = None) -> dict[str, Any]:
-    """The §12 shape ``{"ticket", "rule", "cycle", "status", "deadline", "overrun_s"}``.
+    """The JSON shape ``{"ticket", "rule", "cycle", "status", "deadline", "overrun_s"}``
+    (docs/json-output.md).
 
     ``deadline`` is ISO 8601 with its offset, in UTC, or in ``zone`` when given
     (the Desk passes the community's zone)."""

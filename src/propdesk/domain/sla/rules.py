@@ -1,4 +1,4 @@
-"""The time standards of §4 (S-1 … S-14) as data: one row of :data:`RULES` per rule.
+"""The time standards S-1 … S-14 (docs/sla.md) as data: one row of :data:`RULES` per rule.
 
 Each rule says which tickets and cycles it applies to, the milestone that
 *starts* its clock, the milestones that *stop* it, the milestones that make
@@ -122,7 +122,7 @@ RULES: Final[tuple[Rule, ...]] = (
          note="enforced by the lifecycle: `arrive` before `acknowledge`; "
               "`return` needs the signature"),
 )
-"""The rules of DOMAIN §4 with their default allowances."""
+"""The rules S-1 … S-14 with their default allowances."""
 
 RULE_BY_ID: Final[dict[str, Rule]] = {r.id: r for r in RULES}
 
