@@ -350,3 +350,29 @@ def test_kill_9_mid_delivery_then_restart_no_duplicate_no_loss_on_any_channel(
     assert_each_once(desk)
     assert sum(1 for r in desk.webhook.requests if json.loads(r.body)["id"] == held) == 2
     assert all(r["state"] == "sent" for r in desk.outbox())
+
+
+def test_a_webhook_delivery_in_flight_does_not_hold_back_the_next_ones(
+        desk: Community) -> None:
+    """The webhook declares ``concurrency`` (4): while one request waits for its
+    answer, the next rows of the storm go out (the outbox's speed fix)."""
+    text = desk.config.read_text("utf-8")  # the client waits as long as the receiver holds
+    desk.config.write_text(text.replace('secret_env = "E2E_WEBHOOK_SECRET"\n',
+                                        'secret_env = "E2E_WEBHOOK_SECRET"\ntimeout = 300\n'),
+                           "utf-8")
+    record_emergency(desk, "C1")  # queued while no watcher runs: four webhook rows
+    record_emergency(desk, "C2")
+    desk.webhook.hold()  # the first request (the oldest row) gets no answer for now
+    watch = Watch(desk.config)
+    try:
+        wait_for(desk.webhook.holding.is_set, "the first delivery to be in flight")
+        first = json.loads(desk.webhook.requests[0].body)["id"]
+        others = set(desk.notices()) - {first}
+        wait_for(lambda: others <= {json.loads(r.body)["id"] for r in desk.webhook.accepted},
+                 "the other notices to arrive while the first waits")
+        assert desk.webhook.holding.is_set() and first not in desk.delivered()["ops-webhook"]
+        desk.webhook.release()  # answered 500: retried, then confirmed
+        wait_for(desk.complete, "every notice on every channel")
+    finally:
+        assert watch.stop() == 0
+    assert_each_once(desk)
