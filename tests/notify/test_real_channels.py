@@ -18,6 +18,7 @@ import hmac
 import json
 import re
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ import pytest
 from tests.notify.support import (
     OWNER_NAMES,
     OWNER_PHONES,
+    ROOT,
     Watch,
     make_community,
     propdesk,
@@ -161,6 +163,43 @@ def contact_points(text: str) -> str:
     return re.sub(r'^id = "([a-z]+-[a-z]+)"$', add, text, flags=re.M)
 
 
+def notifier_tables(webhook: str, wecom: str, dingtalk: str, smtp_port: int,
+                    ca_file: Path) -> str:
+    """The four plugins' ``[[notifiers]]`` tables (the log channel's is added by
+    ``make_community``), pointed at the local servers."""
+    return f"""
+[[notifiers]]
+name = "ops-webhook"
+kind = "webhook"
+url = "{webhook}"
+secret_env = "E2E_WEBHOOK_SECRET"
+
+[[notifiers]]
+name = "wechat-desk"
+kind = "wecom"
+url = "{wecom}"
+key_env = "E2E_WECOM_KEY"
+msgtype = "text"
+
+[[notifiers]]
+name = "dingtalk-managers"
+kind = "dingtalk"
+url = "{dingtalk}"
+token_env = "E2E_DINGTALK_TOKEN"
+secret_env = "E2E_DINGTALK_SECRET"
+
+[[notifiers]]
+name = "mail"
+kind = "smtp"
+host = "127.0.0.1"
+port = {smtp_port}
+user_env = "E2E_SMTP_USER"
+password_env = "E2E_SMTP_PASSWORD"
+from = "海德花园物业前台 <desk@hyde.example>"
+ca_file = "{ca_file}"
+"""
+
+
 @pytest.fixture
 def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Community]:
     monkeypatch.setenv("E2E_WEBHOOK_SECRET", "whsec_" + base64.b64encode(WEBHOOK_KEY).decode())
@@ -175,37 +214,9 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Community]
             HttpReceiver(verify=dingtalk_verify, ok=robot_ok, reject=robot_refused) as ding, \
             SmtpReceiver(tmp_path / "ca.pem", SMTP_USER, SMTP_PASSWORD) as smtp:
         config = make_community(folder, None, log=True)
-        text = contact_points(config.read_text("utf-8")) + f"""
-[[notifiers]]
-name = "ops-webhook"
-kind = "webhook"
-url = "{webhook.url}/hooks/propdesk"
-secret_env = "E2E_WEBHOOK_SECRET"
-
-[[notifiers]]
-name = "wechat-desk"
-kind = "wecom"
-url = "{wecom.url}/cgi-bin/webhook/send"
-key_env = "E2E_WECOM_KEY"
-msgtype = "text"
-
-[[notifiers]]
-name = "dingtalk-managers"
-kind = "dingtalk"
-url = "{ding.url}/robot/send"
-token_env = "E2E_DINGTALK_TOKEN"
-secret_env = "E2E_DINGTALK_SECRET"
-
-[[notifiers]]
-name = "mail"
-kind = "smtp"
-host = "127.0.0.1"
-port = {smtp.port}
-user_env = "E2E_SMTP_USER"
-password_env = "E2E_SMTP_PASSWORD"
-from = "海德花园物业前台 <desk@hyde.example>"
-ca_file = "{smtp.ca_file}"
-"""
+        text = contact_points(config.read_text("utf-8")) + notifier_tables(
+            f"{webhook.url}/hooks/propdesk", f"{wecom.url}/cgi-bin/webhook/send",
+            f"{ding.url}/robot/send", smtp.port, smtp.ca_file)
         config.write_text(text, "utf-8")
         community = Community(config, webhook, wecom, ding, smtp)
         yield community
@@ -376,3 +387,33 @@ def test_a_webhook_delivery_in_flight_does_not_hold_back_the_next_ones(
     finally:
         assert watch.stop() == 0
     assert_each_once(desk)
+
+
+def test_the_documented_end_to_end_configuration_is_the_one_tested_and_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/notifications.md "End to end" shows this file's configuration
+    (less the local servers' URLs and CA), and ``propdesk config check`` accepts it."""
+    section = (ROOT / "docs" / "notifications.md").read_text("utf-8").split(
+        "## End to end", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert found is not None
+    documented = tomllib.loads(found.group(1))
+    tested = tomllib.loads('[[notifiers]]\nname = "duty-log"\nkind = "log"\n'
+                           'path = "notices.jsonl"\n' + notifier_tables(
+                               "http://127.0.0.1:1/h", "http://127.0.0.1:1/w",
+                               "http://127.0.0.1:1/d", 25, tmp_path / "ca.pem"))
+    local_only = {"url", "ca_file", "msgtype"}
+    for doc, test in zip(documented["notifiers"], tested["notifiers"], strict=True):
+        assert (doc["name"], doc["kind"]) == (test["name"], test["kind"])
+        assert set(test) - local_only <= set(doc) <= set(test), (doc, test)
+    (person,) = documented["people"]
+    assert {"mobile", "email", "chat_id"} <= set(person)
+    for name in ("OPS_WEBHOOK_SECRET", "WECOM_KEY", "DINGTALK_TOKEN", "DINGTALK_SECRET",
+                 "SMTP_USER", "SMTP_PASSWORD"):
+        monkeypatch.setenv(name, "whsec_" + base64.b64encode(WEBHOOK_KEY).decode()
+                           if name == "OPS_WEBHOOK_SECRET" else "SEC0123456789abcdef")
+    config = make_community(tmp_path / "desk", None, log=False)
+    notifiers = found.group(1)[found.group(1).index("[[notifiers]]"):]
+    config.write_text(config.read_text("utf-8") + "\n" + notifiers, "utf-8")
+    out = propdesk(config, "config", "check")
+    assert "Traceback" not in out.stderr
