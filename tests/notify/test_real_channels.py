@@ -424,3 +424,48 @@ def test_the_documented_end_to_end_configuration_is_the_one_tested_and_checks(
     config.write_text(config.read_text("utf-8") + "\n" + notifiers, "utf-8")
     out = propdesk(config, "config", "check")
     assert "Traceback" not in out.stderr
+
+
+def test_a_429_pauses_the_webhook_even_with_calls_in_flight(tmp_path: Path) -> None:
+    """With four calls in flight, a ``Retry-After`` still pauses the channel: the
+    rows whose turn comes after it stay pending, untouched, until the pause ends."""
+    from propdesk_webhook.plugin import WebhookChannel
+
+    from propdesk.adapters.sqlite import SQLiteStore
+    from propdesk.config import load_config
+    from propdesk.desk import Desk
+    from propdesk.domain import commands as c
+    from propdesk.outbox import Deliverer
+
+    path = make_community(tmp_path / "desk", None, log=False)
+    path.write_text(path.read_text("utf-8") + notifier_tables(
+        "http://127.0.0.1:1/h", "http://127.0.0.1:1/w", "http://127.0.0.1:1/d", 25,
+        tmp_path / "ca.pem"), "utf-8")
+    config = load_config(path)  # the desk queues a row per notice for each of the four
+    store = SQLiteStore(tmp_path / "desk" / "propdesk.db")
+    desk = Desk(config, store)
+    for i in range(20):  # 40 notices: a work order and a fan-out each
+        tid = f"R{i:02d}"
+        desk.handle(c.Record(ticket=tid, by="desk-wang", at=T0, received_at=T0,
+                             source="owner_call", content="水管爆裂", mode="emergency",
+                             area="A", location="B区车库", category="engineering"))
+        desk.handle(c.Dispatch(ticket=tid, by="desk-wang", at=T0, category="engineering"))
+    with HttpReceiver(verify=standard_webhooks_verifier(WEBHOOK_KEY)) as receiver:
+        receiver.throttle("30")
+        channel = WebhookChannel("ops-webhook", receiver.url + "/hooks/propdesk",
+                                 "whsec_" + base64.b64encode(WEBHOOK_KEY).decode(),
+                                 concurrency=4)
+        deliverer = Deliverer(store, [channel], config.notify)
+        try:
+            now = T0 + timedelta(seconds=1)
+            first = deliverer.pass_channel(channel, now)
+            assert deliverer.paused.get("ops-webhook") == now + timedelta(seconds=30)
+            assert len(first) < 20 and len(receiver.requests) == len(first)
+            assert deliverer.pass_channel(channel, now + timedelta(seconds=29)) == []
+            rest = deliverer.pass_channel(channel, now + timedelta(seconds=31))
+            assert len(first) + len(rest) == 41  # the throttled one twice
+            assert Counter(json.loads(r.body)["id"] for r in receiver.accepted) == Counter(
+                {row.notice: 1 for row in store.outbox_rows() if row.channel == "ops-webhook"})
+        finally:
+            channel.close()
+            store.close()
