@@ -469,3 +469,23 @@ def test_a_429_pauses_the_webhook_even_with_calls_in_flight(tmp_path: Path) -> N
         finally:
             channel.close()
             store.close()
+
+
+def test_two_watchers_one_sender_on_every_channel(desk: Community) -> None:
+    first = Watch(desk.config)
+    wait_for(first.holding, "the first watcher to take the lock")
+    second = Watch(desk.config)
+    try:
+        wait_for(lambda: "waiting to take over" in second.err(), "the second to wait")
+        record_emergency(desk, "W1")
+        wait_for(desk.complete, "every notice on every channel")
+        assert not second.holding()
+        assert first.stop() == 0
+        wait_for(second.holding, "the second watcher to take over")
+        record_emergency(desk, "W2")
+        wait_for(lambda: desk.complete({"ev:W2:2:emergency", "ev:W2:2:work_order"}),
+                 "delivery by the second")
+    finally:
+        first.stop()
+        assert second.stop() == 0
+    assert_each_once(desk)
