@@ -16,7 +16,10 @@ transaction right after the channel answered:
 
 Each channel is served by its own thread, so a slow or failing channel never
 holds the others back; failures are logged with the ticket and the channel,
-and counted.
+and counted.  A channel that sends one message per call and declares a
+``concurrency`` above 1 (the webhook plugin does: 4 by default) has that many
+calls in flight at once, each row still marked right after its own call
+returned: a storm is not paced by one round trip and one commit at a time.
 """
 
 from __future__ import annotations
@@ -82,6 +85,13 @@ def outbox_rows(config: Config, notices: Sequence[Notice], channels: Sequence[st
     return rows
 
 
+def in_flight(channel: Channel) -> int:
+    """How many one-message calls of ``channel`` may be in flight at once: its
+    ``concurrency`` attribute when it declares one (an int from 1 to 16), else 1."""
+    n = getattr(channel, "concurrency", 1)
+    return min(n, 16) if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else 1
+
+
 class Backoff:
     """Seconds to wait before attempt ``n + 1`` after ``n`` failures: exponential
     (``initial × 2^(n−1)``, at most ``maximum``) plus up to ``initial`` of random jitter,
@@ -130,16 +140,45 @@ class Deliverer:
     def pass_channel(self, channel: Channel, now: datetime) -> list[Outcome]:
         """Deliver ``channel``'s rows due at ``now`` (until none is due, it pauses,
         or :data:`MAX_ROWS_PER_PASS` rows were tried)."""
-        out: list[Outcome] = []
         size = batch_size(channel)
+        window = in_flight(channel) if size == 1 else 1
+        if window > 1:
+            return self._pass_concurrently(channel, now, window)
+        out: list[Outcome] = []
         while len(out) < MAX_ROWS_PER_PASS:
-            paused = self.paused.get(channel.name)
-            if paused is not None and paused > now:
+            if self._paused(channel, now):
                 break
             rows = self.store.outbox_due(channel.name, now, size)
             if not rows:
                 break
             out += self._send(channel, rows, now)
+        return out
+
+    def _paused(self, channel: Channel, now: datetime) -> bool:
+        with self._lock:
+            paused = self.paused.get(channel.name)
+        return paused is not None and paused > now
+
+    def _pass_concurrently(self, channel: Channel, now: datetime, window: int
+                           ) -> list[Outcome]:
+        """:meth:`pass_channel` with ``window`` one-message calls in flight; a row
+        whose turn comes while the channel is paused stays pending, untouched."""
+
+        def one(row: OutboxRow) -> list[Outcome]:
+            return [] if self._paused(channel, now) else self._send(channel, [row], now)
+
+        out: list[Outcome] = []
+        with ThreadPoolExecutor(max_workers=window,
+                                thread_name_prefix=f"propdesk-send-{channel.name}") as pool:
+            while len(out) < MAX_ROWS_PER_PASS and not self._paused(channel, now):
+                rows = self.store.outbox_due(channel.name, now,
+                                             min(window * 16, MAX_ROWS_PER_PASS - len(out)))
+                if not rows:
+                    break
+                done = [o for part in pool.map(one, rows) for o in part]
+                out += done
+                if not done:
+                    break
         return out
 
     def pass_all(self, now: datetime) -> list[Outcome]:

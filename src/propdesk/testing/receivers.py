@@ -4,7 +4,14 @@
 started by a test.  It records every byte it receives, checks each request
 with the test's ``verify`` function (a signature, a robot key …) and answers
 as scripted: ``fail(2)`` answers the next two verified requests with 500,
-``throttle(30)`` with 429 and ``Retry-After: 30``; otherwise ``ok``.
+``throttle(30)`` with 429 and ``Retry-After: 30``; ``fail_matching(match, 2)``
+answers the next two verified requests ``match`` accepts with 500;
+``hold()`` keeps the next verified request unanswered until ``release()``
+(a delivery in flight); otherwise ``ok``.
+
+:func:`standard_webhooks_verifier` checks Standard Webhooks signatures;
+:class:`SmtpReceiver` is a real SMTP server (aiosmtpd) that requires STARTTLS
+and a login, as a company's mail server does.
 
 :func:`personal_data_found` looks for the test fixtures' owner phones and
 names in what a receiver got, decoded every way a channel may encode text
@@ -14,15 +21,22 @@ base64/quoted-printable e-mail parts).
 
 from __future__ import annotations
 
+import base64
 import email
+import email.message
 import email.policy
+import hashlib
+import hmac
 import re
+import socket
+import ssl
 import threading
 import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -75,6 +89,11 @@ class HttpReceiver:
         self.refused: list[tuple[Request, str]] = []
         """Requests ``verify`` refused, with the reason."""
         self._script: deque[Reply] = deque()
+        self._matching: list[tuple[Callable[[Request], bool], list[int], Reply]] = []
+        self._hold: tuple[Callable[[Request], bool], int] | None = None
+        self.holding = threading.Event()
+        """Set once a held request is waiting (see :meth:`hold`)."""
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -101,6 +120,24 @@ class HttpReceiver:
         with self._lock:
             self._script.extend(replies)
 
+    def fail_matching(self, match: Callable[[Request], bool], times: int,
+                      status: int = 500) -> None:
+        """Answer the next ``times`` verified requests that ``match`` accepts with ``status``."""
+        with self._lock:
+            self._matching.append((match, [times], (status, {}, b"")))
+
+    def hold(self, match: Callable[[Request], bool] = lambda r: True,
+             status: int = 500) -> None:
+        """Keep the next verified request that ``match`` accepts unanswered until
+        :meth:`release`, then answer it with ``status`` (:attr:`holding` is set
+        while it waits)."""
+        with self._lock:
+            self._hold = (match, status)
+
+    def release(self) -> None:
+        """Let a held request be answered."""
+        self._released.set()
+
     def blobs(self) -> list[bytes]:
         """Every byte received, one blob per request."""
         with self._lock:
@@ -116,9 +153,21 @@ class HttpReceiver:
             if why is not None:
                 self.refused.append((request, why))
                 return self.reject(why)
-            if self._script:
+            for match, left, reply in self._matching:
+                if left[0] > 0 and match(request):
+                    left[0] -= 1
+                    return reply
+            held = 0
+            if self._hold is not None and self._hold[0](request):
+                held, self._hold = self._hold[1], None
+            if not held and self._script:
                 return self._script.popleft()
-            self.accepted.append(request)
+            if not held:
+                self.accepted.append(request)
+        if held:
+            self.holding.set()
+            self._released.wait(120)
+            return held, {}, b""
         return self.ok(request)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -156,6 +205,7 @@ class HttpReceiver:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -226,3 +276,105 @@ def sample_message(n: int = 1, *, type: str = "sla.warning", ticket: str | None 
                    ticket=ticket, at=datetime(2026, 3, 2, 9, 4, n % 60, tzinfo=UTC),
                    title=title, text=text, recipients=recipients, rule=rule, cycle=cycle,
                    location="5-1-1202", data={"deadline": "2026-03-02T09:05:00+08:00"})
+
+
+def standard_webhooks_verifier(key: bytes) -> Callable[[Request], str | None]:
+    """A ``verify`` for :class:`HttpReceiver`: the Standard Webhooks check with
+    the secret ``key`` (the bytes after ``whsec_``), written out from the scheme:
+    ``webhook-signature`` holds ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``."""
+
+    def verify(request: Request) -> str | None:
+        wid = request.headers.get("webhook-id")
+        ts = request.headers.get("webhook-timestamp")
+        sig = request.headers.get("webhook-signature")
+        if not (wid and ts and sig):
+            return "missing webhook headers"
+        if not ts.isdigit():
+            return "timestamp is not whole seconds"
+        mac = hmac.new(key, f"{wid}.{ts}.".encode() + request.body, hashlib.sha256).digest()
+        expected = "v1," + base64.b64encode(mac).decode()
+        if not any(hmac.compare_digest(expected, s) for s in sig.split(" ")):
+            return "bad signature"
+        return None
+
+    return verify
+
+
+@attrs.frozen
+class Mail:
+    """One e-mail an :class:`SmtpReceiver` accepted."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+    tls: bool
+    authenticated: bool
+
+    def message(self) -> email.message.EmailMessage:
+        parsed = email.message_from_bytes(self.content, policy=email.policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        return parsed
+
+
+class SmtpReceiver:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that requires STARTTLS, with a
+    certificate from a local test CA (trustme; its PEM written to ``ca_file``),
+    and a login ``user``/``password`` before it takes mail.  ``mails`` are the
+    e-mails accepted; :meth:`blobs` is every byte of every message received.
+    Needs the ``aiosmtpd`` and ``trustme`` packages (the smtp plugin's ``test`` extra)."""
+
+    def __init__(self, ca_file: Path, user: str, password: str) -> None:
+        import trustme
+        from aiosmtpd.controller import Controller
+
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(ca_file))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.ca_file = ca_file
+        self.mails: list[Mail] = []
+        self.attempts: list[bytes] = []
+        self._lock = threading.Lock()
+        self._credentials = (user.encode(), password.encode())
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self._controller = Controller(
+            self, hostname="127.0.0.1", port=self.port, tls_context=context,
+            require_starttls=True, authenticator=self._authenticate, auth_require_tls=True,
+            auth_required=True)
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) \
+            and (auth_data.login, auth_data.password) == self._credentials
+        return AuthResult(success=ok, handled=ok)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.original_content or b""
+        with self._lock:
+            self.attempts.append(content)
+            self.mails.append(Mail(envelope.mail_from, tuple(envelope.rcpt_tos), content,
+                                   session.ssl is not None, bool(session.authenticated)))
+        return "250 OK"
+
+    def blobs(self) -> list[bytes]:
+        """Every message received, and every envelope address."""
+        with self._lock:
+            return list(self.attempts) + [
+                f"{m.mail_from} {' '.join(m.rcpt_tos)}".encode() for m in self.mails]
+
+    def start(self) -> SmtpReceiver:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpReceiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
