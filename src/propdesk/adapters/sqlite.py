@@ -581,7 +581,7 @@ _SYNCHRONOUS = ("full", "normal")
 
 def open_sqlite(table: Mapping[str, Any], base_dir: Path) -> SQLiteStore:
     """Open the SQLite store a ``[storage]`` table describes (without ``backend``)."""
-    from propdesk.plugins import ConfigKeyError, check_keys
+    from propdesk.adapters.keys import ConfigKeyError, check_keys
 
     check_keys(table, ("path", "synchronous", "busy_timeout"))
     path = table.get("path", "propdesk.db")

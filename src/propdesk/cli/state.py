@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from propdesk.cli.errors import CliError, ExitCode
+from propdesk.cli.errors import CliError, ExitCode, config_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -356,8 +356,6 @@ def load_config_for_cli(path: Path) -> Config:
     try:
         return load_checked(path)
     except ConfigError as exc:
-        from propdesk.cli.app import config_error
-
         err = config_error(exc.path, exc.reason)
         err.zh = f"配置错误 {exc.path}：{reason_zh(exc.reason)}"
         raise err from None
