@@ -13,12 +13,46 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import attrs
+
 from propdesk.converter import StructureError, structure
 from propdesk.domain.commands import COMMAND_TYPES, Command
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
 
 REQUIRED = ("at", "cmd", "ticket", "by")
+
+
+@attrs.frozen
+class LineResult:
+    """The outcome of one command of a batch (docs/batch-format.md).
+
+    ``already`` is true for a line whose command was applied before (by an
+    earlier run of the same file, or an earlier line with the same explicit
+    ``command_id``): it is acknowledged, not applied a second time."""
+
+    line: int
+    ok: bool
+    ticket: str | None
+    error: str | None = None
+    code: str | None = None
+    error_zh: str | None = None
+    already: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"line", "ok", "ticket"}``, plus ``"already": true`` for a line
+        applied before, or ``error``, ``code`` and ``error_zh`` for a refused one."""
+        out: dict[str, Any] = {"line": self.line, "ok": self.ok, "ticket": self.ticket}
+        if self.already:
+            out["already"] = True
+        if not self.ok:
+            out.update(error=self.error, code=self.code, error_zh=self.error_zh)
+        return out
+
+
+def refused_line(line: int, ticket: str | None, err: DomainError) -> LineResult:
+    """The result of a refused line."""
+    return LineResult(line, False, ticket, err.message("en"), err.code, err.message("zh"))
 
 
 def parse_line(text: str) -> Command:

@@ -8,12 +8,16 @@ Clock and store are injected.  A view
 of all tickets is kept up to date from the store's global sequence for the
 queries that need every ticket (routing's open work orders, lists, SLA,
 statistics) and for observers such as the SLA deadline index.
+
+``handle`` and batches share one path: :meth:`Desk._admit` (the command-id
+replay check, the reserved ``@`` ids) and :meth:`Desk._decide` (decide, then
+evolve).  The notification side is in :mod:`propdesk.desk_outbox`, the
+as-of views, the SLA engine and the open-work projection in
+:mod:`propdesk.desk_reads`, command ids in :mod:`propdesk.command_ids`.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,34 +26,39 @@ from typing import Any
 
 import attrs
 
+from propdesk import desk_outbox
+from propdesk.batch import LineResult as LineResult
+from propdesk.batch import read_lines, refused_line
+from propdesk.command_ids import LINE_ID_PREFIX as LINE_ID_PREFIX
+from propdesk.command_ids import command_digest as command_digest
+from propdesk.command_ids import content_digest as content_digest
+from propdesk.command_ids import line_command_id as line_command_id
 from propdesk.converter import check_command
+from propdesk.desk_outbox import MASKS as MASKS
+from propdesk.desk_reads import OpenWork, SlaView, ticket_as_of, tickets_as_of
 from propdesk.domain import commands as c
 from propdesk.domain.config import Config
-from propdesk.domain.deadlines import Alert, DeadlineIndex
+from propdesk.domain.deadlines import Alert
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event, iso, utc
 from propdesk.domain.fold import evolve, fold
-from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
+from propdesk.domain.lifecycle import allowed_commands
 from propdesk.domain.model import Ticket
-from propdesk.domain.notices import Masks, Notice, alert_notice, notices_for
-from propdesk.domain.sla import Outcome, SlaRules, evaluate, outcome_to_dict
-from propdesk.masking import mask_phone, mask_room
+from propdesk.domain.notices import Notice
+from propdesk.domain.sla import Outcome
 from propdesk.ports import (
     Clock,
+    CommandRecord,
     ConcurrencyConflict,
     DuplicateCommand,
     EventStore,
-    FireKey,
     OutboxRow,
     StoredEvent,
 )
-from propdesk.serialization import canonical_json
 
 _log = logging.getLogger("propdesk.desk")
-MASKS = Masks(phone=mask_phone, room=mask_room)
-"""Notices mask owners' phones and door numbers (RELIABILITY)."""
 
 DESK_STREAM = "@desk"
 """The stream of desk-level events (publication of the public report, K-11)."""
@@ -70,102 +79,6 @@ class Result:
     events: tuple[Event, ...]
     notices: tuple[Notice, ...] = ()
     replayed: bool = False
-
-
-@attrs.frozen
-class LineResult:
-    """The outcome of one command of a batch (docs/batch-format.md).
-
-    ``already`` is true for a line whose command was applied before (by an
-    earlier run of the same file, or an earlier line with the same explicit
-    ``command_id``): it is acknowledged, not applied a second time."""
-
-    line: int
-    ok: bool
-    ticket: str | None
-    error: str | None = None
-    code: str | None = None
-    error_zh: str | None = None
-    already: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"line", "ok", "ticket"}``, plus ``"already": true`` for a line
-        applied before, or ``error``, ``code`` and ``error_zh`` for a refused one."""
-        out: dict[str, Any] = {"line": self.line, "ok": self.ok, "ticket": self.ticket}
-        if self.already:
-            out["already"] = True
-        if not self.ok:
-            out.update(error=self.error, code=self.code, error_zh=self.error_zh)
-        return out
-
-
-LINE_ID_PREFIX = "~"
-"""Prefix of the command id a batch line without ``command_id`` is given."""
-
-
-def line_command_id(digest: str, occurrence: int) -> str:
-    """The command id of a batch line that names none: 120 bits of its
-    content's digest (:func:`command_digest`, base64), and ``.n`` for the
-    n-th identical line before it in the same batch.  Applying the same file
-    again finds every line it applied already under the same id.  Short, as
-    the store keeps one per line."""
-    key = base64.urlsafe_b64encode(bytes.fromhex(digest[:30])).decode()
-    return f"{LINE_ID_PREFIX}{key}.{occurrence}" if occurrence else LINE_ID_PREFIX + key
-
-
-def command_digest(cmd: c.Command) -> str:
-    """A digest of a command's content (everything but its ``command_id``)."""
-    raw = attrs.asdict(cmd, value_serializer=_plain)
-    raw.pop("command_id", None)
-    raw["cmd"] = cmd.name.value
-    return hashlib.sha256(canonical_json(raw).encode()).hexdigest()
-
-
-def _plain(_inst: Any, _field: Any, value: Any) -> Any:
-    if isinstance(value, datetime):
-        # naive times are refused by decide(); here they only need a stable text
-        return iso(value) if value.utcoffset() is not None else value.isoformat()
-    if isinstance(value, tuple):
-        return list(value)
-    if not isinstance(value, str | int | float | bool | list | dict) and value is not None:
-        return str(value)
-    return value
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cls))
-    return names
-
-
-def _content(value: Any) -> Any:
-    """``value`` as :func:`command_digest` serialises it (attrs.asdict with
-    :func:`_plain`), written out: four times faster, for batch files."""
-    if value is None or type(value) in (str, int, bool, float):
-        return value
-    if isinstance(value, tuple | list):
-        return [_content(x) for x in value]
-    if attrs.has(type(value)):
-        return {n: _content(getattr(value, n)) for n in _field_names(type(value))}
-    return _plain(None, None, value)
-
-
-def content_digest(cmd: c.Command) -> str:
-    """The same digest as :func:`command_digest` (a test holds them equal),
-    computed without ``attrs.asdict``: a batch line's id comes from it."""
-    raw = {n: _content(getattr(cmd, n)) for n in _field_names(type(cmd)) if n != "command_id"}
-    raw["cmd"] = cmd.name.value
-    return hashlib.sha256(canonical_json(raw).encode()).hexdigest()
-
-
-def _active_assignee(t: Ticket | None) -> str | None:
-    if t is None or t.state not in ACTIVE_WORK:
-        return None
-    return t.assignee
 
 
 class Desk:
@@ -197,9 +110,12 @@ class Desk:
         """A command dated more than this ahead of the clock is refused (``future_time``);
         ``None``: no limit.  Batches (:meth:`apply_commands`) are not held to it."""
         self._view: dict[str, Ticket] | None = None
+        self._open = OpenWork()
+        """Open work orders per person over the view (kept while there is a view)."""
         self._seq = 0
         self._observers: list[Observer] = []
         self._window: tuple[int, datetime | None] = (-1, None)
+        self._sla = SlaView(config, self.add_observer, self.refresh)
         self.notices_queued = 0
         """Notices written to the outbox by this Desk (for the CLI's report)."""
         self.failures: Counter[str] = Counter()
@@ -219,24 +135,16 @@ class Desk:
             command = attrs.evolve(command, at=self.clock.now())
         elif self.future_tolerance is not None:
             self._not_in_future(command.at)
-        if command.command_id is not None:
-            replay = self._replay(command, digest)
-            if replay is not None:
-                return replay
-        if isinstance(command, c.Record) and command.ticket.startswith("@"):
-            raise DomainError("invalid_value", field="ticket",
-                              reason="a ticket id may not start with '@'")
+        rec = self._admit(command, digest)
+        if rec is not None:
+            return self._replayed(rec)
         for _attempt in range(1 if expected_version is not None else 5):
             events_before = self.store.load(command.ticket)
             if expected_version is not None and len(events_before) != expected_version:
                 raise ConcurrencyConflict(command.ticket, expected_version, len(events_before))
-            ticket = fold(events_before)
             needs_view = isinstance(command, c.Dispatch) and command.to is None
-            events = decide(ticket, command, self._context(needs_view))
-            after = ticket
-            for e in events:
-                after = evolve(after, e)
-            assert after is not None
+            events, after = self._decide(fold(events_before), command,
+                                         self._context(needs_view))
             notices = self._notices(after, events)
             try:
                 stored = self.store.append(command.ticket, len(events_before), events,
@@ -247,16 +155,51 @@ class Desk:
                     raise
                 continue
             except DuplicateCommand:
-                replay = self._replay(command, digest)
-                if replay is None:
+                rec = self._admit(command, digest)
+                if rec is None:
                     raise
-                return replay
+                return self._replayed(rec)
             if self.channels:
                 self.notices_queued += len(notices)
             self._run_commit_hooks(stored)
             self._committed()
             return Result(after, tuple(events), tuple(notices))
         raise DomainError("conflict", ticket=command.ticket)
+
+    def _admit(self, cmd: c.Command, digest: str, *, look: bool = True) -> CommandRecord | None:
+        """The checks before deciding, for :meth:`handle` and batches alike: the
+        stored record when ``cmd``'s id was applied before with this very command
+        (looked up when ``look``); the same id with another command is refused, and
+        so is a new ticket id starting with ``@`` (reserved for desk streams)."""
+        if cmd.command_id is not None and look:
+            rec = self.store.find_command(cmd.command_id)
+            if rec is not None:
+                if rec.digest != digest or rec.ticket != cmd.ticket:
+                    raise DomainError("command_id_reused", value=cmd.command_id)
+                return rec
+        if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
+            raise DomainError("invalid_value", field="ticket",
+                              reason="a ticket id may not start with '@'")
+        return None
+
+    @staticmethod
+    def _decide(ticket: Ticket | None, cmd: c.Command, ctx: Context
+                ) -> tuple[list[Event], Ticket]:
+        """The one decide-and-evolve step: ``cmd``'s events and the ticket after them."""
+        events = decide(ticket, cmd, ctx)
+        after = ticket
+        for e in events:
+            after = evolve(after, e)
+        assert after is not None
+        return events, after
+
+    def _replayed(self, rec: CommandRecord) -> Result:
+        """The first answer to a command applied before."""
+        events = self.store.load(rec.ticket)
+        ticket = fold(events)
+        assert ticket is not None
+        return Result(ticket, tuple(events[rec.first_version - 1:rec.last_version]),
+                      replayed=True)
 
     def _not_in_future(self, at: datetime) -> None:
         assert self.future_tolerance is not None
@@ -267,19 +210,6 @@ class Desk:
             raise DomainError("future_time", field="at", value=iso(utc(at)),
                               now=iso(utc(now)),
                               tolerance=int(self.future_tolerance.total_seconds()))
-
-    def _replay(self, command: c.Command, digest: str) -> Result | None:
-        assert command.command_id is not None
-        rec = self.store.find_command(command.command_id)
-        if rec is None:
-            return None
-        if rec.digest != digest or rec.ticket != command.ticket:
-            raise DomainError("command_id_reused", value=command.command_id)
-        events = self.store.load(rec.ticket)
-        ticket = fold(events)
-        assert ticket is not None
-        return Result(ticket, tuple(events[rec.first_version - 1:rec.last_version]),
-                      replayed=True)
 
     def apply_commands(
         self, items: Iterable[tuple[int, c.Command | DomainError]], *, chunk: int = 1000
@@ -331,75 +261,50 @@ class Desk:
                 self._catch_up()
         raise DomainError("conflict", ticket="(batch)")
 
-    def _applied_before(self, cmd: c.Command, digest: str) -> bool:
-        """Whether ``cmd``'s command id is already in the store with this very
-        command; the same id with another command is refused."""
-        assert cmd.command_id is not None
-        rec = self.store.find_command(cmd.command_id)
-        if rec is None:
-            return False
-        if rec.digest != digest or rec.ticket != cmd.ticket:
-            raise DomainError("command_id_reused", value=cmd.command_id)
-        return True
-
     def _apply_chunk(self, items: list[_Item]) -> list[LineResult]:
         """Decide every command of a chunk on the view, then append all accepted
         ones in one transaction.  Each item carries the command's digest when
         its time is known (``""`` otherwise) and whether its id was derived."""
         view = self._ensure_view()
         work: dict[str, Ticket | None] = {}
-        counts = self._open_counts()
+        open_work = self._open.copy()
         groups: list[tuple[str, int, Sequence[Event], str | None, str]] = []
         changed: list[tuple[Ticket, list[Event]]] = []
         out: list[LineResult] = []
         seen_ids: dict[str, str] = {}
-        ctx = Context(self.config, counts, self._question_window())
+        ctx = Context(self.config, open_work.counts, self._question_window())
         now = self.clock.now()
         for line, cmd, known, derived in items:
             if isinstance(cmd, DomainError):
-                out.append(_refused(line, str(cmd.params.get("ticket") or "") or None, cmd))
+                out.append(refused_line(line, str(cmd.params.get("ticket") or "") or None, cmd))
                 continue
             try:
                 cmd = check_command(cmd)
             except DomainError as err:
                 ticket_id = getattr(cmd, "ticket", None)
-                out.append(_refused(line, ticket_id if isinstance(ticket_id, str) else None,
+                out.append(refused_line(line, ticket_id if isinstance(ticket_id, str) else None,
                                     err))
                 continue
             if cmd.at is None:
                 cmd = attrs.evolve(cmd, at=now)
             digest = "" if cmd.command_id is None else known or command_digest(cmd)
             try:
-                if cmd.command_id is not None:
-                    if cmd.command_id in seen_ids:
-                        if seen_ids[cmd.command_id] != digest:
-                            raise DomainError("command_id_reused", value=cmd.command_id)
-                        out.append(LineResult(line, True, cmd.ticket, already=True))
-                        continue
-                    # a line of a ticket the store does not hold was never applied
-                    # (its id comes from its content, ticket included)
-                    if (cmd.ticket in view or not derived) \
-                            and self._applied_before(cmd, digest):
-                        out.append(LineResult(line, True, cmd.ticket, already=True))
-                        continue
-                if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
-                    raise DomainError("invalid_value", field="ticket",
-                                      reason="a ticket id may not start with '@'")
+                if cmd.command_id is not None and cmd.command_id in seen_ids:
+                    if seen_ids[cmd.command_id] != digest:
+                        raise DomainError("command_id_reused", value=cmd.command_id)
+                    out.append(LineResult(line, True, cmd.ticket, already=True))
+                    continue
+                # a line of a ticket the store does not hold was never applied
+                # (its id comes from its content, ticket included)
+                if self._admit(cmd, digest, look=cmd.ticket in view or not derived) is not None:
+                    out.append(LineResult(line, True, cmd.ticket, already=True))
+                    continue
                 ticket = work[cmd.ticket] if cmd.ticket in work else view.get(cmd.ticket)
-                events = decide(ticket, cmd, ctx)
+                events, after = self._decide(ticket, cmd, ctx)
             except DomainError as err:
-                out.append(_refused(line, cmd.ticket, err))
+                out.append(refused_line(line, cmd.ticket, err))
                 continue
-            after = ticket
-            for e in events:
-                after = evolve(after, e)
-            assert after is not None
-            old_a, new_a = _active_assignee(ticket), _active_assignee(after)
-            if old_a != new_a:
-                if old_a:
-                    counts[old_a] -= 1
-                if new_a:
-                    counts[new_a] += 1
+            open_work.move(ticket, after)
             work[cmd.ticket] = after
             groups.append((cmd.ticket, ticket.version if ticket else 0, events,
                            cmd.command_id, digest))
@@ -419,7 +324,7 @@ class Desk:
                 self._seq = head + written
                 for tid, t in work.items():
                     if t is not None:
-                        view[tid] = t
+                        self._put(tid, t)
                         for observer in self._observers:
                             observer(t)
             else:
@@ -486,8 +391,6 @@ class Desk:
             if not entry.event.ticket.startswith("@"):
                 yield entry.event
 
-    # ------------------------------------------- as of a time, and search (issue 19)
-
     def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None,
                       ids: Iterable[str] | None = None) -> list[Ticket]:
         """Tickets as they stood at ``end`` (events with ``at <= end``), in order of
@@ -501,11 +404,7 @@ class Desk:
             out = [t for t in (self.ticket_as_of(i, end) for i in dict.fromkeys(ids))
                    if t is not None]
         else:
-            streams: dict[str, list[Event]] = {}
-            for e in self.all_events():
-                if e.at <= end:
-                    streams.setdefault(e.ticket, []).append(e)
-            out = [t for t in map(fold, streams.values()) if t is not None]
+            out = tickets_as_of(self.all_events(), end)
         if received_from is not None:
             out = [t for t in out if t.received_at >= received_from]
         return out
@@ -513,8 +412,7 @@ class Desk:
     def ticket_as_of(self, ticket_id: str, at: datetime) -> Ticket | None:
         """One ticket as it stood at ``at``; ``None`` when it was not recorded yet
         (``unknown_ticket`` when it does not exist at all)."""
-        end = utc(at)
-        return fold([e for e in self.events_of(ticket_id) if e.at <= end])
+        return ticket_as_of(self.events_of(ticket_id), at)
 
     def search(self, text: str, *, limit: int | None = 50) -> list[Ticket]:
         """Tickets whose location (room), contact, phone (in full or its last four
@@ -545,20 +443,14 @@ class Desk:
         if self._view is not None:
             self._catch_up()
 
+    # ------------------------------------------- notifications (propdesk.desk_outbox)
+
     def flush(self, channels: Sequence[Any], *, at: datetime | None = None) -> int:
         """One delivery pass of the outbox through ``channels`` (objects of
         :class:`propdesk.channels.Channel`), when no watcher holds the store's
         watch lock; returns how many rows are still pending."""
-        from propdesk.outbox import Deliverer
-
-        lock = self.store.watch_lock()
-        if lock.acquire():
-            try:
-                Deliverer(self.store, channels, self.config.notify).pass_all(
-                    utc(at or self.clock.now()))
-            finally:
-                lock.release()
-        return len(self.store.outbox_rows(states=("pending",)))
+        return desk_outbox.flush(self.store, self.config, channels,
+                                 utc(at or self.clock.now()))
 
     def fire_alerts(self, until: datetime | None = None) -> list[Notice]:
         """Record the SLA warnings and breaches due up to ``until`` (default: now)
@@ -570,56 +462,23 @@ class Desk:
         if not alerts:
             return []
         view = self._ensure_view()
-        oldest = end - timedelta(seconds=self.config.notify.catch_up)
-        fires: list[tuple[FireKey, datetime, list[OutboxRow]]] = []
-        by_key: dict[FireKey, Notice] = {}
-        for a in alerts:
-            ticket = view.get(a.ticket)
-            if ticket is None:
-                continue
-            key: FireKey = (a.ticket, a.rule, a.cycle, a.occurrence, str(a.kind))
-            if a.at < oldest:  # older than the catch-up window: recorded, not sent
-                fires.append((key, a.at, []))
-                continue
-            notice = alert_notice(self.config, ticket, a, masks=MASKS)
-            by_key[key] = notice
-            fires.append((key, a.at, self._outbox_rows([notice])))
         try:
-            fired = self.store.record_fires(fires)
+            return desk_outbox.record_alerts(self.store, self.config, self.channels, view,
+                                             alerts, end)
         except BaseException:
-            self._sla = None  # the index took them as reported: rebuild it next time
+            self._sla.forget()  # the index took them as reported: rebuild it next time
             raise
-        return [by_key[k] for k in fired if k in by_key]
 
-    # ------------------------------------------------------------ SLA (issue 3)
-    # The SLA engine (propdesk.domain.sla) and its deadline index, kept up to
-    # date through add_observer.  Owned by the SLA engine; nothing else here.
-
-    _sla: tuple[SlaRules, DeadlineIndex] | None = None
-
-    def _sla_engine(self) -> tuple[SlaRules, DeadlineIndex]:
-        if self._sla is None:
-            rules = SlaRules.from_config(self.config)
-            index = DeadlineIndex(rules)
-            self._sla = (rules, index)
-            self.add_observer(index.update)
-        else:
-            self.refresh()
-        return self._sla
+    # ------------------------------------------- SLA (issue 3, propdesk.desk_reads)
 
     def sla_status(self, ticket_id: str, at: datetime | None = None) -> list[Outcome]:
         """Every rule's outcome for one ticket at ``at`` (default: now), per cycle (S-20)."""
-        rules, _ = self._sla_engine()
-        return evaluate(self.ticket(ticket_id), rules, utc(at or self.clock.now()))
+        return self._sla.status(self.ticket(ticket_id), utc(at or self.clock.now()))
 
     def sla_all(self, at: datetime | None = None) -> list[dict[str, Any]]:
         """The SLA status of every ticket at ``at`` (default: now) in the JSON
         shape of docs/sla.md; deadlines in the community's time zone."""
-        rules, _ = self._sla_engine()
-        when = utc(at or self.clock.now())
-        zone = self.config.zone
-        return [outcome_to_dict(o, zone) for t in self.tickets()
-                for o in evaluate(t, rules, when)]
+        return self._sla.all(self.tickets, utc(at or self.clock.now()))
 
     def due(self, until: datetime | None = None, since: datetime | None = None
             ) -> list[Alert]:
@@ -630,13 +489,8 @@ class Desk:
         watcher's and the simulator's call).  With ``since``: those falling due
         in ``(since, until]``, reported before or not (warnings only while their
         clock runs); nothing is consumed."""
-        _, index = self._sla_engine()
-        end = utc(until or self.clock.now())
-        if since is None:
-            return index.due(end)
-        return index.peek(utc(since), end)
-
-    # ------------------------------------------------------------ end of SLA block
+        return self._sla.due(utc(until or self.clock.now()),
+                             None if since is None else utc(since))
 
     # ------------------------------------------------------------ internals
 
@@ -656,19 +510,23 @@ class Desk:
         return self._window[1]
 
     def _open_counts(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for t in self._ensure_view().values():
-            a = _active_assignee(t)
-            if a:
-                counts[a] += 1
-        return counts
+        """Open work orders per person now (a copy of the projection)."""
+        self._ensure_view()
+        return Counter(self._open.counts)
 
     def _ensure_view(self) -> dict[str, Ticket]:
         if self._view is None:
             self._view = {}
+            self._open = OpenWork()
             self._seq = 0
         self._catch_up()
         return self._view
+
+    def _put(self, ticket_id: str, ticket: Ticket) -> None:
+        """Set one ticket of the view, moving the open-work projection with it."""
+        assert self._view is not None
+        self._open.move(self._view.get(ticket_id), ticket)
+        self._view[ticket_id] = ticket
 
     def _catch_up(self) -> None:
         if self._view is None:
@@ -677,7 +535,7 @@ class Desk:
         for entry in self.store.read_all(after=self._seq):
             ev = entry.event
             if not ev.ticket.startswith("@"):
-                self._view[ev.ticket] = evolve(self._view.get(ev.ticket), ev)
+                self._put(ev.ticket, evolve(self._view.get(ev.ticket), ev))
                 changed[ev.ticket] = None
             self._seq = entry.seq
         for tid in changed:
@@ -690,19 +548,11 @@ class Desk:
 
     def _notices(self, ticket: Ticket, events: Sequence[Event]) -> list[Notice]:
         """The notices of accepted ``events``."""
-        return notices_for(self.config, ticket, events, masks=MASKS)
+        return desk_outbox.event_notices(self.config, ticket, events)
 
     def _outbox_rows(self, notices: Sequence[Notice]) -> list[OutboxRow]:
         """One outbox row per (notice, channel), written with what caused it."""
-        from propdesk.outbox import outbox_rows
-
-        if not notices or not self.channels:
-            return []
-        return outbox_rows(self.config, notices, self.channels)
-
-
-def _refused(line: int, ticket: str | None, err: DomainError) -> LineResult:
-    return LineResult(line, False, ticket, err.message("en"), err.code, err.message("zh"))
+        return desk_outbox.queued_rows(self.config, notices, self.channels)
 
 
 def open_desk(
@@ -734,6 +584,4 @@ def future_tolerance(config: Config) -> timedelta | None:
 
 def apply_lines(desk: Desk, lines: Iterable[str], *, chunk: int = 1000) -> list[LineResult]:
     """Apply a batch file's lines to ``desk`` (see :mod:`propdesk.batch`)."""
-    from propdesk.batch import read_lines
-
     return desk.apply_commands(read_lines(lines), chunk=chunk)

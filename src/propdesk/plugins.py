@@ -29,6 +29,9 @@ from typing import Any, TypeVar
 import pluggy
 
 from propdesk import hookspecs
+from propdesk.adapters.keys import ConfigKeyError as ConfigKeyError
+from propdesk.adapters.keys import PluginError as PluginError
+from propdesk.adapters.keys import check_keys as check_keys
 from propdesk.channels import Channel
 from propdesk.hookspecs import ConfigTable, Renderer, StoreBackend
 from propdesk.ports import EventStore, StoredEvent
@@ -40,21 +43,6 @@ BUILTINS = ("memory", "sqlite", "log")
 
 DEFAULT_BACKEND = "sqlite"
 
-
-class PluginError(Exception):
-    """A plugin problem: an unknown or duplicate name, a bad plugin table."""
-
-    code = "plugin"
-
-
-class ConfigKeyError(PluginError, ValueError):
-    """A configuration value a plugin refuses; ``path`` is like ``$.storage.path``."""
-
-    code = "config"
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
 
 
 def make_plugin_manager(
@@ -234,17 +222,6 @@ def events_committed(
 ) -> None:
     """Tell every observer about entries that were just committed."""
     _pm(pm).hook.propdesk_events_committed(entries=list(entries))
-
-
-def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str = "$.storage") -> None:
-    """Refuse keys of ``table`` outside ``allowed``, naming the first as ``where.key``."""
-    allowed_set = set(allowed)
-    for key in table:
-        if key not in allowed_set:
-            raise ConfigKeyError(
-                f"{where}.{key}",
-                f"unknown key; allowed here: {', '.join(sorted(allowed_set)) or 'none'}",
-            )
 
 
 # ------------------------------------------------------------ CLI commands (issue 18)

@@ -21,7 +21,7 @@ Run = Callable[..., Result]
 def db_digest(config: Path) -> str:
     """A digest of the store's content: every stored row, in order (via the export)."""
     from propdesk.adapters.sqlite import SQLiteStore
-    from propdesk.transfer import export_lines
+    from propdesk.backup import export_lines
 
     store = SQLiteStore(config.parent / "propdesk.db")
     try:

@@ -15,7 +15,7 @@ from tests.cli.cli_support import RECORD, T0
 
 from propdesk.adapters.clock import ManualClock
 from propdesk.cli import cli
-from propdesk.cli.setup import starter_toml
+from propdesk.cli.setupcmds import starter_toml
 from propdesk.cli.state import Overrides
 from propdesk.config import parse_config
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from propdesk.cli.setup import starter_toml
+from propdesk.cli.setupcmds import starter_toml
 from propdesk.config import parse_config
 from propdesk.domain.config import (
     WEEKDAYS,

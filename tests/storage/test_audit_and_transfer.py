@@ -13,10 +13,10 @@ from tests.storage.storehelp import Spec
 
 from propdesk.adapters.memory import MemoryStore
 from propdesk.adapters.sqlite import SQLiteStore
+from propdesk.backup import BackupError, export_jsonl, export_lines, import_jsonl
 from propdesk.ports import EventStore
 from propdesk.serialization import chain_hash
 from propdesk.testing.contract import ODD_TEXT, make_event, make_events
-from propdesk.transfer import TransferError, export_jsonl, export_lines, import_jsonl
 
 Opener = Callable[[Spec], EventStore]
 
@@ -218,7 +218,7 @@ def test_import_refuses_a_damaged_file(
     fill(source, 4)
     lines = edit(list(export_lines(source)))
     target = MemoryStore()
-    with pytest.raises(TransferError, match=message):
+    with pytest.raises(BackupError, match=message):
         import_jsonl(lines, target, chunk=1000)
     assert target.head() == 0  # verified before anything was written
 
@@ -227,5 +227,5 @@ def test_import_needs_an_empty_store() -> None:
     source, target = MemoryStore(), MemoryStore()
     fill(source, 2)
     target.append("T-0", 0, make_events("T-0", 0, 1))
-    with pytest.raises(TransferError, match="empty"):
+    with pytest.raises(BackupError, match="empty"):
         import_jsonl(export_lines(source), target)

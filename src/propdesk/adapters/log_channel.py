@@ -61,7 +61,7 @@ class LogChannel:
 
 def log_channels(config: Mapping[str, Any], config_dir: Path) -> list[LogChannel]:
     """A :class:`LogChannel` for each ``[[notifiers]]`` table of kind ``log``."""
-    from propdesk.plugins import check_keys
+    from propdesk.adapters.keys import check_keys
 
     out = []
     for table in config.get("notifiers") or []:
@@ -72,7 +72,7 @@ def log_channels(config: Mapping[str, Any], config_dir: Path) -> list[LogChannel
         check_keys(table, KEYS, where=where)
         path = table.get("path")
         if path is not None and (not isinstance(path, str) or not path):
-            from propdesk.plugins import ConfigKeyError
+            from propdesk.adapters.keys import ConfigKeyError
 
             raise ConfigKeyError(f"{where}.path", "expected a file name")
         out.append(LogChannel(str(table["name"]),

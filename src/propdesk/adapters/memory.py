@@ -235,7 +235,7 @@ class MemoryStore:
 
 def open_memory(table: Mapping[str, Any], base_dir: Path) -> MemoryStore:
     """Open an empty in-memory store (``[storage] backend = "memory"``, no other keys)."""
-    from propdesk.plugins import check_keys
+    from propdesk.adapters.keys import check_keys
 
     check_keys(table, ())
     return MemoryStore()

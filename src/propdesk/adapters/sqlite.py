@@ -44,6 +44,14 @@ from propdesk.adapters.outbox_rows import (
     row_from,
     ts,
 )
+from propdesk.adapters.sqlite_search import (
+    SEARCH_MIGRATION,
+    SEARCH_UPSERT,
+    fill_search,
+    search_entry,
+    search_sql,
+)
+from propdesk.adapters.sqlite_search import has_trigram as _has_trigram
 from propdesk.adapters.watch_lock import FileWatchLock, ThreadWatchLock
 from propdesk.domain.events import Event, iso
 from propdesk.hookspecs import StoreBackend, hookimpl
@@ -56,21 +64,13 @@ from propdesk.ports import (
     StoreUnavailable,
     WatchLock,
 )
-from propdesk.search import SearchEntry, Term, entries_after, numbered, parse_query
+from propdesk.search import Term, entries_after, numbered, parse_query
 from propdesk.serialization import GENESIS_HASH
 
 _COLUMNS = "seq, ticket, version, kind, at, by, data, command_id, prev_hash, hash"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _PAGE = 2000
 _MIGRATION_NAME = re.compile(r"^sqlite_(\d{4})_([a-z0-9_]+)\.sql$")
-_SEARCH_MIGRATION = 2
-_SEARCH_COLUMNS = "seq, ticket, location, contact, phone, content, digits, last4, text"
-_SEARCH_UPSERT = (
-    f"INSERT INTO search ({_SEARCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (ticket) DO UPDATE SET location = excluded.location,"
-    " contact = excluded.contact, phone = excluded.phone, content = excluded.content,"
-    " digits = excluded.digits, last4 = excluded.last4, text = excluded.text"
-)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -184,12 +184,12 @@ class SQLiteStore:
                     if done:
                         continue
                     statements = split_statements(script)
-                    if version == _SEARCH_MIGRATION and not _has_trigram(conn):
+                    if version == SEARCH_MIGRATION and not _has_trigram(conn):
                         statements = [s for s in statements if "search_fts" not in s]
                     for statement in statements:
                         conn.execute(statement)
-                    if version == _SEARCH_MIGRATION:
-                        _fill_search(conn)
+                    if version == SEARCH_MIGRATION:
+                        fill_search(conn)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, applied_at)"
                         " VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
@@ -320,38 +320,7 @@ class SQLiteStore:
 
     def search_sql(self, terms: Sequence[Term], limit: int | None) -> tuple[str, list[Any]]:
         """The query :meth:`search` runs, with its parameters."""
-        params: list[Any] = []
-        if self._fts and all(len(t.text) >= 3 for t in terms):
-            parts = []
-            for term in terms:
-                part = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
-                params.append('"' + term.text.replace('"', '""') + '"')
-                if term.digits:
-                    part += " UNION SELECT seq FROM search WHERE digits = ?"
-                    params.append(term.digits)
-                    if term.last4:
-                        part += " UNION SELECT seq FROM search WHERE last4 = ?"
-                        params.append(term.digits)
-                parts.append(part)
-            where = f"seq IN ({' INTERSECT '.join(parts)})"
-        else:
-            conds = []
-            for term in terms:
-                cond = "instr(text, ?) > 0"
-                params.append(term.text)
-                if term.digits:
-                    cond += " OR digits = ?"
-                    params.append(term.digits)
-                    if term.last4:
-                        cond += " OR last4 = ?"
-                        params.append(term.digits)
-                conds.append(f"({cond})")
-            where = " AND ".join(conds)
-        text = f"SELECT ticket FROM search WHERE {where} ORDER BY seq DESC"
-        if limit is not None:
-            text += " LIMIT ?"
-            params.append(limit)
-        return text, params
+        return search_sql(terms, limit, fts=self._fts)
 
     def integrity_check(self) -> str:
         """SQLite's own ``PRAGMA integrity_check`` (``"ok"`` when the file is sound)."""
@@ -536,39 +505,12 @@ class SQLiteStore:
                     " last_version) VALUES (?, ?, ?, ?, ?)",
                     commands,
                 )
-            entries = entries_after(numbered(batch, seq), lambda t: _search_entry(conn, t))
+            entries = entries_after(numbered(batch, seq), lambda t: search_entry(conn, t))
             if entries:
-                conn.executemany(_SEARCH_UPSERT, [e.row() for e in entries])
+                conn.executemany(SEARCH_UPSERT, [e.row() for e in entries])
         except sqlite3.IntegrityError as exc:  # a backstop: the checks above hold the lock
             raise StoreUnavailable(f"SQLite refused the append: {exc}") from exc
         return stored
-
-
-def _search_entry(conn: sqlite3.Connection, ticket: str) -> SearchEntry | None:
-    row = conn.execute(
-        "SELECT ticket, seq, location, contact, phone, content FROM search WHERE ticket = ?",
-        (ticket,)).fetchone()
-    return None if row is None else SearchEntry(*row)
-
-
-def _has_trigram(conn: sqlite3.Connection) -> bool:
-    """Whether this SQLite has FTS5 with the trigram tokenizer (3.34 and later)."""
-    try:
-        conn.execute("CREATE VIRTUAL TABLE temp.propdesk_probe USING fts5(x, tokenize='trigram')")
-    except sqlite3.OperationalError:
-        return False
-    conn.execute("DROP TABLE temp.propdesk_probe")
-    return True
-
-
-def _fill_search(conn: sqlite3.Connection) -> None:
-    """Build the search index of a log written before it existed (migration 2)."""
-    rows = conn.execute(
-        "SELECT seq, ticket, version, kind, at, by, data FROM events"
-        " WHERE kind IN ('record', 'amend') ORDER BY seq").fetchall()
-    pairs = ((int(r[0]), decode_event(*r[1:])) for r in rows)
-    entries = entries_after(pairs, lambda _ticket: None)
-    conn.executemany(_SEARCH_UPSERT, [e.row() for e in entries])
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -581,7 +523,7 @@ _SYNCHRONOUS = ("full", "normal")
 
 def open_sqlite(table: Mapping[str, Any], base_dir: Path) -> SQLiteStore:
     """Open the SQLite store a ``[storage]`` table describes (without ``backend``)."""
-    from propdesk.plugins import ConfigKeyError, check_keys
+    from propdesk.adapters.keys import ConfigKeyError, check_keys
 
     check_keys(table, ("path", "synchronous", "busy_timeout"))
     path = table.get("path", "propdesk.db")

@@ -17,8 +17,15 @@ from typing import Any
 import click
 
 from propdesk import __version__, version_text
-from propdesk.cli import COMMANDS, SECTIONS
-from propdesk.cli.errors import CliError, ExitCode, exit_code_for, exit_code_table
+from propdesk.cli.errors import (
+    CliError,
+    ExitCode,
+    config_error,
+    config_hint,
+    exit_code_for,
+    exit_code_table,
+)
+from propdesk.cli.registry import COMMANDS, SECTIONS
 
 
 class LazyGroup(click.Group):
@@ -124,36 +131,15 @@ def as_cli_error(exc: BaseException) -> CliError | None:
         zh = getattr(exc, "message_zh", None)  # a store may say it in Chinese too
         return CliError(ExitCode.STORAGE, str(exc), zh if isinstance(zh, str) else
                         f"存储不可用：{exc}", code=exc.code)
-    from propdesk.transfer import TransferError
+    from propdesk.backup import BackupError
 
-    if isinstance(exc, TransferError):
+    if isinstance(exc, BackupError):
         return CliError(ExitCode.INVALID_INPUT, str(exc), f"导入文件有误：{exc.zh}",
                         code="transfer")
     if isinstance(exc, OSError) and exc.filename is not None:
         return CliError(ExitCode.INVALID_INPUT, f"{exc.filename}: {exc.strerror}",
                         f"{exc.filename}：{exc.strerror}", code="file")
     return None
-
-
-def config_error(path: str, reason: str, file: Any = None) -> CliError:
-    """A configuration error naming the key's path and what is wrong; the hint says
-    where to fix it (the file, when known) rather than to run the check that failed."""
-    en, zh = config_hint(path, file)
-    return CliError(ExitCode.CONFIG, f"configuration {path}: {reason}",
-                    f"配置错误 {path}：{reason}", code="config",
-                    hint_en=en, hint_zh=zh, details={"path": path})
-
-
-def config_hint(path: str, file: Any = None) -> tuple[str, str]:
-    """``(en, zh)``: edit ``path`` in ``file`` (docs/configuration.md), then check again."""
-    where_en = f" in {file}" if file else ""
-    where_zh = f"（{file}）" if file else ""
-    key = path if path != "$" else "the file"
-    key_zh = path if path != "$" else "配置文件"
-    return (f"edit {key}{where_en} (docs/configuration.md describes every key), then "
-            "check again with: propdesk config check",
-            f"请修改{where_zh} {key_zh}（各键说明见 docs/configuration.md），改后可用 "
-            "propdesk config check 复查")
 
 
 def report_exception(ctx: click.Context, exc: BaseException) -> ExitCode:

@@ -43,7 +43,7 @@ def demo(app: App, folder: Path, force: bool) -> None:
     the day's 《信息三率统计表》."""
     from propdesk.adapters.clock import ManualClock
     from propdesk.cli.reports import build_report, render
-    from propdesk.cli.setup import program, starter_toml
+    from propdesk.cli.setupcmds import program, starter_toml
     from propdesk.cli.slacmds import board_frame
     from propdesk.cli.slaview import outcome_dict, outcomes, sla_table
     from propdesk.domain.kpi import Period

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from propdesk.cli import COMMANDS, SECTIONS
 from propdesk.cli.errors import EXIT_CODE_DOCS, ExitCode
+from propdesk.cli.registry import COMMANDS, SECTIONS
 
 ENVIRONMENT = [
     ("PROPDESK_CONFIG", "the configuration file (as --config)"),

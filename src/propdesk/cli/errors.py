@@ -163,3 +163,24 @@ def exit_code_table(lang: str = "en") -> list[tuple[int, str, str]]:
     """``(code, name, meaning)`` rows for the docs and ``propdesk --help``."""
     i = 1 if lang == "zh" else 0
     return [(int(c), c.name.lower(), EXIT_CODE_DOCS[c][i]) for c in ExitCode]
+
+
+def config_error(path: str, reason: str, file: Any = None) -> CliError:
+    """A configuration error naming the key's path and what is wrong; the hint says
+    where to fix it (the file, when known) rather than to run the check that failed."""
+    en, zh = config_hint(path, file)
+    return CliError(ExitCode.CONFIG, f"configuration {path}: {reason}",
+                    f"配置错误 {path}：{reason}", code="config",
+                    hint_en=en, hint_zh=zh, details={"path": path})
+
+
+def config_hint(path: str, file: Any = None) -> tuple[str, str]:
+    """``(en, zh)``: edit ``path`` in ``file`` (docs/configuration.md), then check again."""
+    where_en = f" in {file}" if file else ""
+    where_zh = f"（{file}）" if file else ""
+    key = path if path != "$" else "the file"
+    key_zh = path if path != "$" else "配置文件"
+    return (f"edit {key}{where_en} (docs/configuration.md describes every key), then "
+            "check again with: propdesk config check",
+            f"请修改{where_zh} {key_zh}（各键说明见 docs/configuration.md），改后可用 "
+            "propdesk config check 复查")

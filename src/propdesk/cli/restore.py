@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from propdesk.cli.errors import CliError, ExitCode
-from propdesk.cli.setup import describe_store
+from propdesk.cli.setupcmds import describe_store
 from propdesk.cli.state import App
 
 if TYPE_CHECKING:
-    from propdesk.transfer import TransferReport
+    from propdesk.backup import BackupReport
 
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 
-def import_into(app: App, lines: Iterable[str]) -> TransferReport:
+def import_into(app: App, lines: Iterable[str]) -> BackupReport:
     """Import ``lines`` (an export) into the configured store, creating it if needed."""
-    from propdesk.transfer import import_jsonl
+    from propdesk.backup import import_jsonl
 
     _what, file = describe_store(app.config)
     created = app.overrides.store_factory is None and file is not None and not file.exists()

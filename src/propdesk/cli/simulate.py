@@ -31,7 +31,6 @@ import click
 from propdesk.cli.errors import CliError, ExitCode
 
 _ERLANG = re.compile(r"^\s*([0-9.]+)\s*/\s*(h|m|s|d)\s*,\s*([^,]+?)\s*,\s*(\d+)\s*$")
-_PER = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def _seeds(text: str | None, seed: int) -> list[int] | None:
@@ -49,20 +48,22 @@ def _seeds(text: str | None, seed: int) -> list[int] | None:
 
 
 def _erlang(spec: str, as_json: bool) -> None:
+    from propdesk.domain.durations import UNITS, text_seconds
     from propdesk.sim import erlang
-    from propdesk.sim.draws import seconds
-    from propdesk.sim.errors import ScenarioError
 
     m = _ERLANG.match(spec)
     if not m:
         raise click.BadParameter('expected RATE/UNIT,SERVICE,C such as "40/h,2m,2"',
                                  param_hint="--erlang")
+    service = text_seconds(m.group(3))
+    if service is None:
+        raise CliError(ExitCode.INVALID_INPUT, '--erlang: expected a duration such as "90s", '
+                                               f'"2m" or "1h30m", got {m.group(3)!r}')
     try:
-        lam = float(m.group(1)) / _PER[m.group(2)]
-        service = seconds(m.group(3), "--erlang")
+        lam = float(m.group(1)) / UNITS[m.group(2)]
         c = int(m.group(4))
         r = erlang.erlang_c(lam, 1.0 / service, c)
-    except (ScenarioError, erlang.ErlangError) as exc:
+    except erlang.ErlangError as exc:
         raise CliError(ExitCode.INVALID_INPUT, str(exc)) from None
     data = {**r.to_dict(), "lambda_per_hour": lam * 3600, "service_s": service,
             "service_level_20s": r.service_level(20.0),

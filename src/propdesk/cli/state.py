@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from propdesk.cli.errors import CliError, ExitCode
+from propdesk.cli.errors import CliError, ExitCode, config_error
+from propdesk.domain.durations import text_seconds
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -356,8 +357,6 @@ def load_config_for_cli(path: Path) -> Config:
     try:
         return load_checked(path)
     except ConfigError as exc:
-        from propdesk.cli.app import config_error
-
         err = config_error(exc.path, exc.reason)
         err.zh = f"配置错误 {exc.path}：{reason_zh(exc.reason)}"
         raise err from None
@@ -422,7 +421,6 @@ def open_configured_store(config: Config, *, create: bool,
 # ---------------------------------------------------------------------- times
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_RELATIVE = re.compile(r"^([+-])(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 TIME_FORMS = ("now, -5m (5 minutes ago), +30m, -1h30m, 09:05 (today), 2026-03-02 09:05 (local "
               "time), 2026-03-02 (midnight), 2026-03-02T09:05:00+08:00")
 TIME_FORMS_ZH = ("now、-5m（5分钟前）、+30m、-1h30m、09:05（今天）、2026-03-02 09:05（本地时间）、"
@@ -435,11 +433,11 @@ def parse_time(text: str, option: str, now: datetime, zone: Any) -> datetime:
     local_now = now.astimezone(zone)
     if value.lower() == "now":
         return local_now
-    m = _RELATIVE.match(value)
-    if m and any(m.groups()[1:]):
-        d, h, mi, s = (int(g) if g else 0 for g in m.groups()[1:])
-        delta = timedelta(days=d, hours=h, minutes=mi, seconds=s)
-        return local_now - delta if m.group(1) == "-" else local_now + delta
+    # a relative time: a sign, then a duration of the one grammar (propdesk.domain.durations)
+    seconds = text_seconds(value[1:]) if value[:1] in ("+", "-") else None
+    if seconds is not None:
+        delta = timedelta(seconds=seconds)
+        return local_now - delta if value[0] == "-" else local_now + delta
     m = _CLOCK.match(value)
     if m:
         h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)

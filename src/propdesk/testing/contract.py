@@ -50,32 +50,13 @@ from propdesk.ports import (
 )
 from propdesk.serialization import GENESIS_HASH, chain_hash
 from propdesk.testing.outbox_contract import OutboxContract
+from propdesk.testing.samples import T0 as T0
+from propdesk.testing.samples import make_event as make_event
+from propdesk.testing.samples import make_events as make_events
 from propdesk.testing.search_contract import SearchContract
 
 StoreFactory = Callable[..., EventStore]
 """``factory(name="main") -> EventStore``: a handle on the database ``name``."""
-
-T0 = datetime(2026, 3, 2, 1, 0, 40, tzinfo=UTC)
-
-
-def make_event(
-    ticket: str,
-    version: int,
-    kind: str = "note",
-    *,
-    at: datetime | None = None,
-    by: str = "desk-wang",
-    data: dict[str, Any] | None = None,
-) -> Event:
-    """A plain event for tests (``at`` defaults to a fixed instant + version seconds)."""
-    when = at if at is not None else T0 + timedelta(seconds=version)
-    return Event(ticket, version, kind, when, by, {} if data is None else data)
-
-
-def make_events(ticket: str, after: int, count: int, **kwargs: Any) -> list[Event]:
-    """``count`` events continuing ``ticket`` after version ``after``."""
-    return [make_event(ticket, after + i + 1, **kwargs) for i in range(count)]
-
 
 def entry_key(entry: StoredEvent) -> tuple[Any, ...]:
     """What must agree between stores for one log entry."""

@@ -16,6 +16,7 @@ import pytest
 
 from propdesk.domain.events import Event
 from propdesk.ports import ConcurrencyConflict, DuplicateCommand, EventStore, OutboxRow
+from propdesk.testing.samples import make_events
 
 T0 = datetime(2026, 3, 2, 1, 0, 40, tzinfo=UTC)
 
@@ -32,8 +33,6 @@ class OutboxContract:
     """Outbox tests; the store fixtures come from ``EventStoreContract``."""
 
     def _events(self, ticket: str, after: int, count: int) -> list[Event]:
-        from propdesk.testing.contract import make_events
-
         return make_events(ticket, after, count)
 
     def test_outbox_rows_are_written_with_the_events(self, store: EventStore) -> None:

@@ -36,6 +36,7 @@ from propdesk.adapters import (
     decode_row,
     plan_write,
 )
+from propdesk.adapters.keys import ConfigKeyError, check_keys
 from propdesk.adapters.outbox_rows import (
     OUTBOX_COLUMNS,
     OUTBOX_INSERT_COLUMNS,
@@ -43,7 +44,6 @@ from propdesk.adapters.outbox_rows import (
     row_from,
 )
 from propdesk.domain.events import Event, iso
-from propdesk.plugins import ConfigKeyError, check_keys
 from propdesk.ports import (
     AuditReport,
     CommandRecord,

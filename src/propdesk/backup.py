@@ -34,7 +34,7 @@ from propdesk.serialization import (
 Group = tuple[str, int, list[Event], str | None, str]
 
 
-class TransferError(ValueError):
+class BackupError(ValueError):
     """A bad export file or target store; the message names the line.  ``zh`` is
     the same message in Chinese, for the desk."""
 
@@ -46,7 +46,7 @@ class TransferError(ValueError):
 
 
 @attrs.frozen
-class TransferReport:
+class BackupReport:
     """What an export or import moved: entries, tickets, commands, the last hash."""
 
     events: int
@@ -81,7 +81,7 @@ def export_lines(store: EventStore) -> Iterator[str]:
         yield entry_to_line(entry, digest) + "\n"
 
 
-def export_jsonl(store: EventStore, out: TextIO) -> TransferReport:
+def export_jsonl(store: EventStore, out: TextIO) -> BackupReport:
     """Write ``store``'s whole log to ``out``; returns what was written."""
     events = 0
     tickets: set[str] = set()
@@ -95,13 +95,13 @@ def export_jsonl(store: EventStore, out: TextIO) -> TransferReport:
         if record["command_id"] is not None:
             commands.add(record["command_id"])
         head = record["hash"]
-    return TransferReport(events, len(tickets), len(commands), head)
+    return BackupReport(events, len(tickets), len(commands), head)
 
 
 def read_entries(lines: Iterable[str]) -> Iterator[tuple[StoredEvent, str]]:
     """Parse and verify export lines: ``(entry, digest)`` in order.
 
-    Raises :class:`TransferError` naming the first line that is not valid
+    Raises :class:`BackupError` naming the first line that is not valid
     JSON, lacks a field, or breaks the sequence or the hash chain.
     """
     prev = GENESIS_HASH
@@ -118,20 +118,20 @@ def read_entries(lines: Iterable[str]) -> Iterator[tuple[StoredEvent, str]]:
             prev_hash = str(record["prev_hash"])
             entry_hash = str(record["hash"])
         except (ValueError, KeyError, TypeError) as exc:
-            raise TransferError(f"line {number}: not an exported event ({exc})",
+            raise BackupError(f"line {number}: not an exported event ({exc})",
                                 f"第 {number} 行不是导出文件中的事件（{exc}）") from exc
         expected_seq += 1
         if seq != expected_seq:
-            raise TransferError(f"line {number}: sequence {seq} where {expected_seq} was expected",
+            raise BackupError(f"line {number}: sequence {seq} where {expected_seq} was expected",
                                 f"第 {number} 行：序号为 {seq}，应为 {expected_seq}")
         if prev_hash != prev:
-            raise TransferError(f"line {number}: prev_hash does not follow the previous line",
+            raise BackupError(f"line {number}: prev_hash does not follow the previous line",
                                 f"第 {number} 行：prev_hash 与上一行不衔接")
         if chain_hash(prev, event) != entry_hash:
-            raise TransferError(f"line {number}: hash does not match the event",
+            raise BackupError(f"line {number}: hash does not match the event",
                                 f"第 {number} 行：哈希与事件内容不符")
         if command_id is not None and not isinstance(command_id, str):
-            raise TransferError(f"line {number}: command_id must be a string or null",
+            raise BackupError(f"line {number}: command_id must be a string or null",
                                 f"第 {number} 行：command_id 必须是字符串或 null")
         prev = entry_hash
         yield StoredEvent(seq, event, command_id, prev_hash, entry_hash), str(digest)
@@ -157,15 +157,15 @@ def _groups(entries: Iterable[tuple[StoredEvent, str]]) -> Iterator[Group]:
         yield current
 
 
-def import_jsonl(lines: Iterable[str], store: EventStore, *, chunk: int = 1000) -> TransferReport:
+def import_jsonl(lines: Iterable[str], store: EventStore, *, chunk: int = 1000) -> BackupReport:
     """Load an export into an empty ``store``; returns what was imported.
 
     Groups are written with ``append_many`` in chunks of about ``chunk``
-    events.  Raises :class:`TransferError` when the store is not empty, the
+    events.  Raises :class:`BackupError` when the store is not empty, the
     file does not verify, or the stored hashes differ from the file's.
     """
     if store.head() != 0:
-        raise TransferError(
+        raise BackupError(
             f"the target store already holds {store.head()} events; import needs an empty store",
             f"目标存储已有 {store.head()} 条事件，只能导入空存储",
         )
@@ -194,8 +194,8 @@ def import_jsonl(lines: Iterable[str], store: EventStore, *, chunk: int = 1000) 
         store.append_many(pending)
     report = store.audit()
     if not report.ok or report.checked != events or report.head_hash != file_head[0]:
-        raise TransferError(
+        raise BackupError(
             f"the imported log does not reproduce the file's hashes: {report.reason or report}",
             f"导入后的日志与文件的哈希不一致：{report.reason or report}",
         )
-    return TransferReport(events, len(tickets), len(commands), report.head_hash)
+    return BackupReport(events, len(tickets), len(commands), report.head_hash)

@@ -141,8 +141,8 @@ def export(app: App, output: Path | None) -> None:
     The export holds owners' personal data, so it needs a person who may see
     it (--as); the export is recorded in the log.
     """
+    from propdesk.backup import export_jsonl
     from propdesk.cli.read import authorize_reveal
-    from propdesk.transfer import export_jsonl
 
     store = app.store()
     authorize_reveal(app, [], "export")
