@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from propdesk.domain.durations import whole_seconds
 from propdesk.domain.enums import DEFAULT_CATEGORIES, Role
 from propdesk.domain.errors import ConfigError
 
@@ -434,11 +435,9 @@ def parse_hhmm(text: str, path: str, *, allow_24: bool = False) -> time:
     return time(h, mi)
 
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
 def parse_duration(value: Any, path: str) -> int | None:
-    """An allowance: whole seconds (int), ``"90s"``, ``"2m"``, ``"1h30m"``, or ``"off"`` (None)."""
+    """An allowance: whole seconds (int), a duration (``"90s"``, ``"2m"``, ``"1h30m"``:
+    :mod:`propdesk.domain.durations`), or ``"off"`` (None)."""
     if isinstance(value, bool):
         raise ConfigError(path, f'expected a duration such as "90s" or "off", got {value!r}')
     if isinstance(value, int):
@@ -448,10 +447,8 @@ def parse_duration(value: Any, path: str) -> int | None:
     if isinstance(value, str):
         if value.strip().lower() == "off":
             return None
-        m = _DURATION.match(value.strip())
-        if m and any(m.groups()):
-            h, mi, s = (int(g) if g else 0 for g in m.groups())
-            return h * 3600 + mi * 60 + s
+        if (whole := whole_seconds(value)) is not None:
+            return whole
     raise ConfigError(
         path, f'expected a duration such as "90s", "2m", "1h30m" or "off", got {value!r}'
     )

@@ -21,20 +21,18 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import attrs
 
+from propdesk.domain.durations import text_seconds
 from propdesk.sim.errors import ScenarioError
 
 Sampler = Callable[[], float]
 
 KINDS = ("exponential", "lognormal", "uniform", "fixed", "empirical")
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*"
-                       r"(?:(\d+(?:\.\d+)?)s)?\s*$")
 
 
 def seconds(value: Any, path: str) -> float:
@@ -45,11 +43,8 @@ def seconds(value: Any, path: str) -> float:
         if not math.isfinite(value) or value < 0:
             raise ScenarioError(path, f"a duration must be finite and >= 0, got {value!r}")
         return float(value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m and any(m.groups()):
-            h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-            return h * 3600 + mi * 60 + s
+    if isinstance(value, str) and (secs := text_seconds(value)) is not None:
+        return secs
     raise ScenarioError(path, f'expected a duration such as "90s", "2m" or "1h30m", got '
                               f"{value!r}")
 
