@@ -46,7 +46,6 @@ COMPILED = [
     "domain/sla/milestones.py",
     "domain/sla/engine.py",
     "domain/sla/index.py",
-    "domain/deadlines.py",
     # the simulator
     "sim/engine.py",
     "sim/arrivals.py",

@@ -4,7 +4,7 @@ Builds N open tickets (default 100,000) at varied stages through the pure
 core (``decide`` + ``evolve``), then
 
 (a) evaluates every rule of every ticket at one time T (tickets/s), and
-(b) fills a :class:`~propdesk.domain.deadlines.DeadlineIndex` and asks what is
+(b) fills a :class:`~propdesk.domain.sla.DeadlineIndex` and asks what is
     due minute by minute over one simulated day after T (the median cost of
     one due-query; the first query, which drains the backlog of everything
     already overdue at T, is reported on its own).
@@ -28,12 +28,11 @@ from typing import Any
 
 from propdesk.domain import commands as c
 from propdesk.domain.config import Community, Config, Department, Person, Shift
-from propdesk.domain.deadlines import DeadlineIndex
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.enums import Role
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import SlaRules, evaluate
+from propdesk.domain.sla import DeadlineIndex, SlaRules, evaluate
 
 T_EVAL = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # 18:00 in Shanghai
 DESK = "desk-wang"

@@ -38,7 +38,6 @@ from propdesk.desk_outbox import MASKS as MASKS
 from propdesk.desk_reads import OpenWork, SlaView, ticket_as_of, tickets_as_of
 from propdesk.domain import commands as c
 from propdesk.domain.config import Config
-from propdesk.domain.deadlines import Alert
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
@@ -47,7 +46,7 @@ from propdesk.domain.fold import evolve, fold
 from propdesk.domain.lifecycle import allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Notice
-from propdesk.domain.sla import Outcome
+from propdesk.domain.sla import Alert, Outcome
 from propdesk.ports import (
     Clock,
     CommandRecord,

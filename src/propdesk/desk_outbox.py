@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from propdesk.domain.config import Config
-from propdesk.domain.deadlines import Alert
 from propdesk.domain.events import Event
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Masks, Notice, alert_notice, notices_for
+from propdesk.domain.sla import Alert
 from propdesk.masking import mask_phone, mask_room
 from propdesk.ports import EventStore, FireKey, OutboxRow
 

@@ -10,12 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from propdesk.domain.config import Config
-from propdesk.domain.deadlines import Alert, DeadlineIndex
 from propdesk.domain.events import Event, utc
 from propdesk.domain.fold import fold
 from propdesk.domain.lifecycle import ACTIVE_WORK
 from propdesk.domain.model import Ticket
-from propdesk.domain.sla import Outcome, SlaRules, evaluate, outcome_to_dict
+from propdesk.domain.sla import Alert, DeadlineIndex, Outcome, SlaRules, evaluate, outcome_to_dict
 
 
 def active_assignee(t: Ticket | None) -> str | None:

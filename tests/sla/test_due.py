@@ -9,8 +9,7 @@ from datetime import timedelta
 from tests.sla.slahelp import TicketBuilder, build_config, t
 
 from propdesk.domain import commands as c
-from propdesk.domain.deadlines import Alert, DeadlineIndex, alerts_for
-from propdesk.domain.sla import SlaRules
+from propdesk.domain.sla import Alert, DeadlineIndex, SlaRules, alerts_for
 
 New = Callable[..., TicketBuilder]
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from tests.sla.slahelp import TicketBuilder, t
 
-import propdesk.domain.deadlines as deadlines
 import propdesk.domain.sla as sla
 from propdesk.domain import commands as c
 from propdesk.domain.sla import SlaRules
@@ -44,8 +43,3 @@ def test_clocks_and_verdicts_are_named(new: Callable[..., TicketBuilder],
     v = sla.verdict(clock, t(300))
     assert isinstance(v, sla.Verdict)
     assert (v.rule, v.status, v.overrun_s, v.started_at) == ("S-3", "breached", 180, t(0))
-
-
-def test_the_earlier_import_paths_name_the_package_s_objects() -> None:
-    for name in deadlines.__all__:
-        assert getattr(deadlines, name) is getattr(sla, name), name

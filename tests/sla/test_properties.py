@@ -162,7 +162,7 @@ def test_adding_events_never_removes_a_breach_nor_moves_a_deadline_earlier(
 @given(st.data())
 def test_due_reports_each_alert_once_in_time_order_and_every_breach(
         data: st.DataObject) -> None:
-    from propdesk.domain.deadlines import DeadlineIndex
+    from propdesk.domain.sla import DeadlineIndex
 
     idx = DeadlineIndex(RULES)
     builders = [TicketBuilder(CONFIG, f"Q{i}") for i in range(data.draw(st.integers(1, 3)))]

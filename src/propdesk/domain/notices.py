@@ -30,12 +30,12 @@ from datetime import datetime
 import attrs
 
 from propdesk.domain.config import AUDIENCES, DEFAULT_AUDIENCES, Config, Department
-from propdesk.domain.deadlines import Alert
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.events import Event
 from propdesk.domain.labels import COMMAND_LABELS, STATE_LABELS, Lang, label
 from propdesk.domain.model import Ticket
 from propdesk.domain.routing import duty_shifts, emergency_notice_roles
+from propdesk.domain.sla import Alert
 
 __all__ = ["AUDIENCES", "DEFAULT_AUDIENCES", "Masks", "Notice", "alert_notice", "notices_for"]
 

@@ -30,7 +30,7 @@ from propdesk.domain.permissions import check
 class SlaView:
     """What :mod:`propdesk.cli.slaview` reads of the CLI's context (the
     configuration and a cache), plus the board's cache of each ticket's SLA
-    state.  :func:`propdesk.domain.deadlines.clocks` does not depend on the
+    state.  :func:`propdesk.domain.sla.clocks` does not depend on the
     time, and :func:`propdesk.domain.sla.outcome_at` of a clock changes only
     when the time passes one of the clock's own instants; so a ticket's board
     state is worked out again only when its version changes or the time passes
@@ -47,7 +47,7 @@ class SlaView:
 
     def clocks(self, t: Ticket) -> list[Any]:
         """The ticket's clocks that can ever have a status other than n/a."""
-        from propdesk.domain.deadlines import clocks
+        from propdesk.domain.sla import clocks
 
         kept = self._clocks.get(t.id)
         if kept is None or kept[0] != t.version:
