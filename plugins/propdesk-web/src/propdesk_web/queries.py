@@ -25,6 +25,7 @@ from propdesk.domain.events import Event
 from propdesk.domain.lifecycle import ACTIVE_WORK, allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.permissions import check
+from propdesk.domain.sla import RuleClock
 
 
 class SlaView:
@@ -43,15 +44,16 @@ class SlaView:
         self.cache: dict[str, Any] = {}
         self.rules = SlaRules.from_config(config)
         self._state: dict[str, tuple[int, datetime, datetime, BoardState, datetime]] = {}
-        self._clocks: dict[str, tuple[int, list[Any]]] = {}
+        self._clocks: dict[str, tuple[int, list[RuleClock]]] = {}
 
-    def clocks(self, t: Ticket) -> list[Any]:
+    def clocks(self, t: Ticket) -> list[RuleClock]:
         """The ticket's clocks that can ever have a status other than n/a."""
         from propdesk.domain.sla import clocks
 
         kept = self._clocks.get(t.id)
         if kept is None or kept[0] != t.version:
-            found = [c for c in clocks(t, self.rules) if c[3] is not None and c[4] is not None]
+            found = [c for c in clocks(t, self.rules)
+                     if c.start is not None and c.deadline is not None]
             kept = self._clocks[t.id] = (t.version, found)
         return kept[1]
 
@@ -67,7 +69,7 @@ class SlaView:
         nxt: tuple[datetime, str, datetime] | None = None
         instants: list[datetime] = []
         for clock in self.clocks(t):
-            instants += [x for x in clock[4:7] if x is not None]  # deadline, stop, void
+            instants += [x for x in (clock.deadline, clock.stop, clock.void) if x is not None]
             o = outcome_at(t.id, clock, at)
             if o.status == "breached":
                 breached = True
