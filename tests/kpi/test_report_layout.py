@@ -20,20 +20,6 @@ from propdesk.reports.assemble import Report
 from propdesk.reports.labels import text
 
 
-@pytest.fixture(scope="module")
-def monthly(march: Script) -> Report:
-    period = assemble.month(2026, 3, march.config.zone)
-    return assemble.from_events(march.config, march.events(), period,
-                                kpi.sla_breaches(march.config), kind="monthly")
-
-
-@pytest.fixture(scope="module")
-def quarterly(march: Script) -> Report:
-    period = assemble.quarter(2026, 1, march.config.zone)
-    return assemble.from_events(march.config, march.events(), period,
-                                kpi.sla_breaches(march.config), kind="public")
-
-
 def test_the_trend_of_a_period_not_over_stops_at_its_week(march: Script) -> None:
     period = assemble.month(2026, 3, march.config.zone)
     report = assemble.from_events(march.config, march.events(), period,
@@ -58,9 +44,9 @@ def axis_labels(svg: str) -> list[tuple[float, str]]:
             re.findall(r'<text x="([\d.]+)" y="\d+" text-anchor="middle">(W\d\d)</text>', svg)]
 
 
-def test_the_quarterly_chart_axis_labels_do_not_overlap(quarterly: Report) -> None:
-    assert len(quarterly.weeks) == 14
-    svg = html._trend_svg(quarterly, "K-1", "zh")
+def test_the_quarterly_chart_axis_labels_do_not_overlap(public: Report) -> None:
+    assert len(public.weeks) == 14
+    svg = html._trend_svg(public, "K-1", "zh")
     labels = axis_labels(svg)
     assert labels[0][1] == "W01" and len(labels) >= 5
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(labels)]

@@ -21,20 +21,6 @@ from propdesk.reports import assemble, html, render
 from propdesk.reports.assemble import Report
 
 
-@pytest.fixture(scope="module")
-def monthly(march: Script) -> Report:
-    period = assemble.month(2026, 3, march.config.zone)
-    return assemble.from_events(march.config, march.events(), period,
-                                kpi.sla_breaches(march.config), kind="monthly")
-
-
-@pytest.fixture(scope="module")
-def public(march: Script) -> Report:
-    period = assemble.quarter(2026, 1, march.config.zone)
-    return assemble.from_events(march.config, march.events(), period,
-                                kpi.sla_breaches(march.config), kind="public")
-
-
 def test_periods() -> None:
     from zoneinfo import ZoneInfo
 
