@@ -355,10 +355,11 @@ class SlaBreaches:
         import propdesk.domain.sla as sla
 
         self.rules = sla.SlaRules.from_config(config)
-        self._verdicts = sla.verdicts  # (rule, cycle, status, ...): no Outcome objects
+        self._statuses = sla.statuses
 
     def __call__(self, ticket: Ticket, at: datetime) -> list[str]:
-        return [v[0] for v in self._verdicts(ticket, self.rules, at) if v[2] == "breached"]
+        return [rule for rule, status in self._statuses(ticket, self.rules, at)
+                if status == "breached"]
 
 
 def sla_breaches(config: Config) -> SlaBreaches:

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -124,10 +124,10 @@ class _Evaluator:
     outcomes can no longer change (nothing pending), so long runs keep only
     open tickets in memory.
 
-    Per ticket it takes the SLA engine's :func:`~propdesk.domain.sla.verdicts`
-    (plain tuples; :class:`~propdesk.domain.sla.Outcome` objects are made only
-    when the outcomes are kept).  Tickets repeat a few patterns of (rules,
-    statuses): each pattern is counted, with its breaches worked out once, and
+    Per ticket it takes the SLA engine's :func:`~propdesk.domain.sla.statuses`
+    (``(rule, status)`` pairs; :class:`~propdesk.domain.sla.Outcome` objects are
+    made only when the outcomes are kept).  Tickets repeat a few patterns of
+    pairs: each pattern is counted, with its breaches worked out once, and
     :attr:`counts` expands the patterns into the per-rule table.
 
     Likewise the indicators' tally: tickets whose facts differ only in what
@@ -146,8 +146,8 @@ class _Evaluator:
         self.tally = kpi.Tally()
         # facts key -> [facts, tickets] (see the class docstring)
         self._facts: dict[tuple[Any, ...], list[Any]] = {}
-        # (rules, statuses) -> [tickets, breached rules]
-        self._patterns: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Any]] = {}
+        # (rule, status) pairs -> [tickets, breached rules]
+        self._patterns: dict[tuple[tuple[str, str], ...], list[Any]] = {}
         self.outcomes: list[dict[str, Any]] | None = [] if outcomes else None
         self.tickets = 0
         self.reworks = 0
@@ -158,8 +158,8 @@ class _Evaluator:
     def counts(self) -> dict[str, dict[str, int]]:
         """Outcomes per rule and status (rules in the order first met)."""
         out: dict[str, dict[str, int]] = {}
-        for (rules, statuses), (n, _) in self._patterns.items():
-            for rule, status in zip(rules, statuses, strict=True):
+        for pairs, (n, _) in self._patterns.items():
+            for rule, status in pairs:
                 by = out.get(rule)
                 if by is None:
                     by = out[rule] = {"met": 0, "breached": 0, "pending": 0, "na": 0}
@@ -168,28 +168,26 @@ class _Evaluator:
 
     def closed(self, t: Ticket, at: datetime) -> bool:
         """Count ``t`` now if it is final (no rule pending at its closing)."""
-        vs = sla.verdicts(t, self.rules, at)
-        statuses = tuple(map(_STATUS, vs))
-        if "pending" in statuses:
-            return False
-        self._add(t, vs, statuses, at)
+        pairs = tuple(sla.statuses(t, self.rules, at))
+        for _, status in pairs:
+            if status == sla.PENDING:
+                return False
+        self._add(t, pairs, at)
         return True
 
     def add(self, t: Ticket, as_of: datetime) -> None:
-        vs = sla.verdicts(t, self.rules, as_of)
-        self._add(t, vs, tuple(map(_STATUS, vs)), as_of)
+        self._add(t, tuple(sla.statuses(t, self.rules, as_of)), as_of)
 
-    def _add(self, t: Ticket, vs: list[sla.Verdict], statuses: tuple[str, ...],
-             as_of: datetime) -> None:
-        key = (tuple(map(_RULE, vs)), statuses)
-        pattern = self._patterns.get(key)
+    def _add(self, t: Ticket, pairs: tuple[tuple[str, str], ...], as_of: datetime) -> None:
+        pattern = self._patterns.get(pairs)
         if pattern is None:
-            breaches = tuple(r for r, s in zip(*key, strict=True) if s == "breached")
-            pattern = self._patterns[key] = [0, breaches]
+            breaches = tuple(r for r, s in pairs if s == sla.BREACHED)
+            pattern = self._patterns[pairs] = [0, breaches]
         pattern[0] += 1
         if self.outcomes is not None:
-            tid, zone, new = t.id, self.zone, sla.Outcome
-            self.outcomes.extend(sla.outcome_to_dict(new(tid, *v), zone) for v in vs)
+            zone = self.zone
+            self.outcomes.extend(sla.outcome_to_dict(o, zone)
+                                 for o in sla.evaluate(t, self.rules, as_of))
         facts = ticket_facts(t, pattern[1])
         if self._start <= facts.received_at < self._end:
             same = _FACTS_KEY(facts)
@@ -215,9 +213,6 @@ class _Evaluator:
         return self.tally
 
 
-_RULE: Final = itemgetter(0)
-_STATUS: Final = itemgetter(2)
-"""A verdict's rule and status."""
 _FACTS_KEY: Final = attrgetter(*(
     a.name for a in attrs.fields(TicketFacts)
     if a.name not in ("id", "received_at", "asset", "down")))

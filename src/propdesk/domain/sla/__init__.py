@@ -5,7 +5,7 @@
   (cycles, named milestones, series and conditions);
 - :mod:`~propdesk.domain.sla.engine`: a community's rules (:class:`SlaRules`)
   compiled into clocks (:func:`clocks`) and outcomes (:func:`verdict`,
-  :func:`evaluate`);
+  :func:`statuses`, :func:`evaluate`);
 - :mod:`~propdesk.domain.sla.index`: what falls due when
   (:class:`DeadlineIndex`, S-21).
 
@@ -23,6 +23,7 @@ from propdesk.domain.sla.engine import (
     evaluate,
     outcome_at,
     outcome_to_dict,
+    statuses,
     verdict,
     verdicts,
     whole_seconds,
@@ -91,6 +92,7 @@ __all__ = [
     "evaluate",
     "outcome_at",
     "outcome_to_dict",
+    "statuses",
     "terminal_at",
     "verdict",
     "verdicts",

@@ -4,10 +4,11 @@
 community's allowances, warning point, zone and meeting time.  :func:`clocks`
 gives every enabled rule's :class:`RuleClock` for every cycle of a ticket
 (start, deadline, stop, void, hold), independent of the time of evaluation;
-:func:`verdict` turns one clock into its outcome at a time T (S-20), the one
-place that does, and :func:`verdicts`, :func:`outcome_at` and :func:`evaluate`
-give it as :class:`Verdict` or :class:`Outcome`.  Pure: the time of
-evaluation is an argument.
+:func:`verdict` turns one clock into its outcome at a time T (S-20), and
+:func:`verdicts`, :func:`statuses`, :func:`outcome_at` and :func:`evaluate`
+give a ticket's outcomes as :class:`Verdict`, ``(rule, status)`` or
+:class:`Outcome`; all of them through ``_judge``, the one place that says what
+an outcome is.  Pure: the time of evaluation is an argument.
 """
 
 from __future__ import annotations
@@ -392,27 +393,38 @@ class Verdict(NamedTuple):
 
 _verdict: Final = _fast.named_tuple(Verdict)
 
+_Judged = tuple[str, int, Status, datetime | None, int | None, datetime | None,
+                datetime | None, str | None, int]
+"""The fields of a :class:`Verdict` as a plain tuple: what :func:`_judge` gives,
+made into ``Verdict`` where it leaves the engine."""
+
 
 def verdict(clock: RuleClock | _Row, at: datetime) -> Verdict:
     """The outcome of ``clock`` at ``at`` (S-20): milestones after ``at`` have
     not happened yet."""
-    return _judge((clock,), at)[0]
+    return _verdict(_judge((clock,), at)[0])
 
 
 def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
     """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``, in
-    the order of :func:`clocks`, as :class:`Verdict` (no ticket id: the
-    simulator and the KPI breach function only count them)."""
-    return _judge(_rows(ticket, rules), at)
+    the order of :func:`clocks`, as :class:`Verdict` (no ticket id)."""
+    return [_verdict(v) for v in _judge(_rows(ticket, rules), at)]
 
 
-def _judge(rows: Sequence[_Row], at: datetime) -> list[Verdict]:
+def statuses(ticket: Ticket, rules: SlaRules, at: datetime) -> list[tuple[str, Status]]:
+    """``(rule, status)`` of every enabled rule's outcome for every cycle of
+    ``ticket`` at ``at``, in the order of :func:`clocks`: what the simulator and
+    the indicators' breach function count."""
+    return [(v[0], v[2]) for v in _judge(_rows(ticket, rules), at)]
+
+
+def _judge(rows: Sequence[_Row], at: datetime) -> list[_Judged]:
     """The outcome of each clock at ``at``: the one place that says it."""
-    out: list[Verdict] = []
+    out: list[_Judged] = []
     append = out.append
     for rule, cyc, occ, s, d, stop, void, dev, hold in rows:
         if s is None or d is None:
-            append(_verdict((rule, cyc, NA, None, None, None, None, None, occ)))
+            append((rule, cyc, NA, None, None, None, None, None, occ))
             continue
         if stop is not None and stop > at:
             stop = None
@@ -420,21 +432,18 @@ def _judge(rows: Sequence[_Row], at: datetime) -> list[Verdict]:
             void = None
         if stop is not None and (void is None or stop <= void):
             if stop <= d:
-                append(_verdict((rule, cyc, MET, d, None, s, stop, dev, occ)))
+                append((rule, cyc, MET, d, None, s, stop, dev, occ))
             else:
-                append(_verdict((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop,
-                                 dev, occ)))
+                append((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
         elif void is not None:
             if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
-                append(_verdict((rule, cyc, NA, None, None, s, void, None, occ)))
+                append((rule, cyc, NA, None, None, s, void, None, occ))
             else:
-                append(_verdict((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void,
-                                 None, occ)))
+                append((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
         elif at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
-            append(_verdict((rule, cyc, PENDING, d, None, s, None, None, occ)))
+            append((rule, cyc, PENDING, d, None, s, None, None, occ))
         else:
-            append(_verdict((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None,
-                             occ)))
+            append((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
     return out
 
 
