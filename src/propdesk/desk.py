@@ -59,8 +59,6 @@ from propdesk.ports import (
 
 _log = logging.getLogger("propdesk.desk")
 
-DESK_STREAM = "@desk"
-"""The stream of desk-level events (publication of the public report, K-11)."""
 QUESTION_WINDOW = timedelta(days=7)
 
 Observer = Callable[[Ticket], None]
@@ -176,9 +174,7 @@ class Desk:
                 if rec.digest != digest or rec.ticket != cmd.ticket:
                     raise DomainError("command_id_reused", value=cmd.command_id)
                 return rec
-        if isinstance(cmd, c.Record) and cmd.ticket.startswith("@"):
-            raise DomainError("invalid_value", field="ticket",
-                              reason="a ticket id may not start with '@'")
+        c.check_ticket_id(cmd)
         return None
 
     @staticmethod
@@ -355,16 +351,16 @@ class Desk:
         if person is None:
             raise DomainError("unknown_person", field="by", value=by)
         when = utc(at or self.clock.now())
-        version = self.store.version(DESK_STREAM)
-        event = Event(DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
-        self.store.append(DESK_STREAM, version, [event])
+        version = self.store.version(c.DESK_STREAM)
+        event = Event(c.DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
+        self.store.append(c.DESK_STREAM, version, [event])
         return event
 
     # ---------------------------------------------------------------- reads
 
     def ticket(self, ticket_id: str) -> Ticket:
         """The ticket as its stored events make it; ``unknown_ticket`` if none."""
-        t = fold(self.store.load(ticket_id)) if not ticket_id.startswith("@") else None
+        t = fold(self.store.load(ticket_id)) if not c.is_stream(ticket_id) else None
         if t is None:
             raise DomainError("unknown_ticket", ticket=ticket_id)
         return t
@@ -387,7 +383,7 @@ class Desk:
     def all_events(self) -> Iterator[Event]:
         """Every ticket event of the log in commit order (desk-level events left out)."""
         for entry in self.store.read_all():
-            if not entry.event.ticket.startswith("@"):
+            if not c.is_stream(entry.event.ticket):
                 yield entry.event
 
     def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None,
@@ -501,9 +497,9 @@ class Desk:
     def _question_window(self) -> datetime | None:
         """The end of the K-11 question window, from the small ``@desk`` stream
         (re-read only when that stream grew; never a fold of the whole log)."""
-        version = self.store.version(DESK_STREAM)
+        version = self.store.version(c.DESK_STREAM)
         if version != self._window[0]:
-            published = [e.at for e in self.store.load(DESK_STREAM)
+            published = [e.at for e in self.store.load(c.DESK_STREAM)
                          if e.kind == "publish_report"]
             self._window = (version, published[-1] + QUESTION_WINDOW if published else None)
         return self._window[1]
@@ -533,7 +529,7 @@ class Desk:
         changed: dict[str, None] = {}
         for entry in self.store.read_all(after=self._seq):
             ev = entry.event
-            if not ev.ticket.startswith("@"):
+            if not c.is_stream(ev.ticket):
                 self._put(ev.ticket, evolve(self._view.get(ev.ticket), ev))
                 changed[ev.ticket] = None
             self._seq = entry.seq

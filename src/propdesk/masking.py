@@ -20,13 +20,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from propdesk.domain.commands import DESK_STREAM
+
 if TYPE_CHECKING:
     from propdesk.domain.config import Config
     from propdesk.domain.events import Event
     from propdesk.domain.model import Ticket
     from propdesk.ports import EventStore
 
-DESK_STREAM = "@desk"
 REVEAL_KIND = "reveal"
 REVEAL_ROLES = frozenset({"desk", "community_supervisor", "foreman", "manager"})
 PERSONAL_FIELDS = ("contact", "phone")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from propdesk.domain.labels import Lang
+from propdesk.domain.labels import CATALOG, Lang
 
 PHONE_FORMS: Final = (
     "a mobile number (13800138000, 138 0013 8000), a landline with its area code and an "
@@ -277,44 +277,8 @@ EXPECTED_ZH: Final[dict[str, str]] = {
 """Chinese of the ``expected`` parameter of ``invalid_type``."""
 
 _REASONS_ZH: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
-    (re.compile(pattern), zh) for pattern, zh in (
-        (r"^required key is missing$", "缺少必填项"),
-        (r"^unknown key$", "未知键"),
-        (r"^expected text, got (.*)$", r"应为文本，实际为 \1"),
-        (r"^expected true or false, got (.*)$", r"应为 true 或 false，实际为 \1"),
-        (r"^expected a whole number, got (.*)$", r"应为整数，实际为 \1"),
-        (r"^expected a number, got (.*)$", r"应为数字，实际为 \1"),
-        (r"^expected a list, got (.*)$", r"应为列表，实际为 \1"),
-        (r"^expected an ISO 8601 time, got (.*)$", r"应为 ISO 8601 时间，实际为 \1"),
-        (r"^(.*) is not an ISO 8601 time such as (.*)$", r"\1 不是 ISO 8601 时间（如 \2）"),
-        (r"^time (.*) has no time zone offset \(add e\.g\. (.*)\)$",
-         r"时间 \1 缺少时区（如 \2）"),
-        (r'^expected a decimal string such as "30\.00", got (.*)$',
-         r'应为十进制数字符串（如 "30.00"），实际为 \1'),
-        (r"^(.*) is not a finite decimal number$", r"\1 不是有限的十进制数"),
-        (r"^(.*) is not a decimal number$", r"\1 不是十进制数"),
-        (r"^(.*) is not one of: (.*)$", r"\1 不是有效值，可选：\2"),
-        (r"^not valid JSON: (.*)$", r"不是有效的 JSON（\1）"),
-        (r"^a ticket id may not start with '@'$", "工单号不能以 @ 开头"),
-        # the configuration's reasons
-        (r"^unknown (category|person|department|rule) (.*)$", r"未知的\1 \2"),
-        (r"^duplicate id (.*)$", r"重复的编号 \1"),
-        (r"^expected a table$", "应为表（[表名]）"),
-        (r"^expected an array of tables \((.*)\)$", r"应为表数组（\1）"),
-        (r"^expected the name of a storage plugin$", "应为存储插件的名称"),
-        (r"^(.*) is not a time of day HH:MM$", r"\1 不是 HH:MM 格式的时刻"),
-        (r"^(.*) is not one of (.*)$", r"\1 不是有效值，可选：\2"),
-        (r"^unknown time zone (.*)$", r"未知的时区 \1"),
-        (r"^price must be non-negative with at most two decimals$",
-         "价格须为非负数，最多两位小数"),
-        (r"^a limit must be at least 1$", "上限至少为 1"),
-        (r"^a duration must not be negative$", "时长不能为负"),
-        (r"^warn_at must be between 0 and 1$", "warn_at 须在 0 与 1 之间"),
-        (r"^expected a duration such as (.*), got (.*)$", r"应为时长（如 \1），实际为 \2"),
-        (r"^TOML syntax error: (.*)$", r"TOML 语法错误：\1"),
-        (r"^configuration file (.*) does not exist$", r"配置文件 \1 不存在"),
-        (r"^configuration file (.*) is not UTF-8 text$", r"配置文件 \1 不是 UTF-8 文本"),
-    ))
+    (re.compile(pattern), zh) for pattern, zh in CATALOG["errors"]["reasons_zh"])
+"""The Chinese of an English reason (``labels.toml``): the first pattern that matches."""
 _WORDS_ZH: Final = {"category": "分类", "person": "人员", "department": "部门", "rule": "规则"}
 _SUFFIXES: Final = (
     (re.compile(r"^(.*) \(and (\d+) more\)$"), "（另有 {0} 处）"),

@@ -31,6 +31,7 @@ from typing import Final
 from propdesk.domain.config import Config
 from propdesk.domain.enums import DEFAULT_CATEGORIES, Mode, State
 from propdesk.domain.enums import CommandName as C
+from propdesk.domain.labels import NEXT_STEP_LABELS
 from propdesk.domain.lifecycle import cycle_mode
 from propdesk.domain.model import Ticket, current_work_order
 
@@ -146,31 +147,4 @@ def step_reason(ticket: Ticket, step: C) -> tuple[str, str]:
     if step is C.DISPATCH and emergency:
         return ("紧急信息：90秒内派单并通知（S-4）",
                 "an emergency: dispatch and notify within 90 seconds (S-4)")
-    return _REASONS[step]
-
-
-_REASONS: Final[dict[C, tuple[str, str]]] = {
-    C.REPLY: ("立即答复来源方；需请示的5分钟内答复（S-2）",
-              "reply to the source at once; within 5 minutes when a supervisor must be "
-              "asked (S-2)"),
-    C.CLASSIFY: ("分类，2分钟内完成分类及传递（S-3）",
-                 "classify it: classification and transmission within 2 minutes (S-3)"),
-    C.DISPATCH: ("派单给责任人，2分钟内传递并复述确认（S-3）",
-                 "dispatch to a responsible person, read back within 2 minutes (S-3)"),
-    C.CONFIRM: ("处理人复述确认/接单（S-3）", "the assignee reads the order back (S-3)"),
-    C.ACKNOWLEDGE: ("处理人到前台签收信息处理单", "the assignee signs for the work order"),
-    C.CONTACT_OWNER: ("预约时间前15分钟联系业主确认（S-6）",
-                      "call the owner 15 minutes before the appointment (S-6)"),
-    C.ARRIVE: ("10分钟内赶到现场（S-5）", "be on site within 10 minutes (S-5)"),
-    C.DIAGNOSE: ("到场确认并诊断", "confirm and diagnose on site"),
-    C.PLAN: ("诊断后3分钟内制定初步方案（S-10）",
-             "draft the initial plan within 3 minutes of the diagnosis (S-10)"),
-    C.AGREE: ("来源方确认方案（有收费的须出示收费标准，R-61）",
-              "the source agrees the plan (with fees: the schedule shown, R-61)"),
-    C.COMPLETE: ("处理完毕，记录材料与收费", "finish the work; record materials and charge"),
-    C.ACCEPT: ("来源方验收签字", "the source accepts and signs"),
-    C.RETURN: ("信息处理单返回前台，检查完整", "the form comes back to the desk, checked"),
-    C.CALLBACK: ("2分钟内回访来源方（S-13）", "call the source back within 2 minutes (S-13)"),
-    C.CLOSE: ("回访合格，关闭归档", "the callback passed: close and archive"),
-    C.FOLLOW_UP: ("跟进收费争议，记录处理结果", "follow up the disputed charge"),
-}
+    return NEXT_STEP_LABELS[step.value]

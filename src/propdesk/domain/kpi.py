@@ -37,6 +37,7 @@ from fractions import Fraction
 
 import attrs
 
+from propdesk.domain.commands import is_stream
 from propdesk.domain.config import Config
 from propdesk.domain.events import Event
 from propdesk.domain.facts import TicketFacts as TicketFacts  # (re-exported)
@@ -373,6 +374,6 @@ def tickets_as_of(events: Iterable[Event], as_of: datetime) -> list[Ticket]:
     tickets; each ticket's own events are in time order (R-32)."""
     view: dict[str, Ticket] = {}
     for e in events:
-        if e.at <= as_of and not e.ticket.startswith("@"):
+        if e.at <= as_of and not is_stream(e.ticket):
             view[e.ticket] = evolve(view.get(e.ticket), e)
     return list(view.values())

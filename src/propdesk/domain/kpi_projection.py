@@ -57,6 +57,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from propdesk.domain import kpi
+from propdesk.domain.commands import is_stream
 from propdesk.domain.enums import State
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
@@ -416,7 +417,7 @@ class KpiProjection:
         history: dict[str, list[tuple[int, str | None]]] = {}
         for e in events:
             tid = e.ticket
-            if tid.startswith("@"):
+            if is_stream(tid):
                 continue
             before = view.get(tid)
             after = view[tid] = evolve(before, e)

@@ -4,8 +4,8 @@
 - :mod:`~propdesk.domain.sla.milestones`: what the rules read of a ticket
   (cycles, named milestones, series and conditions);
 - :mod:`~propdesk.domain.sla.engine`: a community's rules (:class:`SlaRules`)
-  compiled into clocks (:func:`clocks`) and outcomes (:func:`verdict`,
-  :func:`statuses`, :func:`evaluate`);
+  compiled into clocks (:func:`clocks`) and outcomes (:func:`outcome_at`,
+  :func:`evaluate`, :func:`statuses`);
 - :mod:`~propdesk.domain.sla.index`: what falls due when
   (:class:`DeadlineIndex`, S-21).
 
@@ -18,14 +18,11 @@ from propdesk.domain.sla.engine import (
     Outcome,
     RuleClock,
     SlaRules,
-    Verdict,
     clocks,
     evaluate,
     outcome_at,
     outcome_to_dict,
     statuses,
-    verdict,
-    verdicts,
     whole_seconds,
 )
 from propdesk.domain.sla.index import Alert, AlertKey, AlertKind, DeadlineIndex, alerts_for
@@ -84,7 +81,6 @@ __all__ = [
     "RuleClock",
     "SlaRules",
     "Status",
-    "Verdict",
     "alerts_for",
     "check_rules",
     "clocks",
@@ -94,7 +90,5 @@ __all__ = [
     "outcome_to_dict",
     "statuses",
     "terminal_at",
-    "verdict",
-    "verdicts",
     "whole_seconds",
 ]

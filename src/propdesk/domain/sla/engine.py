@@ -4,11 +4,10 @@
 community's allowances, warning point, zone and meeting time.  :func:`clocks`
 gives every enabled rule's :class:`RuleClock` for every cycle of a ticket
 (start, deadline, stop, void, hold), independent of the time of evaluation;
-:func:`verdict` turns one clock into its outcome at a time T (S-20), and
-:func:`verdicts`, :func:`statuses`, :func:`outcome_at` and :func:`evaluate`
-give a ticket's outcomes as :class:`Verdict`, ``(rule, status)`` or
-:class:`Outcome`; all of them through ``_judge``, the one place that says what
-an outcome is.  Pure: the time of evaluation is an argument.
+:func:`outcome_at` turns one clock into its :class:`Outcome` at a time T
+(S-20); :func:`evaluate` gives all of a ticket's outcomes and :func:`statuses`
+just their ``(rule, status)``; all of them through ``_judge``, the one place
+that says what an outcome is.  Pure: the time of evaluation is an argument.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from propdesk.domain.sla.milestones import (
     MilestoneFn,
     OccurrenceFn,
     cycle_views,
+    earlier,
     terminal_at,
 )
 from propdesk.domain.sla.rules import BREACHED, MET, NA, PENDING, RULES, Rule, Status, check_rules
@@ -286,34 +286,31 @@ def _rows(ticket: Ticket, rules: SlaRules) -> list[_Row]:
     cycles and occurrences in order)."""
     views = cycle_views(ticket)
     terminal = terminal_at(ticket)
-    meeting = rules.meeting_after_day
-    plan_for = rules._cycle_plan
     source = ticket.source
     category = ticket.category
     out: list[_Row] = []
-    append = out.append
     for v in views:
         cyc = v.cycle
         # na: the rule's clock when it does not apply to this cycle (made once, shared)
-        for na, c in plan_for(cyc, v.mode, source):
+        for na, c in rules._cycle_plan(cyc, v.mode, source):
             if c is None:  # not for this mode or source
-                append(na)
+                out.append(na)
                 continue
             (rid, rule, allowance, kind, _, _, _, filtered, start, each, anchor_fn,
              first_stop, more_stops, voids, unless, early, decided, waives) = c
             if filtered and not _applies(rule, unless, allowance, v, category):
-                append(na)
+                out.append(na)
                 continue
             if each is None:
                 s0 = start(v, None)  # type: ignore[misc]  # set when each is None
                 if s0 is None:
-                    append(na)
+                    out.append(na)
                     continue
                 starts: Sequence[datetime] = (s0,)
             else:
                 starts = each(v)
                 if not starts:
-                    append(na)
+                    out.append(na)
                     continue
             occ = 0
             for s in starts:
@@ -324,24 +321,19 @@ def _rows(ticket: Ticket, rules: SlaRules) -> list[_Row]:
                 elif kind == 1:
                     anchor = anchor_fn(v, s)  # type: ignore[misc]
                     if anchor is None:
-                        append((rid, cyc, occ, None, None, None, None, None, None))
+                        out.append((rid, cyc, occ, None, None, None, None, None, None))
                         continue
                     d = anchor - allowance
                 else:
-                    d = meeting(s) + allowance
-                # most rules have one stop and no void: the ifs skip an empty loop
+                    d = rules.meeting_after_day(s) + allowance
                 stop = first_stop(v, s)
                 if more_stops:
                     for fn in more_stops:
-                        x = fn(v, s)
-                        if x is not None and (stop is None or x < stop):
-                            stop = x
+                        stop = earlier(stop, fn(v, s))
                 void = terminal
                 if voids:
                     for fn in voids:
-                        x = fn(v, s)
-                        if x is not None and (void is None or x < void):
-                            void = x
+                        void = earlier(void, fn(v, s))
                 hold = None
                 if decided is not None:
                     hold, void = _decision(v, s, decided, waives, terminal, void)
@@ -350,7 +342,7 @@ def _rows(ticket: Ticket, rules: SlaRules) -> list[_Row]:
                         and stop < anchor - early):
                     dev = (f"early: on site {whole_seconds(anchor - stop)} s before the "
                            f"appointment, more than {rule.early_s} s early")
-                append((rid, cyc, occ, s, d, stop, void, dev, hold))
+                out.append((rid, cyc, occ, s, d, stop, void, dev, hold))
     if len(views) > 1:
         out.sort(key=rules.rule_order)
     return out
@@ -363,9 +355,7 @@ def _decision(v: CycleView, s: datetime, decided: MilestoneFn,
     ticket's closing or cancellation decides it too): a waiver before the
     decision (S-3: the desk's own resolution) voids the rule with the hold
     :data:`UNDECIDED`, so that it is not applicable whenever it came."""
-    x = decided(v, s)
-    if terminal is not None and (x is None or terminal < x):
-        x = terminal
+    x = earlier(decided(v, s), terminal)
     for fn in waives:
         w = fn(v, s)
         if w is not None and (x is None or w < x):
@@ -376,39 +366,10 @@ def _decision(v: CycleView, s: datetime, decided: MilestoneFn,
 # ------------------------------------------------------------------ outcomes
 
 
-class Verdict(NamedTuple):
-    """A clock's outcome at a time T, without the ticket id: the fields of
-    :class:`Outcome` after ``ticket``, in its order."""
-
-    rule: str
-    cycle: int
-    status: Status
-    deadline: datetime | None
-    overrun_s: int | None
-    started_at: datetime | None
-    stopped_at: datetime | None
-    deviation: str | None
-    occurrence: int
-
-
-_verdict: Final = _fast.named_tuple(Verdict)
-
 _Judged = tuple[str, int, Status, datetime | None, int | None, datetime | None,
                 datetime | None, str | None, int]
-"""The fields of a :class:`Verdict` as a plain tuple: what :func:`_judge` gives,
-made into ``Verdict`` where it leaves the engine."""
-
-
-def verdict(clock: RuleClock | _Row, at: datetime) -> Verdict:
-    """The outcome of ``clock`` at ``at`` (S-20): milestones after ``at`` have
-    not happened yet."""
-    return _verdict(_judge((clock,), at)[0])
-
-
-def verdicts(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Verdict]:
-    """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``, in
-    the order of :func:`clocks`, as :class:`Verdict` (no ticket id)."""
-    return [_verdict(v) for v in _judge(_rows(ticket, rules), at)]
+"""An outcome as a plain tuple: the fields of :class:`Outcome` after ``ticket``,
+in its order (what :func:`_judge` gives)."""
 
 
 def statuses(ticket: Ticket, rules: SlaRules, at: datetime) -> list[tuple[str, Status]]:
@@ -421,10 +382,9 @@ def statuses(ticket: Ticket, rules: SlaRules, at: datetime) -> list[tuple[str, S
 def _judge(rows: Sequence[_Row], at: datetime) -> list[_Judged]:
     """The outcome of each clock at ``at``: the one place that says it."""
     out: list[_Judged] = []
-    append = out.append
     for rule, cyc, occ, s, d, stop, void, dev, hold in rows:
         if s is None or d is None:
-            append((rule, cyc, NA, None, None, None, None, None, occ))
+            out.append((rule, cyc, NA, None, None, None, None, None, occ))
             continue
         if stop is not None and stop > at:
             stop = None
@@ -432,18 +392,18 @@ def _judge(rows: Sequence[_Row], at: datetime) -> list[_Judged]:
             void = None
         if stop is not None and (void is None or stop <= void):
             if stop <= d:
-                append((rule, cyc, MET, d, None, s, stop, dev, occ))
+                out.append((rule, cyc, MET, d, None, s, stop, dev, occ))
             else:
-                append((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
+                out.append((rule, cyc, BREACHED, d, whole_seconds(stop - d), s, stop, dev, occ))
         elif void is not None:
             if void <= d or (hold is not None and hold > void):  # (hold > void: waived)
-                append((rule, cyc, NA, None, None, s, void, None, occ))
+                out.append((rule, cyc, NA, None, None, s, void, None, occ))
             else:
-                append((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
+                out.append((rule, cyc, BREACHED, d, whole_seconds(void - d), s, void, None, occ))
         elif at <= d or (hold is not None and hold > at):  # (not decided yet: no breach)
-            append((rule, cyc, PENDING, d, None, s, None, None, occ))
+            out.append((rule, cyc, PENDING, d, None, s, None, None, occ))
         else:
-            append((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
+            out.append((rule, cyc, BREACHED, d, whole_seconds(at - d), s, None, None, occ))
     return out
 
 
@@ -471,15 +431,16 @@ class Outcome:
 
 
 def outcome_at(ticket_id: str, clock: RuleClock, at: datetime) -> Outcome:
-    """:func:`verdict` of ``clock`` at ``at`` as the :class:`Outcome` of ticket ``ticket_id``."""
-    return Outcome(ticket_id, *verdict(clock, at))
+    """The outcome of ``clock`` at ``at`` (S-20) for ticket ``ticket_id``:
+    milestones after ``at`` have not happened yet."""
+    return Outcome(ticket_id, *_judge((clock,), at)[0])
 
 
 def evaluate(ticket: Ticket, rules: SlaRules, at: datetime) -> list[Outcome]:
     """Every enabled rule's outcome for every cycle of ``ticket`` at ``at``
-    (in rule order, then cycle, then occurrence): :func:`verdicts` as :class:`Outcome`."""
+    (in rule order, then cycle, then occurrence)."""
     tid = ticket.id
-    return [Outcome(tid, *v) for v in verdicts(ticket, rules, at)]
+    return [Outcome(tid, *v) for v in _judge(_rows(ticket, rules), at)]
 
 
 def outcome_to_dict(o: Outcome, zone: ZoneInfo | None = None) -> dict[str, Any]:

@@ -132,34 +132,29 @@ class DeadlineIndex:
         """The alerts due up to ``until`` not reported before, in time order
         (warnings before breaches at the same instant); each is reported once ever."""
         heap = self._heap
-        pop = heapq.heappop
-        current = self._alerts
-        reported = self._delivered
-        terminal = self._terminal
         out: list[Alert] = []
-        append = out.append
         later = []  # breaches at their deadline = until: due just after it
         while heap:
             top = heap[0]
             at = top[0]
             if at > until:
                 break
-            pop(heap)
+            heapq.heappop(heap)
             _, rank, _, tid, key, deadline = top
             if at == until and rank == 1 and at == deadline:
                 later.append(top)
                 continue
-            alerts = current.get(tid)
+            alerts = self._alerts.get(tid)
             if alerts is None or alerts.get(key) != (at, deadline):
                 continue  # superseded by a later update
-            delivered = reported.get(tid)
+            delivered = self._delivered.get(tid)
             if delivered is None:
-                delivered = reported[tid] = set()
+                delivered = self._delivered[tid] = set()
             elif key in delivered:
                 continue
             delivered.add(key)
-            append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
-            if tid in terminal:
+            out.append(Alert(at, tid, key[0], key[1], key[3], deadline, key[2]))
+            if tid in self._terminal:
                 self._forget_if_done(tid)
         for entry in later:
             heapq.heappush(heap, entry)

@@ -57,6 +57,13 @@ _CLOSED: Final = State.CLOSED
 _CANCELLED: Final = State.CANCELLED
 
 
+def earlier(current: datetime | None, x: datetime | None) -> datetime | None:
+    """The earlier of two times, either of which may not have happened (``None``)."""
+    if x is None or (current is not None and current <= x):
+        return current
+    return x
+
+
 def cycle_views(ticket: Ticket) -> list[CycleView]:
     """One :class:`CycleView` per cycle of ``ticket``, in order (one pass over its work orders)."""
     starts = ticket.cycle_starts or (ticket.recorded_at,)
@@ -77,24 +84,12 @@ def cycle_views(ticket: Ticket) -> list[CycleView]:
             if wo.appointment_at is not None:
                 same = wo.cycle == 1 and wo.appointment_at == ticket.appointment_at
                 v.booked = ticket.recorded_at if same else wo.dispatched_at
-        x = wo.confirmed_at
-        if x is not None and (v.confirmed is None or x < v.confirmed):
-            v.confirmed = x
-        x = wo.acknowledged_at
-        if x is not None and (v.acknowledged is None or x < v.acknowledged):
-            v.acknowledged = x
-        x = wo.contacted_at
-        if x is not None and (v.contacted is None or x < v.contacted):
-            v.contacted = x
-        x = wo.arrived_at
-        if x is not None and (v.arrived is None or x < v.arrived):
-            v.arrived = x
-        x = wo.diagnosed_at
-        if x is not None and (v.diagnosed is None or x < v.diagnosed):
-            v.diagnosed = x
-        x = wo.planned_at
-        if x is not None and (v.planned is None or x < v.planned):
-            v.planned = x
+        v.confirmed = earlier(v.confirmed, wo.confirmed_at)
+        v.acknowledged = earlier(v.acknowledged, wo.acknowledged_at)
+        v.contacted = earlier(v.contacted, wo.contacted_at)
+        v.arrived = earlier(v.arrived, wo.arrived_at)
+        v.diagnosed = earlier(v.diagnosed, wo.diagnosed_at)
+        v.planned = earlier(v.planned, wo.planned_at)
         if wo.unable:
             v.unables = tuple(sorted((*v.unables, *(u.at for u in wo.unable))))
         if wo.returned_at is not None:
