@@ -35,7 +35,7 @@ from propdesk.command_ids import content_digest as content_digest
 from propdesk.command_ids import line_command_id as line_command_id
 from propdesk.converter import check_command
 from propdesk.desk_outbox import MASKS as MASKS
-from propdesk.desk_reads import OpenWork, SlaView, ticket_as_of, tickets_as_of
+from propdesk.desk_reads import SlaView, ticket_as_of, tickets_as_of
 from propdesk.domain import commands as c
 from propdesk.domain.config import Config
 from propdesk.domain.decide import Context, decide
@@ -46,6 +46,7 @@ from propdesk.domain.fold import evolve, fold
 from propdesk.domain.lifecycle import allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Notice
+from propdesk.domain.routing import OpenWork
 from propdesk.domain.sla import Alert, Outcome
 from propdesk.ports import (
     Clock,
@@ -504,10 +505,10 @@ class Desk:
             self._window = (version, published[-1] + QUESTION_WINDOW if published else None)
         return self._window[1]
 
-    def _open_counts(self) -> Counter[str]:
+    def _open_counts(self) -> dict[str, int]:
         """Open work orders per person now (a copy of the projection)."""
         self._ensure_view()
-        return Counter(self._open.counts)
+        return dict(self._open.counts)
 
     def _ensure_view(self) -> dict[str, Ticket]:
         if self._view is None:

@@ -1,10 +1,10 @@
 """The Desk's read side beyond the current view: tickets as they stood at a
 time (issue 19), the SLA engine over the view (issue 3), and the one count of
-open work orders per person that routing reads (R-51)."""
+open work orders per person that routing reads (R-51,
+:class:`~propdesk.domain.routing.OpenWork`)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -12,40 +12,8 @@ from typing import Any
 from propdesk.domain.config import Config
 from propdesk.domain.events import Event, utc
 from propdesk.domain.fold import fold
-from propdesk.domain.lifecycle import ACTIVE_WORK
 from propdesk.domain.model import Ticket
 from propdesk.domain.sla import Alert, DeadlineIndex, Outcome, SlaRules, evaluate, outcome_to_dict
-
-
-def active_assignee(t: Ticket | None) -> str | None:
-    """Who holds ``t``'s open work order, if it has one."""
-    if t is None or t.state not in ACTIVE_WORK:
-        return None
-    return t.assignee
-
-
-class OpenWork:
-    """Open work orders per person, kept as a projection: :meth:`move` with each
-    ticket before and after a change.  Routing reads :attr:`counts` (R-51)."""
-
-    def __init__(self, counts: Counter[str] | None = None) -> None:
-        self.counts: Counter[str] = Counter() if counts is None else counts
-
-    def move(self, before: Ticket | None, after: Ticket | None) -> None:
-        """Account for a ticket going from ``before`` to ``after``."""
-        old, new = active_assignee(before), active_assignee(after)
-        if old == new:
-            return
-        if old:
-            self.counts[old] -= 1
-            if not self.counts[old]:
-                del self.counts[old]
-        if new:
-            self.counts[new] += 1
-
-    def copy(self) -> OpenWork:
-        """An independent copy (a batch moves its own while it decides)."""
-        return OpenWork(Counter(self.counts))
 
 
 def tickets_as_of(events: Iterable[Event], end: datetime) -> list[Ticket]:

@@ -85,6 +85,7 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         raise DomainError("unknown_person", field="by", value=by) from None
     name = cmd.name
     if name is C.RECORD:
+        c.check_ticket_id(cmd)
         if ticket is not None:
             raise DomainError("duplicate_ticket", ticket=cmd.ticket)
         permissions.check(config, None, C.RECORD, person)

@@ -35,6 +35,8 @@ from propdesk.domain import _fast
 from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
+from propdesk.domain.lifecycle import ACTIVE_WORK
+from propdesk.domain.model import Ticket
 from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
@@ -314,3 +316,38 @@ def emergency_notice_roles(
             why = "area_responsible"
         out.append((pid, why))
     return out
+
+
+def active_assignee(t: Ticket | None) -> str | None:
+    """Who holds ``t``'s open work order (one of the open work orders routing
+    counts, R-51), if anyone."""
+    if t is None or t.state not in ACTIVE_WORK:
+        return None
+    return t.assignee
+
+
+class OpenWork:
+    """Open work orders per person, kept as a projection: :meth:`move` with each
+    ticket before and after a change.  Routing reads :attr:`counts` (R-51);
+    the Desk and the simulator keep one each."""
+
+    def __init__(self, counts: dict[str, int] | None = None) -> None:
+        self.counts: dict[str, int] = {} if counts is None else counts
+
+    def move(self, before: Ticket | None, after: Ticket | None) -> None:
+        """Account for a ticket going from ``before`` to ``after``."""
+        old, new = active_assignee(before), active_assignee(after)
+        if old == new:
+            return
+        if old is not None:
+            left = self.counts[old] - 1
+            if left:
+                self.counts[old] = left
+            else:
+                del self.counts[old]
+        if new is not None:
+            self.counts[new] = self.counts.get(new, 0) + 1
+
+    def copy(self) -> OpenWork:
+        """An independent copy (a batch moves its own while it decides)."""
+        return OpenWork(dict(self.counts))

@@ -36,10 +36,9 @@ from propdesk.domain.enums import Role, Satisfaction, Source
 from propdesk.domain.errors import DomainError
 from propdesk.domain.events import Event
 from propdesk.domain.fold import evolve
-from propdesk.domain.lifecycle import ACTIVE_WORK
 from propdesk.domain.model import Ticket, current_assignee, current_work_order
 from propdesk.domain.roster import on_duty
-from propdesk.domain.routing import rank
+from propdesk.domain.routing import OpenWork, rank
 from propdesk.sim import jobs
 from propdesk.sim.arrivals import Rates
 from propdesk.sim.clock import SimulatedTime
@@ -88,10 +87,8 @@ class SimulatedCommunity:
         self.now = 0.0
         self._heap: list[tuple[float, int, int, Action, Job | None]] = []
         self._seq = 0
-        # a plain dict: a Counter's item assignment goes through Python code
-        # (Counter defines __delitem__, which takes over the C slot for both)
-        self.counts: dict[str, int] = {}
-        self.ctx = Context(self.cfg, self.counts, None)
+        self.open_work = OpenWork()
+        self.ctx = Context(self.cfg, self.open_work.counts, None)
         self.active = 0
         self.commands = 0
         self.n_tickets = 0
@@ -187,17 +184,7 @@ class SimulatedCommunity:
         for e in events:
             after = evolve(after, e)
         assert after is not None
-        # the open work orders per person (routing's input), as the Desk's view
-        # counts them: the assignee of a ticket in active work holds one
-        old = job.counted
-        wo = current_work_order(after) if after.state in ACTIVE_WORK else None
-        new = wo.assignee if wo is not None else None
-        if old != new:
-            if old:
-                self.counts[old] -= 1
-            if new:
-                self.counts[new] = self.counts.get(new, 0) + 1
-            job.counted = new
+        self.open_work.move(ticket, after)
         job.ticket = after
         self.tickets[job.id] = after
         self.commands += 1
@@ -452,7 +439,8 @@ class SimulatedCommunity:
             if not mates:
                 self.backlog.append(job)
                 return
-            ranked, _tie = rank(self.cfg, mates, area=ticket.area, open_counts=self.counts)
+            ranked, _tie = rank(self.cfg, mates, area=ticket.area,
+                                open_counts=self.open_work.counts)
             to = ranked[0].id
             at = self.at()
             self.apply(job, command(c.Transfer, job.id, self._desk_person(), at, {

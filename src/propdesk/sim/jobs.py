@@ -41,7 +41,6 @@ class Job:
         "arrival",
         "assignee",
         "category",
-        "counted",
         "desk",
         "durations",
         "emergency",
@@ -62,8 +61,6 @@ class Job:
         self.category = stream.category
         self.durations = durations
         self.ticket: Ticket | None = None
-        self.counted: str | None = None
-        """Whose open work order this ticket counts as (the engine's routing counts)."""
         self.emergency = False
         self.appointment: float | None = None
         self.desk = False
