@@ -41,12 +41,12 @@ from propdesk.domain.config import Config
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.enums import CommandName
 from propdesk.domain.errors import DomainError
-from propdesk.domain.events import Event, iso, utc
+from propdesk.domain.events import DESK_STREAM, Event, check_ticket_id, is_stream, iso, utc
 from propdesk.domain.fold import evolve, fold
 from propdesk.domain.lifecycle import allowed_commands
 from propdesk.domain.model import Ticket
 from propdesk.domain.notices import Notice
-from propdesk.domain.routing import OpenWork
+from propdesk.domain.routing import OpenWork, active_assignee
 from propdesk.domain.sla import Alert, Outcome
 from propdesk.ports import (
     Clock,
@@ -175,7 +175,8 @@ class Desk:
                 if rec.digest != digest or rec.ticket != cmd.ticket:
                     raise DomainError("command_id_reused", value=cmd.command_id)
                 return rec
-        c.check_ticket_id(cmd)
+        if isinstance(cmd, c.Record):
+            check_ticket_id(cmd.ticket)
         return None
 
     @staticmethod
@@ -300,7 +301,7 @@ class Desk:
             except DomainError as err:
                 out.append(refused_line(line, cmd.ticket, err))
                 continue
-            open_work.move(ticket, after)
+            open_work.move(active_assignee(ticket), after)
             work[cmd.ticket] = after
             groups.append((cmd.ticket, ticket.version if ticket else 0, events,
                            cmd.command_id, digest))
@@ -352,16 +353,16 @@ class Desk:
         if person is None:
             raise DomainError("unknown_person", field="by", value=by)
         when = utc(at or self.clock.now())
-        version = self.store.version(c.DESK_STREAM)
-        event = Event(c.DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
-        self.store.append(c.DESK_STREAM, version, [event])
+        version = self.store.version(DESK_STREAM)
+        event = Event(DESK_STREAM, version + 1, "publish_report", when, by, {"report": label})
+        self.store.append(DESK_STREAM, version, [event])
         return event
 
     # ---------------------------------------------------------------- reads
 
     def ticket(self, ticket_id: str) -> Ticket:
         """The ticket as its stored events make it; ``unknown_ticket`` if none."""
-        t = fold(self.store.load(ticket_id)) if not c.is_stream(ticket_id) else None
+        t = fold(self.store.load(ticket_id)) if not is_stream(ticket_id) else None
         if t is None:
             raise DomainError("unknown_ticket", ticket=ticket_id)
         return t
@@ -384,7 +385,7 @@ class Desk:
     def all_events(self) -> Iterator[Event]:
         """Every ticket event of the log in commit order (desk-level events left out)."""
         for entry in self.store.read_all():
-            if not c.is_stream(entry.event.ticket):
+            if not is_stream(entry.event.ticket):
                 yield entry.event
 
     def tickets_as_of(self, end: datetime, *, received_from: datetime | None = None,
@@ -498,9 +499,9 @@ class Desk:
     def _question_window(self) -> datetime | None:
         """The end of the K-11 question window, from the small ``@desk`` stream
         (re-read only when that stream grew; never a fold of the whole log)."""
-        version = self.store.version(c.DESK_STREAM)
+        version = self.store.version(DESK_STREAM)
         if version != self._window[0]:
-            published = [e.at for e in self.store.load(c.DESK_STREAM)
+            published = [e.at for e in self.store.load(DESK_STREAM)
                          if e.kind == "publish_report"]
             self._window = (version, published[-1] + QUESTION_WINDOW if published else None)
         return self._window[1]
@@ -521,7 +522,7 @@ class Desk:
     def _put(self, ticket_id: str, ticket: Ticket) -> None:
         """Set one ticket of the view, moving the open-work projection with it."""
         assert self._view is not None
-        self._open.move(self._view.get(ticket_id), ticket)
+        self._open.move(active_assignee(self._view.get(ticket_id)), ticket)
         self._view[ticket_id] = ticket
 
     def _catch_up(self) -> None:
@@ -530,7 +531,7 @@ class Desk:
         changed: dict[str, None] = {}
         for entry in self.store.read_all(after=self._seq):
             ev = entry.event
-            if not c.is_stream(ev.ticket):
+            if not is_stream(ev.ticket):
                 self._put(ev.ticket, evolve(self._view.get(ev.ticket), ev))
                 changed[ev.ticket] = None
             self._seq = entry.seq

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from propdesk.domain.commands import DESK_STREAM
+from propdesk.domain.events import DESK_STREAM
 
 if TYPE_CHECKING:
     from propdesk.domain.config import Config

@@ -48,10 +48,21 @@ def test_the_projection_follows_handle_batches_and_other_writers(
     assert sorted(t.id for t in desk.tickets() if active_assignee(t)) == ["A1", "A5"]
 
 
-def test_a_move_between_people_and_out_of_work() -> None:
+def test_a_move_between_people_and_out_of_work(drive: Callable[..., Driver]) -> None:
+    d = drive("A1").to("dispatched")
+    first = d.desk.ticket("A1")
+    holder = first.assignee
+    assert holder is not None and active_assignee(first) == holder
     open_work = OpenWork()
-    open_work.move(None, None)
-    assert open_work.counts == Counter()
+    held = open_work.move(None, first)
+    assert held == holder and open_work.move(held, first) == holder  # counted once
+    assert open_work.counts == {holder: 1}
     copy = open_work.copy()
-    copy.counts["x"] = 1
-    assert open_work.counts == Counter()
+    d.to("closed")
+    closed = d.desk.ticket("A1")
+    assert active_assignee(closed) is None
+    assert copy.move(held, closed) is None  # the work left its person: the copy drops them
+    assert copy.counts == {}
+    assert open_work.counts == {holder: 1}  # ... the original is untouched
+    open_work.move(held, closed)
+    assert open_work.counts == {}

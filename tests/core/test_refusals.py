@@ -13,6 +13,7 @@ from propdesk.desk import Desk
 from propdesk.domain import commands as c
 from propdesk.domain.decide import Context, decide
 from propdesk.domain.errors import DomainError
+from propdesk.domain.events import DESK_STREAM, is_stream
 
 
 def refused(desk: Desk, cmd: c.Command, code: str, **params: Any) -> DomainError:
@@ -53,14 +54,14 @@ def test_a_ticket_id_reserved_for_the_desk_streams(desk: Desk) -> None:
     """Ids starting with "@" name the desk's own streams (``@desk``): refused by
     the domain itself, and by the Desk's stricter ticket-id check before
     anything of the stream is read."""
-    cmd = c.Record(ticket=c.DESK_STREAM, by="desk-wang", at=at(1), received_at=at(0),
+    cmd = c.Record(ticket=DESK_STREAM, by="desk-wang", at=at(1), received_at=at(0),
                    source="owner_call", content="x", mode="immediate")
     with pytest.raises(DomainError) as info:
         decide(None, cmd, Context(desk.config))
     assert (info.value.code, info.value.params["field"]) == ("invalid_value", "ticket")
     assert "@" in info.value.message("zh")
     refused(desk, cmd, "invalid_ticket_id")
-    assert c.is_stream("@desk") and not c.is_stream("A@1")
+    assert is_stream("@desk") and not is_stream("A@1")
 
 
 @pytest.mark.parametrize("field,value,code", [

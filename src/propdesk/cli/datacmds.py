@@ -209,7 +209,7 @@ def audit_verify(app: App, as_json: bool) -> None:
 def audit_reveals(app: App, as_json: bool) -> None:
     """Who saw owners' personal data (--reveal, export), when, and of which tickets."""
     from propdesk.cli.render import local_iso, short_time
-    from propdesk.domain.commands import DESK_STREAM
+    from propdesk.domain.events import DESK_STREAM
     from propdesk.masking import reveals
 
     app.json_mode = as_json

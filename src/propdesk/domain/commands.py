@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar, Final
+from typing import ClassVar
 
 import attrs
 
@@ -34,27 +34,6 @@ class Command:
     by: str
     at: datetime | None = None
     command_id: str | None = None
-
-
-STREAM_PREFIX: Final = "@"
-"""Ids starting with ``@`` are reserved for the desk's own streams of events
-(reports published, phone numbers revealed), never a ticket's."""
-
-DESK_STREAM: Final = "@desk"
-"""The desk's own stream."""
-
-
-def is_stream(ticket_id: str) -> bool:
-    """Whether ``ticket_id`` names one of the desk's streams rather than a ticket."""
-    return ticket_id.startswith(STREAM_PREFIX)
-
-
-def check_ticket_id(cmd: Command) -> None:
-    """Refuse a ``record`` of a ticket id reserved for the desk's streams
-    (``invalid_value``), before anything is read for it."""
-    if cmd.name is CommandName.RECORD and is_stream(cmd.ticket):
-        raise DomainError("invalid_value", field="ticket",
-                          reason="a ticket id may not start with '@'")
 
 
 @attrs.frozen(kw_only=True, slots=False)

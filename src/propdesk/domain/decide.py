@@ -30,7 +30,7 @@ from propdesk.domain.enums import (
 )
 from propdesk.domain.enums import CommandName as C
 from propdesk.domain.errors import DomainError
-from propdesk.domain.events import Event, iso, make_event, utc
+from propdesk.domain.events import Event, check_ticket_id, iso, make_event, utc
 from propdesk.domain.lifecycle import (
     FIRST_UNGUARDED,
     Transition,
@@ -85,7 +85,7 @@ def decide(ticket: Ticket | None, cmd: c.Command, ctx: Context) -> list[Event]:
         raise DomainError("unknown_person", field="by", value=by) from None
     name = cmd.name
     if name is C.RECORD:
-        c.check_ticket_id(cmd)
+        check_ticket_id(cmd.ticket)
         if ticket is not None:
             raise DomainError("duplicate_ticket", ticket=cmd.ticket)
         permissions.check(config, None, C.RECORD, person)

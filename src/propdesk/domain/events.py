@@ -17,6 +17,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from propdesk.domain import _fast
+from propdesk.domain.errors import DomainError
 
 JSONValue: TypeAlias = Any
 """A JSON-native value: str, int, bool, None, list or dict of those."""
@@ -45,6 +46,27 @@ make_event: Final[Callable[[str, int, str, datetime, str, Mapping[str, JSONValue
 """``make_event(ticket, version, kind, at, by, data)``: ``Event(...)`` with every
 field given, built without attrs' keyword ``__init__`` (``decide`` makes one per
 accepted command, the simulator millions)."""
+
+
+STREAM_PREFIX: Final = "@"
+"""Stream ids starting with ``@`` are reserved for the desk's own streams of
+events (reports published, phone numbers revealed), never a ticket's."""
+
+DESK_STREAM: Final = "@desk"
+"""The desk's own stream."""
+
+
+def is_stream(stream: str) -> bool:
+    """Whether ``stream`` is one of the desk's own streams rather than a ticket."""
+    return stream.startswith(STREAM_PREFIX)
+
+
+def check_ticket_id(ticket_id: str) -> None:
+    """Refuse a new ticket whose id is reserved for the desk's streams
+    (``invalid_value``)."""
+    if is_stream(ticket_id):
+        raise DomainError("invalid_value", field="ticket",
+                          reason="a ticket id may not start with '@'")
 
 
 def utc(dt: datetime) -> datetime:

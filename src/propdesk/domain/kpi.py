@@ -37,9 +37,8 @@ from fractions import Fraction
 
 import attrs
 
-from propdesk.domain.commands import is_stream
 from propdesk.domain.config import Config
-from propdesk.domain.events import Event
+from propdesk.domain.events import Event, is_stream
 from propdesk.domain.facts import TicketFacts as TicketFacts  # (re-exported)
 from propdesk.domain.facts import ticket_facts as ticket_facts
 from propdesk.domain.fold import evolve

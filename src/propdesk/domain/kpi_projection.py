@@ -57,9 +57,8 @@ from datetime import UTC, datetime, timedelta
 import attrs
 
 from propdesk.domain import kpi
-from propdesk.domain.commands import is_stream
 from propdesk.domain.enums import State
-from propdesk.domain.events import Event
+from propdesk.domain.events import Event, is_stream
 from propdesk.domain.fold import evolve
 from propdesk.domain.model import Ticket
 from propdesk.domain.sla import SlaRules, clocks, outcome_at

@@ -36,7 +36,7 @@ from propdesk.domain.config import Config, Person, Shift
 from propdesk.domain.enums import Mode, Role
 from propdesk.domain.errors import DomainError
 from propdesk.domain.lifecycle import ACTIVE_WORK
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import Ticket, current_assignee
 from propdesk.domain.roster import duty_at
 
 PUBLIC_REPORT = "public_report"
@@ -323,30 +323,32 @@ def active_assignee(t: Ticket | None) -> str | None:
     counts, R-51), if anyone."""
     if t is None or t.state not in ACTIVE_WORK:
         return None
-    return t.assignee
+    return current_assignee(t)
 
 
 class OpenWork:
-    """Open work orders per person, kept as a projection: :meth:`move` with each
-    ticket before and after a change.  Routing reads :attr:`counts` (R-51);
-    the Desk and the simulator keep one each."""
+    """Open work orders per person, kept as a projection: :meth:`move` with
+    each ticket after a change.  Routing reads :attr:`counts` (R-51); the Desk
+    and the simulator keep one each."""
 
     def __init__(self, counts: dict[str, int] | None = None) -> None:
         self.counts: dict[str, int] = {} if counts is None else counts
 
-    def move(self, before: Ticket | None, after: Ticket | None) -> None:
-        """Account for a ticket going from ``before`` to ``after``."""
-        old, new = active_assignee(before), active_assignee(after)
-        if old == new:
-            return
-        if old is not None:
-            left = self.counts[old] - 1
-            if left:
-                self.counts[old] = left
-            else:
-                del self.counts[old]
-        if new is not None:
-            self.counts[new] = self.counts.get(new, 0) + 1
+    def move(self, held_by: str | None, ticket: Ticket) -> str | None:
+        """Account for ``ticket`` as it now stands: ``held_by`` held its open
+        work order before the change (what the last move of that ticket gave;
+        ``None``: no one).  Gives who holds it now."""
+        now = active_assignee(ticket)
+        if now != held_by:
+            if held_by is not None:
+                left = self.counts[held_by] - 1
+                if left:
+                    self.counts[held_by] = left
+                else:
+                    del self.counts[held_by]
+            if now is not None:
+                self.counts[now] = self.counts.get(now, 0) + 1
+        return now
 
     def copy(self) -> OpenWork:
         """An independent copy (a batch moves its own while it decides)."""

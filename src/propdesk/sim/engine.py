@@ -184,7 +184,7 @@ class SimulatedCommunity:
         for e in events:
             after = evolve(after, e)
         assert after is not None
-        self.open_work.move(ticket, after)
+        job.counted = self.open_work.move(job.counted, after)
         job.ticket = after
         self.tickets[job.id] = after
         self.commands += 1

@@ -41,6 +41,7 @@ class Job:
         "arrival",
         "assignee",
         "category",
+        "counted",
         "desk",
         "durations",
         "emergency",
@@ -61,6 +62,8 @@ class Job:
         self.category = stream.category
         self.durations = durations
         self.ticket: Ticket | None = None
+        self.counted: str | None = None
+        """Who holds the ticket's open work order, as the routing counts have it."""
         self.emergency = False
         self.appointment: float | None = None
         self.desk = False

@@ -12,7 +12,7 @@ from typing import Final
 import attrs
 
 from propdesk.domain.enums import Mode, State
-from propdesk.domain.model import Ticket
+from propdesk.domain.model import CallbackResult, SentReply, Ticket
 
 
 class CycleView:
@@ -163,11 +163,17 @@ def _reported(v: CycleView, s: datetime | None) -> datetime | None:
     return None
 
 
-def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
-    for r in v.ticket.replies:
-        if s is None or r.at >= s:
-            return r.at
+def _first_since(series: Sequence[SentReply] | Sequence[CallbackResult],
+                 s: datetime | None) -> datetime | None:
+    """The time of the first of ``series`` at or after ``s`` (``None``: the first)."""
+    for x in series:
+        if s is None or x.at >= s:
+            return x.at
     return None
+
+
+def _first_reply(v: CycleView, s: datetime | None) -> datetime | None:
+    return _first_since(v.ticket.replies, s)
 
 
 def _answer(v: CycleView, s: datetime | None) -> datetime | None:
@@ -181,18 +187,14 @@ def _completed_any(v: CycleView, s: datetime | None) -> datetime | None:
     t = v.ticket
     first = t.desk_resolutions[0] if t.desk_resolutions else None
     for wo in t.work_orders:
-        if wo.completed_at is not None and (first is None or wo.completed_at < first):
-            first = wo.completed_at
+        first = earlier(first, wo.completed_at)
     if first is None:
         return None
     return first if s is None or first > s else s
 
 
 def _called_back(v: CycleView, s: datetime | None) -> datetime | None:
-    for cb in v.ticket.callbacks:
-        if s is None or cb.at >= s:
-            return cb.at
-    return None
+    return _first_since(v.ticket.callbacks, s)
 
 
 def _service_start(v: CycleView, s: datetime | None) -> datetime | None:
