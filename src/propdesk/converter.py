@@ -35,7 +35,15 @@ from propdesk.domain.commands import (
     Money,
     check_forms,
 )
-from propdesk.domain.enums import Channel, CommandName, Mode, Role, Satisfaction, Source, State
+from propdesk.domain.enums import (
+    CallbackChannel,
+    CommandName,
+    Mode,
+    Role,
+    Satisfaction,
+    Source,
+    State,
+)
 from propdesk.domain.errors import DomainError
 
 T = TypeVar("T")
@@ -161,7 +169,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook(float, _float)
     # str-based enums must be checked against their members: register each
     # (singledispatch picks the most specific class, so these beat ``str``)
-    for enum_cls in (Role, Source, Mode, State, Satisfaction, Channel, CommandName):
+    for enum_cls in (Role, Source, Mode, State, Satisfaction, CallbackChannel, CommandName):
         conv.register_structure_hook(enum_cls, _enum_hook)
     conv.register_structure_hook(datetime, _datetime)
     conv.register_structure_hook(Decimal, _decimal)

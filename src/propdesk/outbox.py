@@ -108,7 +108,7 @@ class Backoff:
 
 
 @attrs.frozen
-class Outcome:
+class Attempt:
     """What one delivery attempt of one row did (``propdesk watch --json``)."""
 
     row: OutboxRow
@@ -137,14 +137,14 @@ class Deliverer:
         """``sent``, ``failed`` (to be retried), ``dead``, per channel too (``sent:ops``)."""
         self._lock = threading.Lock()
 
-    def pass_channel(self, channel: Channel, now: datetime) -> list[Outcome]:
+    def pass_channel(self, channel: Channel, now: datetime) -> list[Attempt]:
         """Deliver ``channel``'s rows due at ``now`` (until none is due, it pauses,
         or :data:`MAX_ROWS_PER_PASS` rows were tried)."""
         size = batch_size(channel)
         window = in_flight(channel) if size == 1 else 1
         if window > 1:
             return self._pass_concurrently(channel, now, window)
-        out: list[Outcome] = []
+        out: list[Attempt] = []
         while len(out) < MAX_ROWS_PER_PASS:
             if self._paused(channel, now):
                 break
@@ -160,14 +160,14 @@ class Deliverer:
         return paused is not None and paused > now
 
     def _pass_concurrently(self, channel: Channel, now: datetime, window: int
-                           ) -> list[Outcome]:
+                           ) -> list[Attempt]:
         """:meth:`pass_channel` with ``window`` one-message calls in flight; a row
         whose turn comes while the channel is paused stays pending, untouched."""
 
-        def one(row: OutboxRow) -> list[Outcome]:
+        def one(row: OutboxRow) -> list[Attempt]:
             return [] if self._paused(channel, now) else self._send(channel, [row], now)
 
-        out: list[Outcome] = []
+        out: list[Attempt] = []
         with ThreadPoolExecutor(max_workers=window,
                                 thread_name_prefix=f"propdesk-send-{channel.name}") as pool:
             while len(out) < MAX_ROWS_PER_PASS and not self._paused(channel, now):
@@ -181,7 +181,7 @@ class Deliverer:
                     break
         return out
 
-    def pass_all(self, now: datetime) -> list[Outcome]:
+    def pass_all(self, now: datetime) -> list[Attempt]:
         """:meth:`pass_channel` for every channel, each in its own thread."""
         if not self.channels:
             return []
@@ -191,7 +191,7 @@ class Deliverer:
             return [o for f in futures for o in f.result()]
 
     def _send(self, channel: Channel, rows: Sequence[OutboxRow], now: datetime
-              ) -> list[Outcome]:
+              ) -> list[Attempt]:
         messages = [message_from_json(r.body) for r in rows]
         try:
             results: Sequence[DeliveryError | None] = channel.send(messages)
@@ -206,13 +206,13 @@ class Deliverer:
                                                                               strict=True)]
 
     def _settle(self, channel: Channel, row: OutboxRow, result: DeliveryError | None,
-                now: datetime) -> Outcome:
+                now: datetime) -> Attempt:
         attempts = row.attempts + 1
         if result is None:
             self.store.outbox_update(row.id, state="sent", attempts=attempts, next_at=row.next_at,
                                      sent_at=now)
             self._count("sent", channel.name)
-            return Outcome(row, True, "sent")
+            return Attempt(row, True, "sent")
         reason = result.reason[:500]
         if result.permanent or attempts >= self.settings.max_attempts:
             self.store.outbox_update(row.id, state="dead", attempts=attempts, next_at=now,
@@ -220,7 +220,7 @@ class Deliverer:
             self._count("dead", channel.name)
             _log.error("notice %s for ticket %s is a dead letter on channel %s after %d "
                        "attempts: %s", row.notice, row.ticket, channel.name, attempts, reason)
-            return Outcome(row, False, "dead", reason)
+            return Attempt(row, False, "dead", reason)
         wait = self.backoff.delay(attempts)
         if result.retry_after is not None and result.retry_after > 0:
             wait = max(wait, result.retry_after)
@@ -233,7 +233,7 @@ class Deliverer:
         _log.warning("delivery of notice %s for ticket %s on channel %s failed (attempt %d, "
                      "next in %.1f s): %s", row.notice, row.ticket, channel.name, attempts,
                      wait, reason)
-        return Outcome(row, False, "pending", reason)
+        return Attempt(row, False, "pending", reason)
 
     def _count(self, what: str, channel: str) -> None:
         with self._lock:

@@ -32,7 +32,7 @@ import attrs
 from propdesk.channels import Channel
 from propdesk.desk import Desk
 from propdesk.domain.notices import Notice
-from propdesk.outbox import Deliverer, Outcome
+from propdesk.outbox import Attempt, Deliverer
 
 _log = logging.getLogger("propdesk.watch")
 
@@ -42,7 +42,7 @@ class Pass:
     """What one pass did: the alerts it fired and the delivery attempts it made."""
 
     fired: tuple[Notice, ...]
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[Attempt, ...]
 
 
 class WatchLocked(Exception):
@@ -53,7 +53,7 @@ class Watcher:
     """Raises SLA alerts and delivers the outbox for one desk."""
 
     def __init__(self, desk: Desk, channels: Sequence[Channel], *, tick: float = 0.2,
-                 on_outcome: Callable[[Outcome], None] | None = None,
+                 on_outcome: Callable[[Attempt], None] | None = None,
                  on_fired: Callable[[Notice], None] | None = None) -> None:
         self.desk = desk
         self.store = desk.store
@@ -109,7 +109,7 @@ class Watcher:
             on_holding()
         pool = ThreadPoolExecutor(max_workers=max(1, len(self.channels)),
                                   thread_name_prefix="propdesk-send")
-        busy: dict[str, Future[list[Outcome]]] = {}
+        busy: dict[str, Future[list[Attempt]]] = {}
         try:
             while not self.stopping.is_set():
                 try:
@@ -137,7 +137,7 @@ class Watcher:
                 self.on_fired(n)
         return fired
 
-    def _dispatch(self, pool: ThreadPoolExecutor, busy: dict[str, Future[list[Outcome]]],
+    def _dispatch(self, pool: ThreadPoolExecutor, busy: dict[str, Future[list[Attempt]]],
                   now: datetime) -> None:
         next_at = self.store.outbox_next_at()
         if next_at is None or next_at > now:
@@ -148,7 +148,7 @@ class Watcher:
                 continue
             busy[channel.name] = pool.submit(self._channel_pass, channel, now)
 
-    def _channel_pass(self, channel: Channel, now: datetime) -> list[Outcome]:
+    def _channel_pass(self, channel: Channel, now: datetime) -> list[Attempt]:
         try:
             outcomes = self.deliverer.pass_channel(channel, now)
         except Exception:
@@ -158,7 +158,7 @@ class Watcher:
             self._report(o)
         return outcomes
 
-    def _report(self, outcome: Outcome) -> None:
+    def _report(self, outcome: Attempt) -> None:
         if self.on_outcome is not None:
             try:
                 self.on_outcome(outcome)

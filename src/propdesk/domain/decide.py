@@ -22,7 +22,7 @@ from propdesk.domain.config import Config, Person
 from propdesk.domain.enums import (
     MODE_BY_VALUE,
     SOURCE_BY_VALUE,
-    Channel,
+    CallbackChannel,
     Mode,
     Role,
     Satisfaction,
@@ -143,7 +143,7 @@ def _text(ctx: Context, field: str, value: str | None, *, required: bool = False
 
 _MODE_TEXT: Final = {m: m.value for m in Mode}  # (an enum's .value is a Python-level property)
 _ENUM_VALUES: Final[dict[Any, frozenset[str]]] = {
-    e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, Channel)}
+    e: frozenset(m.value for m in e) for e in (Source, Mode, Satisfaction, CallbackChannel)}
 
 
 def _choice(field: str, value: str, allowed: Any) -> None:
@@ -436,7 +436,7 @@ def _return(t: Ticket, cmd: c.Return, *_: Any) -> Decided:
 
 def _answers(cmd: c.Callback | c.SampleCallback) -> Data:
     _choice("satisfaction", cmd.satisfaction, Satisfaction)
-    _choice("channel", cmd.channel, Channel)
+    _choice("channel", cmd.channel, CallbackChannel)
     # read untyped: compiled code (docs/speed.md) would check the declared type on
     # a typed read and raise TypeError before this refusal
     fixed, charge_ok = _untyped(cmd, "fixed"), _untyped(cmd, "charge_ok")

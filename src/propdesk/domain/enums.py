@@ -102,7 +102,7 @@ class Satisfaction(StrEnum):
     DISSATISFIED = "dissatisfied"
 
 
-class Channel(StrEnum):
+class CallbackChannel(StrEnum):
     """How a callback reached the source."""
 
     PHONE = "phone"
