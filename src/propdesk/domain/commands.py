@@ -38,7 +38,8 @@ class Command:
 
 @attrs.frozen(kw_only=True, slots=False)
 class FeeItem:
-    """A fee schedule code and quantity in a plan."""
+    """A fee schedule code and quantity in a plan (R-60); the price comes
+    from the published schedule."""
 
     code: str
     qty: Money = "1"
@@ -49,7 +50,8 @@ class FeeItem:
 
 @attrs.frozen(kw_only=True, slots=False)
 class MaterialItem:
-    """A material used, with its quantity."""
+    """A material used on the work order, with its quantity (a decimal
+    string or :class:`~decimal.Decimal`)."""
 
     name: str
     qty: Money = "1"
@@ -81,7 +83,8 @@ class Record(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Classify(Command):
-    """Set or change the category (a change is a reclassification, K-3)."""
+    """Set or change the category; changing a category already set is a
+    reclassification, which K-3 counts against the desk."""
 
     name = CommandName.CLASSIFY
     category: str
@@ -89,7 +92,9 @@ class Classify(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Dispatch(Command):
-    """Issue a work order; without ``to``, routing chooses (R-51)."""
+    """Issue a work order.  Without ``to``, routing chooses the assignee
+    (R-51); ``appointment_at`` is the appointment's time (a rework cycle
+    dispatched with one is an appointment)."""
 
     name = CommandName.DISPATCH
     category: str | None = None
@@ -99,14 +104,17 @@ class Dispatch(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Confirm(Command):
-    """The assignee read the order back (复述确认 / 接单)."""
+    """The assignee read the order back (复述确认 / 接单): the work order is
+    taken."""
 
     name = CommandName.CONFIRM
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class Acknowledge(Command):
-    """The assignee signed for the work order at the desk (签收)."""
+    """The assignee signed for the work order at the desk (签收): for an
+    appointment before its time (S-7), in an emergency after the first stage
+    of the work (S-14)."""
 
     name = CommandName.ACKNOWLEDGE
 
@@ -120,14 +128,16 @@ class ContactOwner(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Arrive(Command):
-    """The assignee is on site."""
+    """The assignee is on site: within S-5's allowance for immediate and
+    emergency service; an emergency comes before signing for the form (S-14)."""
 
     name = CommandName.ARRIVE
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class Diagnose(Command):
-    """The diagnosis on site."""
+    """The diagnosis on site; the initial plan is due within S-10's
+    allowance of it."""
 
     name = CommandName.DIAGNOSE
     diagnosis: str
@@ -135,7 +145,8 @@ class Diagnose(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Plan(Command):
-    """The initial plan, with fee items from the schedule (R-60)."""
+    """The initial plan, with fee items from the schedule (R-60); the
+    source agrees to it with ``agree``."""
 
     name = CommandName.PLAN
     fees: tuple[FeeItem, ...] = ()
@@ -145,7 +156,8 @@ class Plan(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class Agree(Command):
-    """The source agreed the plan (and was shown the fee schedule, R-61)."""
+    """The source agreed the plan; ``schedule_shown``: they were shown the
+    published fee schedule (R-61)."""
 
     name = CommandName.AGREE
     schedule_shown: bool = False
@@ -153,7 +165,8 @@ class Agree(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class UnableToHandle(Command):
-    """The assignee cannot handle or coordinate the work (S-11)."""
+    """The assignee cannot handle or coordinate the work; it must be
+    reported upward within S-11's allowance."""
 
     name = CommandName.UNABLE
     reason: str
@@ -173,41 +186,56 @@ class Complete(Command):
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class Accept(Command):
-    """The source accepted the work and signed (验收)."""
+class Inspection(Command):
+    """What the acceptance inspection (验收) records, passed or failed: who
+    signed, their opinion, and whether the owner kept a copy of the form."""
 
-    name = CommandName.ACCEPT
     signer: str
     opinion: str | None = None
     owner_copy: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class Reject(Command):
-    """The acceptance failed (验收不合格): rework (R-40)."""
+class Accept(Inspection):
+    """The source accepted the work and signed (验收合格); the form goes
+    back to the desk next (``return``)."""
+
+    name = CommandName.ACCEPT
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Reject(Inspection):
+    """The acceptance failed (验收不合格): rework (R-40), in a new cycle of
+    the same ticket."""
 
     name = CommandName.REJECT
-    signer: str
-    opinion: str | None = None
-    owner_copy: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class Return(Command):
-    """The form is back at the desk, complete and signed."""
+    """The form is back at the desk, complete and signed; the callback is
+    due within S-13's allowance."""
 
     name = CommandName.RETURN
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class Callback(Command):
-    """The desk called the source back (R-41).  ``close`` also closes a passed callback."""
+class CallbackAnswers(Command):
+    """What a callback asks the source (R-41, R-42): was it fixed, how
+    satisfied are they, was the charge right (for a charged ticket), and how
+    they were reached (``phone`` or ``visit``)."""
 
-    name = CommandName.CALLBACK
     fixed: bool
     satisfaction: str
     charge_ok: bool | None = None
     channel: str = "phone"
+
+
+@attrs.frozen(kw_only=True, slots=False)
+class Callback(CallbackAnswers):
+    """The desk called the source back (R-41).  ``close`` also closes a passed callback."""
+
+    name = CommandName.CALLBACK
     close: bool = False
 
 
@@ -257,26 +285,24 @@ class Amend(Command):
 
 @attrs.frozen(kw_only=True, slots=False)
 class FollowUp(Command):
-    """A follow-up note (R-1)."""
+    """A follow-up note, from the desk, the assignee or the first receiver,
+    who owns the ticket until it is closed (R-1)."""
 
     name = CommandName.FOLLOW_UP
     note: str
 
 
 @attrs.frozen(kw_only=True, slots=False)
-class SampleCallback(Command):
+class SampleCallback(CallbackAnswers):
     """A sampled callback by the community supervisor or a foreman (R-42)."""
 
     name = CommandName.SAMPLE_CALLBACK
-    fixed: bool
-    satisfaction: str
-    charge_ok: bool | None = None
-    channel: str = "phone"
 
 
 @attrs.frozen(kw_only=True, slots=False)
 class Cancel(Command):
-    """Withdrawn by the source (撤销), with its confirmation."""
+    """Withdrawn by the source (撤销); the desk records the reason and
+    whether the source confirmed the withdrawal."""
 
     name = CommandName.CANCEL
     reason: str

@@ -434,7 +434,7 @@ def _return(t: Ticket, cmd: c.Return, *_: Any) -> Decided:
     return [("return", {"work_order": wo.number})]
 
 
-def _answers(cmd: c.Callback | c.SampleCallback) -> Data:
+def _answers(cmd: c.CallbackAnswers) -> Data:
     _choice("satisfaction", cmd.satisfaction, Satisfaction)
     _choice("channel", cmd.channel, CallbackChannel)
     # read untyped: compiled code (docs/speed.md) would check the declared type on
