@@ -129,7 +129,7 @@ class ContactOwner(Command):
 @attrs.frozen(kw_only=True, slots=False)
 class Arrive(Command):
     """The assignee is on site: within S-5's allowance for immediate and
-    emergency service; an emergency comes before signing for the form (S-14)."""
+    emergency service; in an emergency, before signing for the form (S-14)."""
 
     name = CommandName.ARRIVE
 
